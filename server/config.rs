@@ -1,0 +1,413 @@
+//! Workspace settings: one serde struct with defaults, read from `.jwtlens.toml` and from
+//! the editor (`initializationOptions`, `workspace/didChangeConfiguration`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::providers::{ProviderProfile, ProviderRegistry};
+use crate::rules::{self, Level, Rule};
+
+/// The config file's name, looked up at the workspace root.
+pub const CONFIG_FILE: &str = ".jwtlens.toml";
+
+/// Paths that hold fixtures, tests, samples and docs: tokens there are expected to be
+/// test data, so time rules drop to Hint and JWT104 does not fire.
+const DEFAULT_FIXTURE_PATHS: &[&str] = &[
+    "**/test/**",
+    "**/tests/**",
+    "**/__tests__/**",
+    "**/fixtures/**",
+    "**/__fixtures__/**",
+    "**/testdata/**",
+    "**/spec/**",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/*_test.*",
+    "**/test_*.*",
+    "**/.env.example",
+    "**/.env.sample",
+    "**/docs/**",
+    "**/*.md",
+    "**/*.mdx",
+];
+
+/// Everything a user can set. Field names are snake_case in TOML; the editor may send
+/// the same names or their camelCase forms (see [`snake_case_keys`]).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Rule levels by code or name: `off`, `hint`, `info`, `warning`, `error`.
+    pub rules: BTreeMap<String, Level>,
+    /// Seconds of clock skew tolerated by the time rules.
+    #[serde(deserialize_with = "seconds")]
+    pub clock_skew: u64,
+    /// JWT008 fires when `exp - iat` exceeds this many seconds.
+    #[serde(deserialize_with = "seconds")]
+    pub lifetime_threshold: u64,
+    /// Extra fixture-context globs, added to the built-in ones.
+    pub fixture_paths: Vec<String>,
+    /// Globs of paths where tokens are not reported at all.
+    pub ignore_paths: Vec<String>,
+    /// Claim-keyed allow entries: tokens whose claims match are not reported.
+    pub allow: Vec<AllowEntry>,
+    /// Custom identity providers, tried before the built-in ones.
+    pub providers: Vec<ProviderProfile>,
+    /// What this workspace's APIs accept (JWT106).
+    pub policy: Policy,
+    /// Base URL of the rule documentation that diagnostics link to.
+    pub docs_url: String,
+    /// At most this many diagnostics per document; a final one says how many were left out.
+    pub max_diagnostics: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            rules: BTreeMap::new(),
+            clock_skew: 0,
+            lifetime_threshold: 24 * 3600,
+            fixture_paths: Vec::new(),
+            ignore_paths: Vec::new(),
+            allow: Vec::new(),
+            providers: Vec::new(),
+            policy: Policy::default(),
+            docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
+            max_diagnostics: 1000,
+        }
+    }
+}
+
+/// Tokens whose claims equal all of `claims` are accepted, for `rules` (all when empty).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AllowEntry {
+    pub claims: Map<String, Value>,
+    #[serde(default)]
+    pub rules: Vec<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The workspace's token policy, checked by JWT106. Empty lists check nothing.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    pub issuers: Vec<String>,
+    pub audiences: Vec<String>,
+    pub authorized_parties: Vec<String>,
+    pub required_claims: Vec<String>,
+    /// The claim that carries permissions, with `permissions_shape`.
+    pub permissions_claim: Option<String>,
+    pub permissions_shape: Option<PermissionsShape>,
+}
+
+/// How the permissions claim must be encoded.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PermissionsShape {
+    /// A JSON array of strings (`permissions: ["a", "b"]`).
+    Array,
+    /// One space-delimited string (`scope: "a b"`).
+    SpaceDelimited,
+}
+
+/// Durations as seconds (`3600`) or human text (`"1h"`, `"90s"`, `"7 days"`).
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Text(String),
+    }
+    match Raw::deserialize(deserializer)? {
+        Raw::Seconds(seconds) => Ok(seconds),
+        Raw::Text(text) => humantime::parse_duration(&text)
+            .map(|duration| duration.as_secs())
+            .map_err(|err| serde::de::Error::custom(format!("`{text}` is not a duration: {err}"))),
+    }
+}
+
+/// A problem with the settings, with where it is when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub message: String,
+    /// Byte range in the config file, when the error came from parsing it.
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Settings compiled for use: globs built, rule names resolved, providers loaded.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    fixture_globs: GlobSet,
+    ignore_globs: GlobSet,
+    levels: BTreeMap<&'static str, Level>,
+    pub providers: ProviderRegistry,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::compile(Settings::default()).expect("default settings compile")
+    }
+}
+
+impl Config {
+    /// Compiles settings; the error names the first bad glob, rule or provider.
+    pub fn compile(settings: Settings) -> Result<Config, ConfigError> {
+        let fixture_globs = glob_set(
+            DEFAULT_FIXTURE_PATHS
+                .iter()
+                .copied()
+                .chain(settings.fixture_paths.iter().map(String::as_str)),
+            "fixture_paths",
+        )?;
+        let ignore_globs = glob_set(
+            settings.ignore_paths.iter().map(String::as_str),
+            "ignore_paths",
+        )?;
+        let mut levels = BTreeMap::new();
+        for (key, level) in &settings.rules {
+            levels.insert(resolve_rule(key, "rules")?.code, *level);
+        }
+        for entry in &settings.allow {
+            for key in &entry.rules {
+                resolve_rule(key, "allow.rules")?;
+            }
+        }
+        let providers =
+            ProviderRegistry::with_custom(&settings.providers).map_err(|message| ConfigError {
+                message: format!("providers: {message}"),
+                span: None,
+            })?;
+        Ok(Config {
+            settings,
+            fixture_globs,
+            ignore_globs,
+            levels,
+            providers,
+        })
+    }
+
+    /// Parses a `.jwtlens.toml` text layered under the editor's settings (which win).
+    pub fn from_sources(
+        toml_text: Option<&str>,
+        editor: Option<&Value>,
+    ) -> Result<Config, ConfigError> {
+        let mut merged = Value::Object(Map::new());
+        if let Some(text) = toml_text {
+            let file: toml::Table = toml::from_str(text).map_err(|err| ConfigError {
+                message: err.message().to_owned(),
+                span: err.span(),
+            })?;
+            let file = serde_json::to_value(file).map_err(|err| ConfigError {
+                message: err.to_string(),
+                span: None,
+            })?;
+            merge(&mut merged, file);
+        }
+        if let Some(editor) = editor {
+            let mut editor = editor_section(editor).clone();
+            snake_case_keys(&mut editor);
+            if let Some(policy) = editor.get_mut("policy") {
+                snake_case_keys(policy);
+            }
+            merge(&mut merged, editor);
+        }
+        let settings: Settings = serde_json::from_value(merged).map_err(|err| ConfigError {
+            message: format!("invalid settings: {err}"),
+            span: None,
+        })?;
+        Config::compile(settings)
+    }
+
+    /// Reads `<root>/.jwtlens.toml` if present, under the editor's settings.
+    pub fn load(root: Option<&Path>, editor: Option<&Value>) -> Result<Config, ConfigError> {
+        let text = root.and_then(|root| std::fs::read_to_string(root.join(CONFIG_FILE)).ok());
+        Config::from_sources(text.as_deref(), editor)
+    }
+
+    /// The level set for a rule, if the user set one.
+    pub fn level(&self, rule: &Rule) -> Option<Level> {
+        self.levels.get(rule.code).copied()
+    }
+
+    /// Whether a workspace-relative path is fixture context.
+    pub fn is_fixture_path(&self, relative: &Path) -> bool {
+        self.fixture_globs.is_match(relative)
+    }
+
+    /// Whether a workspace-relative path is excluded from reporting.
+    pub fn is_ignored_path(&self, relative: &Path) -> bool {
+        self.ignore_globs.is_match(relative)
+    }
+
+    /// Whether an allow entry accepts this finding on a token with these claims.
+    pub fn allows(&self, rule: &Rule, claims: &Map<String, Value>) -> bool {
+        self.settings.allow.iter().any(|entry| {
+            entry
+                .claims
+                .iter()
+                .all(|(name, value)| claims.get(name) == Some(value))
+                && (entry.rules.is_empty() || entry.rules.iter().any(|key| rule.is(key)))
+        })
+    }
+}
+
+/// Editors send either the settings object itself or `{ "jwtlens": { … } }`.
+fn editor_section(value: &Value) -> &Value {
+    value.get("jwtlens").unwrap_or(value)
+}
+
+/// Editors name settings in camelCase (`clockSkew`); the TOML file in snake_case. Only
+/// setting names are converted: rule codes and claim names inside them are left alone.
+fn snake_case_keys(value: &mut Value) {
+    if let Value::Object(map) = value {
+        *map = std::mem::take(map)
+            .into_iter()
+            .map(|(key, value)| {
+                let mut snake = String::with_capacity(key.len() + 4);
+                for ch in key.chars() {
+                    if ch.is_ascii_uppercase() {
+                        snake.push('_');
+                        snake.push(ch.to_ascii_lowercase());
+                    } else {
+                        snake.push(ch);
+                    }
+                }
+                (snake, value)
+            })
+            .collect();
+    }
+}
+
+/// Deep-merges `overlay` into `base`: objects merge key by key, anything else replaces.
+fn merge(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(base), Value::Object(overlay)) => {
+            for (key, value) in overlay {
+                match base.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, overlay) => *base = overlay,
+    }
+}
+
+fn resolve_rule(key: &str, field: &str) -> Result<&'static Rule, ConfigError> {
+    rules::find(key).ok_or_else(|| ConfigError {
+        message: format!(
+            "{field}: unknown rule `{key}` (use a code such as JWT003 or a name such as expired)"
+        ),
+        span: None,
+    })
+}
+
+fn glob_set<'a>(globs: impl Iterator<Item = &'a str>, field: &str) -> Result<GlobSet, ConfigError> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let glob = Glob::new(glob).map_err(|err| ConfigError {
+            message: format!("{field}: {err}"),
+            span: None,
+        })?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|err| ConfigError {
+        message: format!("{field}: {err}"),
+        span: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_apply_without_any_source() {
+        let config = Config::from_sources(None, None).unwrap();
+        assert_eq!(config.settings.lifetime_threshold, 24 * 3600);
+        assert!(config.settings.rules.is_empty() && config.settings.providers.is_empty());
+        assert!(config.is_fixture_path(Path::new("src/__tests__/auth.test.ts")));
+        assert!(config.is_fixture_path(Path::new("README.md")));
+        assert!(!config.is_fixture_path(Path::new("src/auth.ts")));
+    }
+
+    #[test]
+    fn toml_file_is_read_and_editor_settings_win() {
+        let toml = r#"
+            clock_skew = "30s"
+            lifetime_threshold = 3600
+            ignore_paths = ["vendor/**"]
+            [rules]
+            JWT013 = "off"
+            missing-aud = "error"
+            [policy]
+            issuers = ["https://auth.example.com/"]
+            [[allow]]
+            claims = { iss = "supabase-demo" }
+            rules = ["JWT101"]
+        "#;
+        let editor = json!({ "jwtlens": { "clockSkew": 60, "policy": { "audiences": ["api"] } } });
+        let config = Config::from_sources(Some(toml), Some(&editor)).unwrap();
+        assert_eq!(config.settings.clock_skew, 60);
+        assert_eq!(config.settings.lifetime_threshold, 3600);
+        assert_eq!(
+            config.settings.policy.issuers,
+            ["https://auth.example.com/"]
+        );
+        assert_eq!(config.settings.policy.audiences, ["api"]);
+        assert_eq!(
+            config.level(rules::find("JWT013").unwrap()),
+            Some(Level::Off)
+        );
+        assert_eq!(
+            config.level(rules::find("JWT009").unwrap()),
+            Some(Level::Error)
+        );
+        assert!(config.is_ignored_path(Path::new("vendor/lib/a.js")));
+        let claims = json!({ "iss": "supabase-demo", "role": "anon" });
+        let claims = claims.as_object().unwrap();
+        assert!(config.allows(rules::find("known-secret").unwrap(), claims));
+        assert!(!config.allows(rules::find("JWT003").unwrap(), claims));
+    }
+
+    #[test]
+    fn toml_syntax_errors_carry_a_span() {
+        let err = Config::from_sources(Some("clock_skew = = 3"), None).unwrap_err();
+        assert!(err.span.is_some(), "{err:?}");
+    }
+
+    #[test]
+    fn unknown_fields_rules_and_durations_are_named() {
+        let err = Config::from_sources(Some("colck_skew = 3"), None).unwrap_err();
+        assert!(err.message.contains("colck_skew"), "{}", err.message);
+        let err = Config::from_sources(Some("[rules]\nJWT999 = \"off\""), None).unwrap_err();
+        assert!(
+            err.message.contains("unknown rule `JWT999`"),
+            "{}",
+            err.message
+        );
+        let err = Config::from_sources(Some("clock_skew = \"soon\""), None).unwrap_err();
+        assert!(
+            err.message.contains("`soon` is not a duration"),
+            "{}",
+            err.message
+        );
+        let err = Config::from_sources(Some("[rules]\nJWT003 = \"loud\""), None).unwrap_err();
+        assert!(err.message.contains("loud"), "{}", err.message);
+    }
+}

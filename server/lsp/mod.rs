@@ -1,0 +1,550 @@
+//! The language server: a thin layer that keeps documents, runs the engine off the async
+//! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
+
+pub mod position;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer, LspService, Server};
+
+use crate::analysis::{self, DocumentContext, TokenReport};
+use crate::config::{Config, ConfigError, CONFIG_FILE};
+use crate::hover;
+use crate::rules::Level;
+use crate::timefmt;
+use position::{Encoding, LineIndex};
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub async fn serve_stdio() {
+    let (service, socket) = LspService::new(Backend::new);
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+}
+
+/// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.
+pub struct Backend {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    client: Client,
+    state: Mutex<State>,
+    /// Last published (version, configuration generation) per document. Held while
+    /// deciding whether to publish and publishing, so that diagnostics of an older
+    /// version or configuration never overwrite newer ones.
+    published: tokio::sync::Mutex<HashMap<Url, (i32, u64)>>,
+}
+
+struct State {
+    root: Option<PathBuf>,
+    encoding: Encoding,
+    /// The editor's settings as last sent (initializationOptions or didChangeConfiguration).
+    editor_settings: Option<Value>,
+    config: Arc<Config>,
+    /// Bumped on every configuration change, so cached analyses are redone.
+    generation: u64,
+    /// The client answers `workspace/configuration` requests.
+    can_pull_configuration: bool,
+    /// The client lets us register a watcher for the config file.
+    can_watch_files: bool,
+    documents: HashMap<Url, Document>,
+}
+
+struct Document {
+    text: Arc<String>,
+    version: i32,
+    /// Workspace-relative path, for fixture context and ignore globs.
+    path: Option<PathBuf>,
+    analysis: Option<Arc<Analysis>>,
+}
+
+/// The engine's output for one document version under one configuration.
+pub struct Analysis {
+    version: i32,
+    generation: u64,
+    text: Arc<String>,
+    index: LineIndex,
+    reports: Vec<TokenReport>,
+    config: Arc<Config>,
+}
+
+impl Analysis {
+    /// The report of the token at `offset` (the end of a token counts, so a cursor just
+    /// after it still hovers it).
+    fn report_at(&self, offset: usize) -> Option<&TokenReport> {
+        let after = self
+            .reports
+            .partition_point(|report| report.token.range.start <= offset);
+        let report = self.reports.get(after.checked_sub(1)?)?;
+        (offset <= report.token.range.end).then_some(report)
+    }
+
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        let settings = &self.config.settings;
+        let mut cursor = self.index.ranges(&self.text);
+        let mut diagnostics = Vec::new();
+        let mut left_out = 0;
+        for report in &self.reports {
+            let range = cursor.range(report.token.range.clone());
+            for finding in &report.findings {
+                if diagnostics.len() >= settings.max_diagnostics {
+                    left_out += 1;
+                    continue;
+                }
+                let rule = finding.rule;
+                diagnostics.push(Diagnostic {
+                    range,
+                    severity: Some(severity(finding.level)),
+                    code: Some(NumberOrString::String(rule.code.to_owned())),
+                    code_description: Url::parse(&format!(
+                        "{}#{}-{}",
+                        settings.docs_url,
+                        rule.code.to_ascii_lowercase(),
+                        rule.name
+                    ))
+                    .ok()
+                    .map(|href| CodeDescription { href }),
+                    source: Some("jwtlens".to_owned()),
+                    message: finding.message.clone(),
+                    data: Some(json!({
+                        "rule": rule.code,
+                        "start": finding.range.start,
+                        "end": finding.range.end,
+                    })),
+                    ..Diagnostic::default()
+                });
+            }
+        }
+        if left_out > 0 {
+            diagnostics.push(Diagnostic {
+                range: Range::default(),
+                severity: Some(DiagnosticSeverity::INFORMATION),
+                source: Some("jwtlens".to_owned()),
+                message: format!(
+                    "{left_out} more findings not shown (max_diagnostics is {}); run `jwtlens check` on this file for all of them",
+                    settings.max_diagnostics
+                ),
+                ..Diagnostic::default()
+            });
+        }
+        diagnostics
+    }
+}
+
+fn severity(level: Level) -> DiagnosticSeverity {
+    match level {
+        Level::Error => DiagnosticSeverity::ERROR,
+        Level::Warning => DiagnosticSeverity::WARNING,
+        Level::Info => DiagnosticSeverity::INFORMATION,
+        Level::Hint | Level::Off => DiagnosticSeverity::HINT,
+    }
+}
+
+/// What a background analysis needs, taken under the lock and used without it.
+struct Snapshot {
+    uri: Url,
+    text: Arc<String>,
+    version: i32,
+    path: Option<PathBuf>,
+    config: Arc<Config>,
+    generation: u64,
+    encoding: Encoding,
+}
+
+impl Snapshot {
+    fn analyse(self) -> Analysis {
+        let started = Instant::now();
+        let cx = DocumentContext {
+            path: self.path.as_deref(),
+            config: &self.config,
+            now: timefmt::now(),
+        };
+        let reports = analysis::analyse(self.text.as_bytes(), &cx);
+        let index = LineIndex::new(&self.text, self.encoding);
+        tracing::debug!(uri = %self.uri, version = self.version, tokens = reports.len(), elapsed = ?started.elapsed(), "analysed");
+        Analysis {
+            version: self.version,
+            generation: self.generation,
+            text: self.text,
+            index,
+            reports,
+            config: self.config,
+        }
+    }
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding the lock must not take the server down.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn snapshot(&self, uri: &Url) -> Option<Snapshot> {
+        let state = self.state();
+        let document = state.documents.get(uri)?;
+        Some(Snapshot {
+            uri: uri.clone(),
+            text: document.text.clone(),
+            version: document.version,
+            path: document.path.clone(),
+            config: state.config.clone(),
+            generation: state.generation,
+            encoding: state.encoding,
+        })
+    }
+
+    /// The analysis of the document's current version, computed off the async runtime
+    /// when it is not cached yet.
+    async fn analysis(&self, uri: &Url) -> Option<Arc<Analysis>> {
+        let snapshot = self.snapshot(uri)?;
+        {
+            let state = self.state();
+            let cached = state
+                .documents
+                .get(uri)
+                .and_then(|document| document.analysis.clone());
+            if let Some(cached) = cached
+                .filter(|c| c.version == snapshot.version && c.generation == snapshot.generation)
+            {
+                return Some(cached);
+            }
+        }
+        let analysis = tokio::task::spawn_blocking(move || Arc::new(snapshot.analyse()))
+            .await
+            .ok()?;
+        let mut state = self.state();
+        let generation = state.generation;
+        if let Some(document) = state.documents.get_mut(uri) {
+            if document.version == analysis.version && generation == analysis.generation {
+                document.analysis = Some(analysis.clone());
+            }
+        }
+        Some(analysis)
+    }
+
+    /// Publishes the document's diagnostics unless something newer was published or the
+    /// document changed or closed meanwhile.
+    async fn publish(&self, uri: Url) {
+        let Some(analysis) = self.analysis(&uri).await else {
+            return;
+        };
+        let diagnostics = analysis.diagnostics();
+        let mut published = self.published.lock().await;
+        let current = {
+            let state = self.state();
+            state
+                .documents
+                .get(&uri)
+                .map(|document| (document.version, state.generation))
+        };
+        let this = (analysis.version, analysis.generation);
+        if current != Some(this) || published.get(&uri).is_some_and(|last| *last >= this) {
+            return;
+        }
+        published.insert(uri.clone(), this);
+        self.client
+            .publish_diagnostics(uri, diagnostics, Some(analysis.version))
+            .await;
+    }
+
+    /// Reloads settings from `.jwtlens.toml` and the editor, reports a broken config file,
+    /// and re-publishes diagnostics for every open document.
+    async fn reload_config(self: &Arc<Self>) {
+        let (root, editor) = {
+            let state = self.state();
+            (state.root.clone(), state.editor_settings.clone())
+        };
+        let loaded = Config::load(root.as_deref(), editor.as_ref());
+        let error = loaded.as_ref().err().cloned();
+        // A broken file falls back to the editor's settings alone, then to the defaults.
+        let config = loaded
+            .or_else(|_| Config::from_sources(None, editor.as_ref()))
+            .unwrap_or_default();
+        let uris: Vec<Url> = {
+            let mut state = self.state();
+            state.config = Arc::new(config);
+            state.generation += 1;
+            state.documents.keys().cloned().collect()
+        };
+        self.report_config_error(root.as_deref(), error).await;
+        for uri in uris {
+            let shared = self.clone();
+            tokio::spawn(async move { shared.publish(uri).await });
+        }
+    }
+
+    /// One diagnostic on the config file (and a message) when it is broken; none when not.
+    async fn report_config_error(&self, root: Option<&Path>, error: Option<ConfigError>) {
+        let Some(root) = root else { return };
+        let path = root.join(CONFIG_FILE);
+        let Ok(uri) = Url::from_file_path(&path) else {
+            return;
+        };
+        let Some(error) = error else {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            return;
+        };
+        let range = match (&error.span, std::fs::read_to_string(&path)) {
+            (Some(span), Ok(text)) => {
+                let index = LineIndex::new(&text, self.state().encoding);
+                index.ranges(&text).range(span.clone())
+            }
+            _ => Range::default(),
+        };
+        let diagnostic = Diagnostic {
+            range,
+            severity: Some(DiagnosticSeverity::ERROR),
+            source: Some("jwtlens".to_owned()),
+            message: format!("{CONFIG_FILE}: {error}"),
+            ..Diagnostic::default()
+        };
+        self.client
+            .publish_diagnostics(uri, vec![diagnostic], None)
+            .await;
+        self.client
+            .show_message(
+                MessageType::ERROR,
+                format!("jwtlens: {CONFIG_FILE} is invalid ({error}); using defaults"),
+            )
+            .await;
+    }
+
+    fn relative_path(&self, uri: &Url) -> Option<PathBuf> {
+        let path = uri.to_file_path().ok()?;
+        let state = self.state();
+        let relative = state
+            .root
+            .as_deref()
+            .and_then(|root| path.strip_prefix(root).ok());
+        Some(relative.map(Path::to_path_buf).unwrap_or(path))
+    }
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        let state = State {
+            root: None,
+            encoding: Encoding::Utf16,
+            editor_settings: None,
+            config: Arc::new(Config::default()),
+            generation: 0,
+            can_pull_configuration: false,
+            can_watch_files: false,
+            documents: HashMap::new(),
+        };
+        let published = tokio::sync::Mutex::new(HashMap::new());
+        Backend {
+            shared: Arc::new(Shared {
+                client,
+                state: Mutex::new(state),
+                published,
+            }),
+        }
+    }
+
+    fn schedule_publish(&self, uri: Url) {
+        let shared = self.shared.clone();
+        tokio::spawn(async move { shared.publish(uri).await });
+    }
+
+    fn is_config_file(uri: &Url) -> bool {
+        uri.path().ends_with(&format!("/{CONFIG_FILE}"))
+    }
+}
+
+fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
+    let folder = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|folders| folders.first())
+        .map(|folder| &folder.uri);
+    #[allow(deprecated)] // root_uri is what older clients send
+    let uri = folder.or(params.root_uri.as_ref())?;
+    uri.to_file_path().ok()
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.as_deref());
+        let encoding = Encoding::negotiate(offered);
+        let workspace = params.capabilities.workspace.as_ref();
+        {
+            let mut state = self.shared.state();
+            state.root = workspace_root(&params);
+            state.encoding = encoding;
+            state.editor_settings = params.initialization_options.clone();
+            state.can_pull_configuration = workspace.and_then(|w| w.configuration).unwrap_or(false);
+            state.can_watch_files = workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|watch| watch.dynamic_registration)
+                .unwrap_or(false);
+        }
+        tracing::info!(?encoding, "initialize");
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::FULL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "jwtlens".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if self.shared.state().can_watch_files {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(format!("**/{CONFIG_FILE}")),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "jwtlens-config-watcher".to_owned(),
+                method: "workspace/didChangeWatchedFiles".to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(err) = self
+                .shared
+                .client
+                .register_capability(vec![registration])
+                .await
+            {
+                tracing::warn!("could not watch {CONFIG_FILE}: {err}");
+            }
+        }
+        self.shared.reload_config().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        let path = self.shared.relative_path(&document.uri);
+        self.shared.state().documents.insert(
+            document.uri.clone(),
+            Document {
+                text: Arc::new(document.text),
+                version: document.version,
+                path,
+                analysis: None,
+            },
+        );
+        self.schedule_publish(document.uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        // Full sync: the last change holds the whole text.
+        let Some(change) = params.content_changes.into_iter().last() else {
+            return;
+        };
+        {
+            let mut state = self.shared.state();
+            let Some(document) = state.documents.get_mut(&uri) else {
+                tracing::warn!(%uri, "didChange for a document that is not open");
+                return;
+            };
+            if version <= document.version {
+                return; // an older notification overtaken by a newer one
+            }
+            document.text = Arc::new(change.text);
+            document.version = version;
+            document.analysis = None;
+        }
+        self.schedule_publish(uri);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if Self::is_config_file(&params.text_document.uri) {
+            self.shared.reload_config().await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.shared.state().documents.remove(&uri);
+        let mut published = self.shared.published.lock().await;
+        published.remove(&uri);
+        self.shared
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let mut settings = params.settings;
+        let empty = settings.is_null() || settings.as_object().is_some_and(|map| map.is_empty());
+        if empty && self.shared.state().can_pull_configuration {
+            let item = ConfigurationItem {
+                scope_uri: None,
+                section: Some("jwtlens".to_owned()),
+            };
+            if let Ok(mut values) = self.shared.client.configuration(vec![item]).await {
+                settings = values.pop().unwrap_or(Value::Null);
+            }
+        }
+        self.shared.state().editor_settings = (!settings.is_null()).then_some(settings);
+        self.shared.reload_config().await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        if params
+            .changes
+            .iter()
+            .any(|change| Self::is_config_file(&change.uri))
+        {
+            self.shared.reload_config().await;
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let Some(analysis) = self.shared.analysis(&position.text_document.uri).await else {
+            return Ok(None);
+        };
+        let offset = analysis.index.offset(&analysis.text, position.position);
+        let Some(report) = analysis.report_at(offset) else {
+            return Ok(None);
+        };
+        let markdown = hover::render(report, analysis.text.as_bytes(), timefmt::now());
+        let range = analysis
+            .index
+            .ranges(&analysis.text)
+            .range(report.token.range.clone());
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(range),
+        }))
+    }
+}

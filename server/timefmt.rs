@@ -1,0 +1,70 @@
+//! Dates and durations for people: "2026-11-22 09:14:03 UTC", "expired 3 days ago".
+
+use chrono::{DateTime, Utc};
+
+/// A NumericDate as a UTC date, or a note when it is out of range.
+pub fn utc_date(seconds: i64) -> String {
+    match DateTime::<Utc>::from_timestamp(seconds, 0) {
+        Some(date) => date.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        None => format!("{seconds} (out of range)"),
+    }
+}
+
+/// A duration in the largest unit that keeps it readable: `47 s`, `2 h`, `3 days`.
+pub fn duration(seconds: u64) -> String {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
+    const YEAR: u64 = 365 * DAY;
+    let (value, unit, plural) = match seconds {
+        s if s < MINUTE => (s, "s", "s"),
+        s if s < HOUR => (s / MINUTE, "min", "min"),
+        s if s < DAY => (s / HOUR, "h", "h"),
+        s if s < 2 * YEAR => (s / DAY, "day", "days"),
+        s => (s / YEAR, "year", "years"),
+    };
+    format!("{value} {}", if value == 1 { unit } else { plural })
+}
+
+/// `at` relative to `now`: "in 2 h" or "3 days ago".
+pub fn relative(at: i64, now: i64) -> String {
+    let delta = at.saturating_sub(now);
+    if delta >= 0 {
+        format!("in {}", duration(delta.unsigned_abs()))
+    } else {
+        format!("{} ago", duration(delta.unsigned_abs()))
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_render_in_utc() {
+        assert_eq!(utc_date(1_300_819_380), "2011-03-22 18:43:00 UTC");
+        assert_eq!(utc_date(i64::MAX), format!("{} (out of range)", i64::MAX));
+    }
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(duration(47), "47 s");
+        assert_eq!(duration(60), "1 min");
+        assert_eq!(duration(7_200), "2 h");
+        assert_eq!(duration(86_400), "1 day");
+        assert_eq!(duration(3 * 86_400 + 5), "3 days");
+        assert_eq!(duration(10 * 365 * 86_400), "10 years");
+    }
+
+    #[test]
+    fn relative_times_read_both_ways() {
+        assert_eq!(relative(1_047, 1_000), "in 47 s");
+        assert_eq!(relative(1_000 - 3 * 86_400, 1_000), "3 days ago");
+        assert!(relative(i64::MIN, i64::MAX).ends_with("years ago"));
+    }
+}
