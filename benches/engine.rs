@@ -1,1 +1,77 @@
-fn main() {}
+//! What an editor waits for: a hover on a 1 MB document, and the full diagnostics of a
+//! 10 MB document with 1,000 tokens (scan, decode, providers, every rule, positions).
+
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use divan::{black_box, Bencher};
+use jwtlens::config::Config;
+use jwtlens::lsp::position::Encoding;
+use jwtlens::lsp::Analysis;
+use tower_lsp::lsp_types::Position;
+
+mod corpus;
+
+fn main() {
+    divan::main();
+}
+
+fn document(len: usize, token_every: usize) -> (Arc<String>, usize) {
+    let (bytes, tokens) = corpus::corpus(len, token_every, true);
+    (
+        Arc::new(String::from_utf8(bytes).expect("the corpus is UTF-8")),
+        tokens,
+    )
+}
+
+static ONE_MB: LazyLock<(Arc<String>, usize)> = LazyLock::new(|| document(1 << 20, 50 << 10));
+static TEN_MB: LazyLock<(Arc<String>, usize)> = LazyLock::new(|| document(10 << 20, 10 << 10));
+
+fn analyse(text: &Arc<String>) -> Analysis {
+    // Convert every finding, not just the editor's default cap.
+    let config =
+        Config::from_sources(Some("max_diagnostics = 1000000"), None).expect("valid settings");
+    let config = Arc::new(config);
+    Analysis::compute(
+        text.clone(),
+        1,
+        Some(Path::new("src/app.ts")),
+        config,
+        Encoding::Utf16,
+    )
+}
+
+/// The position of the middle of the last token in the document.
+fn last_token_position(text: &str) -> Position {
+    let start = text.rfind("const token = \"").expect("a planted token") + "const token = \"".len();
+    let line = text[..start].matches('\n').count() as u32;
+    let column = (start - text[..start].rfind('\n').map_or(0, |i| i + 1)) as u32;
+    Position::new(line, column + 20)
+}
+
+/// Hover on an analysed document: what the server does once diagnostics were computed.
+#[divan::bench]
+fn hover_1mb_document(bencher: Bencher) {
+    let (text, _) = &*ONE_MB;
+    let analysis = analyse(text);
+    let position = last_token_position(text);
+    assert!(analysis.hover(position).is_some());
+    bencher.bench(|| analysis.hover(black_box(position)));
+}
+
+/// Hover on a document nobody analysed yet (engine run included).
+#[divan::bench(sample_count = 20)]
+fn hover_1mb_document_cold(bencher: Bencher) {
+    let (text, _) = &*ONE_MB;
+    let position = last_token_position(text);
+    bencher.bench(|| analyse(text).hover(black_box(position)));
+}
+
+/// Every diagnostic of a 10 MB document with one token per 10 KB.
+#[divan::bench(sample_count = 20)]
+fn diagnostics_10mb_1000_tokens(bencher: Bencher) {
+    let (text, tokens) = &*TEN_MB;
+    assert!(*tokens >= 1000, "{tokens} tokens");
+    assert!(analyse(text).diagnostics().len() >= *tokens);
+    bencher.bench(|| analyse(black_box(text)).diagnostics());
+}

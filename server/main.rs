@@ -84,6 +84,9 @@ fn serve() -> ExitCode {
         }
     };
     runtime.block_on(jwtlens::lsp::serve_stdio());
+    // Tokio reads stdin on a blocking thread that would keep the process alive after
+    // `exit`; do not wait for it.
+    runtime.shutdown_background();
     ExitCode::SUCCESS
 }
 

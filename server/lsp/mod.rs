@@ -20,12 +20,61 @@ use crate::rules::Level;
 use crate::timefmt;
 use position::{Encoding, LineIndex};
 
-/// Serves LSP on stdin/stdout until the client exits.
+/// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
 pub async fn serve_stdio() {
     let (service, socket) = LspService::new(Backend::new);
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-        .serve(service)
-        .await;
+    let exited = Arc::new(tokio::sync::Notify::new());
+    let service = ExitWatch {
+        inner: service,
+        exited: exited.clone(),
+    };
+    let server = Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service);
+    // tower-lsp only stops reading after the next message following `exit`; an editor
+    // waits for the process to end instead, so stop as soon as `exit` has been handled.
+    tokio::select! {
+        () = server => {}
+        () = exited.notified() => {}
+    }
+}
+
+type Request = tower_lsp::jsonrpc::Request;
+type Inner = LspService<Backend>;
+
+/// Passes every message to the server and signals once `exit` has gone through.
+struct ExitWatch {
+    inner: Inner,
+    exited: Arc<tokio::sync::Notify>,
+}
+
+impl tower::Service<Request> for ExitWatch {
+    type Response = <Inner as tower::Service<Request>>::Response;
+    type Error = <Inner as tower::Service<Request>>::Error;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = std::result::Result<Self::Response, Self::Error>>
+                + Send,
+        >,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let is_exit = request.method() == "exit";
+        let response = self.inner.call(request);
+        let exited = self.exited.clone();
+        Box::pin(async move {
+            let response = response.await;
+            if is_exit {
+                exited.notify_one();
+            }
+            response
+        })
+    }
 }
 
 /// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.
@@ -76,6 +125,49 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Runs the engine over one document version.
+    pub fn compute(
+        text: Arc<String>,
+        version: i32,
+        path: Option<&Path>,
+        config: Arc<Config>,
+        encoding: Encoding,
+    ) -> Analysis {
+        let cx = DocumentContext {
+            path,
+            config: &config,
+            now: timefmt::now(),
+        };
+        let reports = analysis::analyse(text.as_bytes(), &cx);
+        let index = LineIndex::new(&text, encoding);
+        Analysis {
+            version,
+            generation: 0,
+            text,
+            index,
+            reports,
+            config,
+        }
+    }
+
+    /// The hover for the token at `position`, if there is one.
+    pub fn hover(&self, position: Position) -> Option<Hover> {
+        let offset = self.index.offset(&self.text, position);
+        let report = self.report_at(offset)?;
+        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now());
+        let range = self
+            .index
+            .ranges(&self.text)
+            .range(report.token.range.clone());
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(range),
+        })
+    }
+
     /// The report of the token at `offset` (the end of a token counts, so a cursor just
     /// after it still hovers it).
     fn report_at(&self, offset: usize) -> Option<&TokenReport> {
@@ -86,7 +178,8 @@ impl Analysis {
         (offset <= report.token.range.end).then_some(report)
     }
 
-    fn diagnostics(&self) -> Vec<Diagnostic> {
+    /// Every finding as an LSP diagnostic, at most `max_diagnostics` of them.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let settings = &self.config.settings;
         let mut cursor = self.index.ranges(&self.text);
         let mut diagnostics = Vec::new();

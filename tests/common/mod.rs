@@ -1,0 +1,209 @@
+//! A small LSP client for tests: Content-Length framing over any async byte stream, so
+//! the same client drives the in-process server (over `tokio::io::duplex`) and the real
+//! binary (over its stdio).
+#![allow(dead_code)] // each test binary uses a different part of it
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+/// How long a test waits for any one message before failing.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct LspClient<R, W> {
+    reader: BufReader<R>,
+    writer: W,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    pub notifications: VecDeque<Value>,
+    /// Settings returned to `workspace/configuration` requests.
+    pub configuration: Value,
+}
+
+impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
+    pub fn new(reader: R, writer: W) -> Self {
+        LspClient {
+            reader: BufReader::new(reader),
+            writer,
+            next_id: 1,
+            notifications: VecDeque::new(),
+            configuration: Value::Null,
+        }
+    }
+
+    pub async fn send(&mut self, message: &Value) {
+        let body = serde_json::to_vec(message).unwrap();
+        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        self.writer.write_all(header.as_bytes()).await.unwrap();
+        self.writer.write_all(&body).await.unwrap();
+        self.writer.flush().await.unwrap();
+    }
+
+    /// The next message from the server, or `None` at end of stream.
+    pub async fn receive(&mut self) -> Option<Value> {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            let read = tokio::time::timeout(TIMEOUT, self.reader.read_line(&mut line))
+                .await
+                .expect("timed out waiting for the server")
+                .unwrap();
+            if read == 0 {
+                return None;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length: ") {
+                length = Some(value.parse::<usize>().unwrap());
+            }
+        }
+        let mut body = vec![0; length.expect("Content-Length header")];
+        self.reader.read_exact(&mut body).await.unwrap();
+        Some(serde_json::from_slice(&body).unwrap())
+    }
+
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// Sends a request and returns its whole response (`result` or `error`), answering
+    /// the server's own requests and keeping notifications meanwhile.
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let message = self.receive().await.expect("server closed the stream");
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.handle(message).await;
+        }
+    }
+
+    async fn handle(&mut self, message: Value) {
+        match (
+            message.get("id"),
+            message.get("method").and_then(Value::as_str),
+        ) {
+            (Some(id), Some(method)) => {
+                let result = match method {
+                    "workspace/configuration" => json!([self.configuration.clone()]),
+                    _ => Value::Null,
+                };
+                let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});
+                self.send(&reply).await;
+            }
+            (None, Some(_)) => self.notifications.push_back(message),
+            _ => {}
+        }
+    }
+
+    /// Waits for a notification matching `accept`, returning it (earlier ones are kept).
+    pub async fn wait_for(&mut self, mut accept: impl FnMut(&Value) -> bool) -> Value {
+        if let Some(at) = self.notifications.iter().position(&mut accept) {
+            return self.notifications.remove(at).unwrap();
+        }
+        loop {
+            let message = self.receive().await.expect("server closed the stream");
+            if message.get("id").is_none() && accept(&message) {
+                return message;
+            }
+            self.handle(message).await;
+        }
+    }
+
+    /// The next `publishDiagnostics` for `uri` (at `version`, when given).
+    pub async fn diagnostics(&mut self, uri: &str, version: Option<i64>) -> Vec<Value> {
+        let message = self
+            .wait_for(|m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == uri
+                    && version.is_none_or(|v| m["params"]["version"] == v)
+            })
+            .await;
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    /// Waits until the server publishes an empty diagnostics list for `uri`.
+    pub async fn cleared(&mut self, uri: &str) {
+        self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["diagnostics"]
+                    .as_array()
+                    .is_some_and(Vec::is_empty)
+        })
+        .await;
+    }
+
+    pub async fn initialize(&mut self, root: &str, options: Value, encodings: &[&str]) -> Value {
+        let params = json!({
+            "processId": null,
+            "rootUri": root,
+            "workspaceFolders": [{"uri": root, "name": "ws"}],
+            "initializationOptions": options,
+            "capabilities": {
+                "general": {"positionEncodings": encodings},
+                "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+                "textDocument": {"hover": {"contentFormat": ["markdown", "plaintext"]}},
+            },
+        });
+        let response = self.request("initialize", params).await;
+        self.notify("initialized", json!({})).await;
+        response
+    }
+
+    pub async fn open(&mut self, uri: &str, text: &str, version: i64) {
+        let document =
+            json!({"uri": uri, "languageId": "typescript", "version": version, "text": text});
+        self.notify("textDocument/didOpen", json!({"textDocument": document}))
+            .await;
+    }
+
+    pub async fn change(&mut self, uri: &str, text: &str, version: i64) {
+        let params = json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]});
+        self.notify("textDocument/didChange", params).await;
+    }
+
+    pub async fn hover(&mut self, uri: &str, line: u32, character: u32) -> Value {
+        let params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+        self.request("textDocument/hover", params).await
+    }
+}
+
+/// Codes of a diagnostics list, sorted.
+pub fn codes(diagnostics: &[Value]) -> Vec<String> {
+    let mut codes: Vec<String> = diagnostics
+        .iter()
+        .filter_map(|d| d["code"].as_str().map(str::to_owned))
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// An unsigned-but-shaped token (the signature is not checked by these tests).
+pub fn token(header: Value, claims: Value) -> String {
+    let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    format!(
+        "{}.{}.{}",
+        part(&header),
+        part(&claims),
+        URL_SAFE_NO_PAD.encode([7u8; 32])
+    )
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}

@@ -1,0 +1,322 @@
+//! The language server in process, driven over `tokio::io::duplex` with real LSP framing.
+
+mod common;
+
+use common::{codes, now, token, LspClient};
+use jwtlens::lsp::Backend;
+use serde_json::{json, Value};
+use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
+use tower_lsp::{LspService, Server};
+
+type Client = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
+
+fn start() -> Client {
+    let (client_end, server_end) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server_end);
+    let (service, socket) = LspService::new(Backend::new);
+    tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
+    let (client_read, client_write) = tokio::io::split(client_end);
+    LspClient::new(client_read, client_write)
+}
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn root(&self) -> String {
+        url(self.dir.path())
+    }
+
+    fn uri(&self, relative: &str) -> String {
+        url(&self.dir.path().join(relative))
+    }
+}
+
+fn url(path: &std::path::Path) -> String {
+    tower_lsp::lsp_types::Url::from_file_path(path)
+        .unwrap()
+        .to_string()
+}
+
+fn live_clerk_token() -> String {
+    token(
+        json!({"alg": "RS256", "kid": "ins_2abc", "typ": "JWT"}),
+        json!({
+            "iss": "https://clerk.acme.io", "sub": "user_29w83", "sid": "sess_2x",
+            "azp": "https://app.acme.io", "iat": now() - 30, "exp": now() + 3600, "nbf": now() - 40
+        }),
+    )
+}
+
+fn expired_token() -> String {
+    token(
+        json!({"alg": "HS256"}),
+        json!({"iss": "https://auth.acme.io", "sub": "u1", "aud": "api", "jti": "1", "exp": now() - 3 * 86_400}),
+    )
+}
+
+#[tokio::test]
+async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
+    let ws = Workspace::new();
+    let mut client = start();
+    let init = client
+        .initialize(&ws.root(), Value::Null, &["utf-16"])
+        .await;
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+
+    let uri = ws.uri("src/auth.ts");
+    let tok = live_clerk_token();
+    let text = format!("import x from 'y';\nconst token = \"{tok}\";\n");
+    client.open(&uri, &text, 1).await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    let found = codes(&diagnostics);
+    assert!(found.contains(&"JWT104".to_owned()), "{found:?}");
+    assert!(found.contains(&"JWT009".to_owned()), "{found:?}");
+    let live = diagnostics.iter().find(|d| d["code"] == "JWT104").unwrap();
+    assert_eq!(live["severity"], 1);
+    assert_eq!(live["source"], "jwtlens");
+    assert_eq!(live["range"]["start"], json!({"line": 1, "character": 15}));
+    assert_eq!(live["range"]["end"]["character"], 15 + tok.len());
+    assert_eq!(live["data"]["rule"], "JWT104");
+    assert!(live["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("rules.md#jwt104-live-credential"));
+
+    let hover = client.hover(&uri, 1, 40).await;
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        markdown.contains("`RS256`") && markdown.contains("kid `ins_2abc`"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("`user_29w83`") && markdown.contains("expires")
+            || markdown.contains("Expires"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("JWT104"), "{markdown}");
+    assert_eq!(
+        hover["result"]["range"]["start"],
+        json!({"line": 1, "character": 15})
+    );
+
+    let outside = client.hover(&uri, 0, 3).await;
+    assert_eq!(outside["result"], Value::Null);
+
+    client
+        .notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    client.cleared(&uri).await;
+}
+
+#[tokio::test]
+async fn changes_republish_and_old_versions_never_win() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client.initialize(&ws.root(), Value::Null, &[]).await;
+    let uri = ws.uri("src/a.ts");
+    client.open(&uri, "nothing here", 1).await;
+    assert!(client.diagnostics(&uri, Some(1)).await.is_empty());
+
+    let text = format!("let t = '{}';", expired_token());
+    for version in 2..=30 {
+        let body = if version == 30 {
+            text.clone()
+        } else {
+            format!("// edit {version}")
+        };
+        client.change(&uri, &body, version).await;
+    }
+    // A late notification for an old version is ignored.
+    client.change(&uri, "stale", 5).await;
+    let last = client.diagnostics(&uri, Some(30)).await;
+    assert!(codes(&last).contains(&"JWT003".to_owned()));
+    let hover = client.hover(&uri, 0, 12).await;
+    assert!(hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("expired 3 days ago"));
+}
+
+#[tokio::test]
+async fn configuration_changes_republish_every_open_document() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client
+        .initialize(&ws.root(), json!({"rules": {"JWT003": "warning"}}), &[])
+        .await;
+    let uri = ws.uri("src/a.ts");
+    client
+        .open(&uri, &format!("'{}'", expired_token()), 1)
+        .await;
+    let before = client.diagnostics(&uri, Some(1)).await;
+    let expired = before.iter().find(|d| d["code"] == "JWT003").unwrap();
+    assert_eq!(
+        expired["severity"], 2,
+        "initializationOptions set JWT003 to warning"
+    );
+
+    let settings = json!({"jwtlens": {"rules": {"expired": "off", "JWT013": "error"}}});
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": settings}),
+        )
+        .await;
+    let after = client.diagnostics(&uri, Some(1)).await;
+    assert!(
+        !codes(&after).contains(&"JWT003".to_owned()),
+        "{:?}",
+        codes(&after)
+    );
+
+    // Settings pulled with workspace/configuration when the notification carries none.
+    client.configuration = json!({"rules": {"JWT003": "hint"}});
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": null}),
+        )
+        .await;
+    let pulled = client.diagnostics(&uri, Some(1)).await;
+    assert_eq!(
+        pulled.iter().find(|d| d["code"] == "JWT003").unwrap()["severity"],
+        4
+    );
+}
+
+#[tokio::test]
+async fn a_broken_config_file_is_reported_and_defaults_apply() {
+    let ws = Workspace::new();
+    std::fs::write(
+        ws.dir.path().join(".jwtlens.toml"),
+        "clock_skew = 30\n[rules\nJWT003 = \"off\"\n",
+    )
+    .unwrap();
+    let mut client = start();
+    client.initialize(&ws.root(), Value::Null, &[]).await;
+    let config_uri = ws.uri(".jwtlens.toml");
+    let config_diagnostics = client.diagnostics(&config_uri, None).await;
+    assert_eq!(config_diagnostics.len(), 1);
+    assert_eq!(config_diagnostics[0]["range"]["start"]["line"], 1);
+    let message = client
+        .wait_for(|m| m["method"] == "window/showMessage")
+        .await;
+    assert!(message["params"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(".jwtlens.toml is invalid"));
+
+    let uri = ws.uri("src/a.ts");
+    client
+        .open(&uri, &format!("'{}'", expired_token()), 1)
+        .await;
+    assert!(codes(&client.diagnostics(&uri, Some(1)).await).contains(&"JWT003".to_owned()));
+
+    // Fixing the file and saving it clears the error and applies it.
+    std::fs::write(
+        ws.dir.path().join(".jwtlens.toml"),
+        "[rules]\nJWT003 = \"off\"\n",
+    )
+    .unwrap();
+    client
+        .notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": config_uri}}),
+        )
+        .await;
+    client.cleared(&config_uri).await;
+    assert!(!codes(&client.diagnostics(&uri, Some(1)).await).contains(&"JWT003".to_owned()));
+}
+
+#[tokio::test]
+async fn positions_count_utf16_units_after_emoji_cjk_and_crlf() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client
+        .initialize(&ws.root(), Value::Null, &["utf-16"])
+        .await;
+    let uri = ws.uri("src/i18n.ts");
+    let tok = expired_token();
+    let text =
+        format!("// 设置 😀 e\u{301}\r\nconst s = \"😀中\u{301}\"; const t = \"{tok}\";\r\n");
+    client.open(&uri, &text, 1).await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    let range = &diagnostics[0]["range"];
+    // `const s = "` (11) + 😀 (2) + 中 (1) + U+0301 (1) + `"; const t = "` (14)
+    assert_eq!(range["start"], json!({"line": 1, "character": 29}));
+    assert_eq!(
+        range["end"],
+        json!({"line": 1, "character": 29 + tok.len()})
+    );
+    let hover = client.hover(&uri, 1, 30).await;
+    assert!(hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("HS256"));
+    // A position in the middle of the emoji's surrogate pair still answers.
+    assert_eq!(client.hover(&uri, 1, 12).await["result"], Value::Null);
+}
+
+#[tokio::test]
+async fn utf8_positions_when_the_client_offers_them() {
+    let ws = Workspace::new();
+    let mut client = start();
+    let init = client
+        .initialize(&ws.root(), Value::Null, &["utf-8", "utf-16"])
+        .await;
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
+    let uri = ws.uri("src/u.ts");
+    let text = format!("😀 '{}'", expired_token());
+    client.open(&uri, &text, 1).await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 0, "character": 6})
+    );
+}
+
+#[tokio::test]
+async fn requests_past_the_end_and_for_unknown_documents_answer() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client.initialize(&ws.root(), Value::Null, &[]).await;
+    let uri = ws.uri("src/a.ts");
+    client
+        .open(&uri, &format!("'{}'", expired_token()), 1)
+        .await;
+    client.diagnostics(&uri, Some(1)).await;
+    assert_eq!(client.hover(&uri, 999, 999).await["result"], Value::Null);
+    assert_eq!(
+        client.hover(&ws.uri("src/never-opened.ts"), 0, 0).await["result"],
+        Value::Null
+    );
+    client.change(&ws.uri("src/never-opened.ts"), "x", 2).await;
+    assert!(client.hover(&uri, 0, 3).await["result"]["contents"].is_object());
+}
+
+#[tokio::test]
+async fn fixture_paths_lower_time_rules_to_hints() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client.initialize(&ws.root(), Value::Null, &[]).await;
+    let uri = ws.uri("tests/fixtures/tokens.json");
+    client
+        .open(&uri, &format!("{{\"t\": \"{}\"}}", expired_token()), 1)
+        .await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    let expired = diagnostics.iter().find(|d| d["code"] == "JWT003").unwrap();
+    assert_eq!(expired["severity"], 4);
+    assert!(expired["message"].as_str().unwrap().ends_with("— fixture"));
+}
