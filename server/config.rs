@@ -62,6 +62,8 @@ pub struct Settings {
     pub docs_url: String,
     /// At most this many diagnostics per document; a final one says how many were left out.
     pub max_diagnostics: usize,
+    /// Show a one-line summary after each token (`Clerk · org:admin · expired 3 d ago`).
+    pub inlay_hints: bool,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             policy: Policy::default(),
             docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
             max_diagnostics: 1000,
+            inlay_hints: false,
         }
     }
 }

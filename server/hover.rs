@@ -260,6 +260,44 @@ fn compact(value: &Value) -> String {
     }
 }
 
+/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`.
+pub fn summary(report: &TokenReport, now: i64) -> String {
+    let facts = &report.facts;
+    let token = &report.token;
+    let mut parts: Vec<String> = Vec::with_capacity(3);
+    parts.push(match &facts.provider {
+        // "Supabase (API key)" reads better as "Supabase" next to its role.
+        Some(provider) => provider
+            .name
+            .split(" (")
+            .next()
+            .unwrap_or(&provider.name)
+            .to_owned(),
+        None => format!("JWT {}", token.alg()),
+    });
+    if let Some(who) = facts.roles.first().or(facts.tenants.first()) {
+        parts.push(who.clone());
+    }
+    parts.push(match (&token.body, token.numeric_claim("exp")) {
+        (Body::Encrypted, _) => "encrypted".to_owned(),
+        (Body::Malformed(_), _) => "malformed".to_owned(),
+        (Body::Claims(_), None) => "never expires".to_owned(),
+        (Body::Claims(_), Some(exp)) if exp < now => {
+            format!(
+                "expired {} ago",
+                timefmt::short_duration((now - exp).unsigned_abs())
+            )
+        }
+        (Body::Claims(_), Some(exp)) => {
+            format!(
+                "expires in {}",
+                timefmt::short_duration((exp - now).unsigned_abs())
+            )
+        }
+    });
+    parts.join(" · ")
+}
+
 /// Header and claims as one JSON document (`jwtlens decode`, the decode command).
 pub fn decoded_json(report: &TokenReport) -> Value {
     let mut out = Map::new();

@@ -12,18 +12,56 @@ pub fn utc_date(seconds: i64) -> String {
 
 /// A duration in the largest unit that keeps it readable: `47 s`, `2 h`, `3 days`.
 pub fn duration(seconds: u64) -> String {
+    let (value, unit) = largest_unit(seconds);
+    let name = match (unit, value) {
+        (Unit::Day, 1) => "day",
+        (Unit::Day, _) => "days",
+        (Unit::Year, 1) => "year",
+        (Unit::Year, _) => "years",
+        (unit, _) => unit.short(),
+    };
+    format!("{value} {name}")
+}
+
+/// The same, shortest: `47 s`, `2 h`, `3 d`, `5 y` (for inlay hints).
+pub fn short_duration(seconds: u64) -> String {
+    let (value, unit) = largest_unit(seconds);
+    format!("{value} {}", unit.short())
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Year,
+}
+
+impl Unit {
+    fn short(self) -> &'static str {
+        match self {
+            Unit::Second => "s",
+            Unit::Minute => "min",
+            Unit::Hour => "h",
+            Unit::Day => "d",
+            Unit::Year => "y",
+        }
+    }
+}
+
+fn largest_unit(seconds: u64) -> (u64, Unit) {
     const MINUTE: u64 = 60;
     const HOUR: u64 = 60 * MINUTE;
     const DAY: u64 = 24 * HOUR;
     const YEAR: u64 = 365 * DAY;
-    let (value, unit, plural) = match seconds {
-        s if s < MINUTE => (s, "s", "s"),
-        s if s < HOUR => (s / MINUTE, "min", "min"),
-        s if s < DAY => (s / HOUR, "h", "h"),
-        s if s < 2 * YEAR => (s / DAY, "day", "days"),
-        s => (s / YEAR, "year", "years"),
-    };
-    format!("{value} {}", if value == 1 { unit } else { plural })
+    match seconds {
+        s if s < MINUTE => (s, Unit::Second),
+        s if s < HOUR => (s / MINUTE, Unit::Minute),
+        s if s < DAY => (s / HOUR, Unit::Hour),
+        s if s < 2 * YEAR => (s / DAY, Unit::Day),
+        s => (s / YEAR, Unit::Year),
+    }
 }
 
 /// `at` relative to `now`: "in 2 h" or "3 days ago".
@@ -59,6 +97,9 @@ mod tests {
         assert_eq!(duration(86_400), "1 day");
         assert_eq!(duration(3 * 86_400 + 5), "3 days");
         assert_eq!(duration(10 * 365 * 86_400), "10 years");
+        assert_eq!(short_duration(3 * 86_400 + 5), "3 d");
+        assert_eq!(short_duration(7_200), "2 h");
+        assert_eq!(short_duration(5 * 365 * 86_400), "5 y");
     }
 
     #[test]

@@ -320,3 +320,99 @@ async fn fixture_paths_lower_time_rules_to_hints() {
     assert_eq!(expired["severity"], 4);
     assert!(expired["message"].as_str().unwrap().ends_with("— fixture"));
 }
+
+#[tokio::test]
+async fn inlay_hints_summarise_tokens_when_enabled() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client.initialize(&ws.root(), Value::Null, &[]).await;
+    let uri = ws.uri("src/a.ts");
+    let text = format!("const a = '{}';\n", live_clerk_token());
+    client.open(&uri, &text, 1).await;
+    client.diagnostics(&uri, Some(1)).await;
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}});
+    let params = json!({"textDocument": {"uri": uri}, "range": range});
+    let off = client
+        .request("textDocument/inlayHint", params.clone())
+        .await;
+    assert_eq!(off["result"], json!([]), "off by default");
+
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"inlayHints": true}}),
+        )
+        .await;
+    client.diagnostics(&uri, Some(1)).await;
+    let hints = client.request("textDocument/inlayHint", params).await;
+    let hint = &hints["result"][0];
+    assert_eq!(
+        hint["position"],
+        json!({"line": 0, "character": text.find("';").unwrap()})
+    );
+    let label = hint["label"].as_str().unwrap();
+    // exp is an hour after the token was made, a moment ago.
+    assert!(
+        ["Clerk · expires in 1 h", "Clerk · expires in 59 min"].contains(&label),
+        "{label}"
+    );
+}
+
+#[tokio::test]
+async fn the_decode_command_returns_the_token_as_json() {
+    let ws = Workspace::new();
+    let mut client = start();
+    let init = client.initialize(&ws.root(), Value::Null, &[]).await;
+    assert_eq!(
+        init["result"]["capabilities"]["executeCommandProvider"]["commands"],
+        json!(["jwtlens.decode"])
+    );
+    let uri = ws.uri("src/a.ts");
+    client
+        .open(&uri, &format!("x = '{}'", expired_token()), 1)
+        .await;
+    let argument = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 9}});
+    let decoded = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.decode", "arguments": [argument]}),
+        )
+        .await;
+    let result = &decoded["result"];
+    assert_eq!(result["header"]["alg"], "HS256");
+    assert_eq!(result["payload"]["sub"], "u1");
+    assert_eq!(result["range"]["start"], json!({"line": 0, "character": 5}));
+    assert!(result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "JWT003"));
+
+    let flat = json!({"uri": uri, "position": {"line": 0, "character": 9}});
+    let again = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.decode", "arguments": [flat]}),
+        )
+        .await;
+    assert_eq!(again["result"]["payload"]["sub"], "u1");
+
+    let nowhere = json!({"uri": uri, "position": {"line": 0, "character": 1}});
+    let missing = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.decode", "arguments": [nowhere]}),
+        )
+        .await;
+    assert_eq!(missing["error"]["message"], "no JWT at this position");
+    let bad = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.decode", "arguments": []}),
+        )
+        .await;
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("takes one argument"));
+}

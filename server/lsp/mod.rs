@@ -99,10 +99,14 @@ struct State {
     config: Arc<Config>,
     /// Bumped on every configuration change, so cached analyses are redone.
     generation: u64,
+    /// Why `.jwtlens.toml` was not applied, when it was not.
+    config_error: Option<ConfigError>,
     /// The client answers `workspace/configuration` requests.
     can_pull_configuration: bool,
     /// The client lets us register a watcher for the config file.
     can_watch_files: bool,
+    /// The client re-requests inlay hints when asked to.
+    can_refresh_inlay_hints: bool,
     documents: HashMap<Url, Document>,
 }
 
@@ -166,6 +170,57 @@ impl Analysis {
             }),
             range: Some(range),
         })
+    }
+
+    /// One summary hint after each token that overlaps `range`, when enabled.
+    pub fn inlay_hints(&self, range: Range) -> Vec<InlayHint> {
+        if !self.config.settings.inlay_hints {
+            return Vec::new();
+        }
+        let start = self.index.offset(&self.text, range.start);
+        let end = self.index.offset(&self.text, range.end);
+        let first = self
+            .reports
+            .partition_point(|report| report.token.range.end < start);
+        let now = timefmt::now();
+        let mut cursor = self.index.ranges(&self.text);
+        self.reports[first..]
+            .iter()
+            .take_while(|report| report.token.range.start <= end)
+            .map(|report| InlayHint {
+                position: cursor.position(report.token.range.end),
+                label: InlayHintLabel::String(hover::summary(report, now)),
+                kind: None,
+                text_edits: None,
+                tooltip: report.findings.first().map(|finding| {
+                    InlayHintTooltip::String(format!(
+                        "{} {}: {}",
+                        finding.rule.code, finding.rule.name, finding.message
+                    ))
+                }),
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            })
+            .collect()
+    }
+
+    /// The token at `position` as JSON: header, payload, facts, findings and its range.
+    pub fn decoded(&self, position: Position) -> Option<Value> {
+        let offset = self.index.offset(&self.text, position);
+        let report = self.report_at(offset)?;
+        let mut decoded = hover::decoded_json(report);
+        let range = self
+            .index
+            .ranges(&self.text)
+            .range(report.token.range.clone());
+        if let Value::Object(fields) = &mut decoded {
+            fields.insert(
+                "range".to_owned(),
+                serde_json::to_value(range).unwrap_or(Value::Null),
+            );
+        }
+        Some(decoded)
     }
 
     /// The report of the token at `offset` (the end of a token counts, so a cursor just
@@ -254,22 +309,17 @@ struct Snapshot {
 impl Snapshot {
     fn analyse(self) -> Analysis {
         let started = Instant::now();
-        let cx = DocumentContext {
-            path: self.path.as_deref(),
-            config: &self.config,
-            now: timefmt::now(),
-        };
-        let reports = analysis::analyse(self.text.as_bytes(), &cx);
-        let index = LineIndex::new(&self.text, self.encoding);
-        tracing::debug!(uri = %self.uri, version = self.version, tokens = reports.len(), elapsed = ?started.elapsed(), "analysed");
-        Analysis {
-            version: self.version,
-            generation: self.generation,
-            text: self.text,
-            index,
-            reports,
-            config: self.config,
-        }
+        let mut analysis = Analysis::compute(
+            self.text,
+            self.version,
+            self.path.as_deref(),
+            self.config,
+            self.encoding,
+        );
+        analysis.generation = self.generation;
+        let tokens = analysis.reports.len();
+        tracing::debug!(uri = %self.uri, version = self.version, tokens, elapsed = ?started.elapsed(), "analysed");
+        analysis
     }
 }
 
@@ -352,31 +402,40 @@ impl Shared {
     /// Reloads settings from `.jwtlens.toml` and the editor, reports a broken config file,
     /// and re-publishes diagnostics for every open document.
     async fn reload_config(self: &Arc<Self>) {
-        let (root, editor) = {
-            let state = self.state();
-            (state.root.clone(), state.editor_settings.clone())
-        };
-        let loaded = Config::load(root.as_deref(), editor.as_ref());
-        let error = loaded.as_ref().err().cloned();
-        // A broken file falls back to the editor's settings alone, then to the defaults.
-        let config = loaded
-            .or_else(|_| Config::from_sources(None, editor.as_ref()))
-            .unwrap_or_default();
-        let uris: Vec<Url> = {
-            let mut state = self.state();
-            state.config = Arc::new(config);
-            state.generation += 1;
-            state.documents.keys().cloned().collect()
-        };
-        self.report_config_error(root.as_deref(), error).await;
+        self.load_config();
+        self.report_config_error().await;
+        let uris: Vec<Url> = self.state().documents.keys().cloned().collect();
+        if self.state().can_refresh_inlay_hints {
+            if let Err(err) = self.client.inlay_hint_refresh().await {
+                tracing::debug!("inlay hint refresh failed: {err}");
+            }
+        }
         for uri in uris {
             let shared = self.clone();
             tokio::spawn(async move { shared.publish(uri).await });
         }
     }
 
+    /// Reads `.jwtlens.toml` and the editor's settings into the state. A broken file falls
+    /// back to the editor's settings alone, then to the defaults, and is kept for
+    /// [`Shared::report_config_error`].
+    fn load_config(&self) {
+        let mut state = self.state();
+        let loaded = Config::load(state.root.as_deref(), state.editor_settings.as_ref());
+        state.config_error = loaded.as_ref().err().cloned();
+        let config = loaded
+            .or_else(|_| Config::from_sources(None, state.editor_settings.as_ref()))
+            .unwrap_or_default();
+        state.config = Arc::new(config);
+        state.generation += 1;
+    }
+
     /// One diagnostic on the config file (and a message) when it is broken; none when not.
-    async fn report_config_error(&self, root: Option<&Path>, error: Option<ConfigError>) {
+    async fn report_config_error(&self) {
+        let (root, error) = {
+            let state = self.state();
+            (state.root.clone(), state.config_error.clone())
+        };
         let Some(root) = root else { return };
         let path = root.join(CONFIG_FILE);
         let Ok(uri) = Url::from_file_path(&path) else {
@@ -430,8 +489,10 @@ impl Backend {
             editor_settings: None,
             config: Arc::new(Config::default()),
             generation: 0,
+            config_error: None,
             can_pull_configuration: false,
             can_watch_files: false,
+            can_refresh_inlay_hints: false,
             documents: HashMap::new(),
         };
         let published = tokio::sync::Mutex::new(HashMap::new());
@@ -452,6 +513,28 @@ impl Backend {
     fn is_config_file(uri: &Url) -> bool {
         uri.path().ends_with(&format!("/{CONFIG_FILE}"))
     }
+}
+
+/// Decodes the token at a position: `workspace/executeCommand` with
+/// `[{"textDocument": {"uri"}, "position"}]` (or `[{"uri", "position"}]`).
+pub const DECODE_COMMAND: &str = "jwtlens.decode";
+
+/// A command argument naming a document position, in either accepted shape.
+fn token_position(argument: Value) -> Option<TextDocumentPositionParams> {
+    #[derive(serde::Deserialize)]
+    struct Flat {
+        uri: Url,
+        position: Position,
+    }
+    serde_json::from_value::<TextDocumentPositionParams>(argument.clone())
+        .ok()
+        .or_else(|| {
+            let flat: Flat = serde_json::from_value(argument).ok()?;
+            Some(TextDocumentPositionParams {
+                text_document: TextDocumentIdentifier { uri: flat.uri },
+                position: flat.position,
+            })
+        })
 }
 
 fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
@@ -481,11 +564,17 @@ impl LanguageServer for Backend {
             state.encoding = encoding;
             state.editor_settings = params.initialization_options.clone();
             state.can_pull_configuration = workspace.and_then(|w| w.configuration).unwrap_or(false);
+            state.can_refresh_inlay_hints = workspace
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|inlay| inlay.refresh_support)
+                .unwrap_or(false);
             state.can_watch_files = workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|watch| watch.dynamic_registration)
                 .unwrap_or(false);
         }
+        // Settings apply before the first document opens; errors are shown once initialized.
+        self.shared.load_config();
         tracing::info!(?encoding, "initialize");
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -499,6 +588,11 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![DECODE_COMMAND.to_owned()],
+                    ..ExecuteCommandOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -530,7 +624,7 @@ impl LanguageServer for Backend {
                 tracing::warn!("could not watch {CONFIG_FILE}: {err}");
             }
         }
-        self.shared.reload_config().await;
+        self.shared.report_config_error().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -620,24 +714,33 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let position = params.text_document_position_params;
-        let Some(analysis) = self.shared.analysis(&position.text_document.uri).await else {
-            return Ok(None);
-        };
-        let offset = analysis.index.offset(&analysis.text, position.position);
-        let Some(report) = analysis.report_at(offset) else {
-            return Ok(None);
-        };
-        let markdown = hover::render(report, analysis.text.as_bytes(), timefmt::now());
-        let range = analysis
-            .index
-            .ranges(&analysis.text)
-            .range(report.token.range.clone());
-        Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: markdown,
-            }),
-            range: Some(range),
-        }))
+        let analysis = self.shared.analysis(&position.text_document.uri).await;
+        Ok(analysis.and_then(|analysis| analysis.hover(position.position)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let analysis = self.shared.analysis(&params.text_document.uri).await;
+        Ok(analysis.map(|analysis| analysis.inlay_hints(params.range)))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command != DECODE_COMMAND {
+            return Err(tower_lsp::jsonrpc::Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
+        }
+        let at = params.arguments.into_iter().next().and_then(token_position).ok_or_else(|| {
+            tower_lsp::jsonrpc::Error::invalid_params(format!(
+                "{DECODE_COMMAND} takes one argument: {{\"textDocument\": {{\"uri\": …}}, \"position\": {{\"line\": …, \"character\": …}}}}"
+            ))
+        })?;
+        let analysis = self.shared.analysis(&at.text_document.uri).await;
+        match analysis.and_then(|analysis| analysis.decoded(at.position)) {
+            Some(decoded) => Ok(Some(decoded)),
+            None => Err(tower_lsp::jsonrpc::Error::invalid_params(
+                "no JWT at this position",
+            )),
+        }
     }
 }
