@@ -64,6 +64,23 @@ pub struct Settings {
     pub max_diagnostics: usize,
     /// Show a one-line summary after each token (`Clerk · org:admin · expired 3 d ago`).
     pub inlay_hints: bool,
+    /// How replacement test tokens are minted.
+    pub mint: MintSettings,
+}
+
+/// Settings for minting test tokens.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MintSettings {
+    /// Lifetime of a minted token in seconds (`exp - iat`); text such as `"1h"` works too.
+    #[serde(deserialize_with = "seconds")]
+    pub lifetime: u64,
+}
+
+impl Default for MintSettings {
+    fn default() -> Self {
+        MintSettings { lifetime: 3600 }
+    }
 }
 
 impl Default for Settings {
@@ -80,6 +97,7 @@ impl Default for Settings {
             docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
             max_diagnostics: 1000,
             inlay_hints: false,
+            mint: MintSettings::default(),
         }
     }
 }
@@ -219,7 +237,7 @@ impl Config {
             merge(&mut merged, file);
         }
         if let Some(editor) = editor {
-            let mut editor = editor_section(editor).clone();
+            let mut editor = editor_section(editor);
             snake_case_keys(&mut editor);
             if let Some(policy) = editor.get_mut("policy") {
                 snake_case_keys(policy);
@@ -266,10 +284,20 @@ impl Config {
     }
 }
 
-/// Editors send either the settings object itself or `{ "jwtlens": { … } }`.
-fn editor_section(value: &Value) -> &Value {
-    value.get("jwtlens").unwrap_or(value)
+/// Editors send either the settings object itself or `{ "jwtlens": { … } }`. Settings that
+/// only the editor client reads (`server.path`, `trace.server`) are dropped here.
+fn editor_section(value: &Value) -> Value {
+    let mut section = value.get("jwtlens").unwrap_or(value).clone();
+    if let Value::Object(map) = &mut section {
+        for client_only in CLIENT_ONLY_SETTINGS {
+            map.remove(*client_only);
+        }
+    }
+    section
 }
+
+/// Top-level editor settings that configure the client, not the server.
+const CLIENT_ONLY_SETTINGS: &[&str] = &["server", "trace"];
 
 /// Editors name settings in camelCase (`clockSkew`); the TOML file in snake_case. Only
 /// setting names are converted: rule codes and claim names inside them are left alone.
@@ -364,7 +392,12 @@ mod tests {
             claims = { iss = "supabase-demo" }
             rules = ["JWT101"]
         "#;
-        let editor = json!({ "jwtlens": { "clockSkew": 60, "policy": { "audiences": ["api"] } } });
+        let editor = json!({ "jwtlens": {
+            "clockSkew": 60,
+            "policy": { "audiences": ["api"] },
+            "server": { "path": "/opt/jwtlens" },
+            "trace": { "server": "verbose" },
+        } });
         let config = Config::from_sources(Some(toml), Some(&editor)).unwrap();
         assert_eq!(config.settings.clock_skew, 60);
         assert_eq!(config.settings.lifetime_threshold, 3600);
