@@ -16,13 +16,22 @@ const IAT: i64 = NOW - 120;
 
 fn token(header: Value, claims: Value) -> String {
     let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
-    format!("{}.{}.{}", part(&header), part(&claims), URL_SAFE_NO_PAD.encode([0x2a; 256]))
+    format!(
+        "{}.{}.{}",
+        part(&header),
+        part(&claims),
+        URL_SAFE_NO_PAD.encode([0x2a; 256])
+    )
 }
 
 fn render(header: Value, claims: Value) -> String {
     let text = format!("const token = \"{}\";\n", token(header, claims));
     let config = Config::default();
-    let cx = DocumentContext { path: Some(Path::new("src/app.ts")), config: &config, now: NOW };
+    let cx = DocumentContext {
+        path: Some(Path::new("src/app.ts")),
+        config: &config,
+        now: NOW,
+    };
     let reports = analyse(text.as_bytes(), &cx);
     assert_eq!(reports.len(), 1);
     hover::render(&reports[0], text.as_bytes(), NOW)
@@ -191,10 +200,16 @@ fn google() {
 
 #[test]
 fn descope() {
-    let tenants: serde_json::Map<String, Value> = ["acme", "globex", "initech", "umbrella", "hooli"]
-        .iter()
-        .map(|t| (format!("tenant-{t}"), json!({"roles": ["Tenant Admin"], "permissions": ["User Admin"]})))
-        .collect();
+    let tenants: serde_json::Map<String, Value> =
+        ["acme", "globex", "initech", "umbrella", "hooli"]
+            .iter()
+            .map(|t| {
+                (
+                    format!("tenant-{t}"),
+                    json!({"roles": ["Tenant Admin"], "permissions": ["User Admin"]}),
+                )
+            })
+            .collect();
     insta::assert_snapshot!(render(
         rs256("P2Xk9mEXAMPLESq7Lr3vTnB8wZcYd4"),
         json!({
@@ -222,19 +237,32 @@ fn generic_encrypted_and_malformed() {
         "{}.a2V5.aXZpdml2aXZpdml2.Y2lwaGVydGV4dA.dGFndGFndGFndGFn",
         URL_SAFE_NO_PAD.encode(r#"{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"payments"}"#)
     );
-    let malformed = format!("{}.{}.c2ln", URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#), URL_SAFE_NO_PAD.encode("user=42"));
+    let malformed = format!(
+        "{}.{}.c2ln",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+        URL_SAFE_NO_PAD.encode("user=42")
+    );
     let config = Config::default();
-    let cx = DocumentContext { path: None, config: &config, now: NOW };
+    let cx = DocumentContext {
+        path: None,
+        config: &config,
+        now: NOW,
+    };
     let text = format!("{jwe}\n{malformed}\n");
-    let rendered: Vec<String> =
-        analyse(text.as_bytes(), &cx).iter().map(|report| hover::render(report, text.as_bytes(), NOW)).collect();
+    let rendered: Vec<String> = analyse(text.as_bytes(), &cx)
+        .iter()
+        .map(|report| hover::render(report, text.as_bytes(), NOW))
+        .collect();
     insta::assert_snapshot!(rendered.join("\n---\n"));
 }
 
 #[test]
 fn large_payloads_are_truncated() {
     let big: Vec<String> = (0..600).map(|i| format!("permission:{i:04}")).collect();
-    let rendered = render(rs256("k"), json!({"iss": "https://auth.acme.io", "sub": "u", "exp": IAT + 60, "permissions": big}));
+    let rendered = render(
+        rs256("k"),
+        json!({"iss": "https://auth.acme.io", "sub": "u", "exp": IAT + 60, "permissions": big}),
+    );
     assert!(rendered.contains("*truncated: "), "{rendered}");
     assert!(rendered.contains("… (600 in all)"));
     assert!(rendered.len() < 8 * 1024, "{} bytes", rendered.len());
