@@ -37,12 +37,12 @@ impl Family {
                 alg,
                 "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512"
             ),
-            Family::Ec(curve) => match (alg, curve) {
-                ("ES256", Some(Curve::P256) | None) => true,
-                ("ES384", Some(Curve::P384) | None) => true,
-                ("ES512", Some(Curve::P521) | None) => true,
-                _ => false,
-            },
+            Family::Ec(curve) => matches!(
+                (alg, curve),
+                ("ES256", Some(Curve::P256) | None)
+                    | ("ES384", Some(Curve::P384) | None)
+                    | ("ES512", Some(Curve::P521) | None)
+            ),
             Family::Ed25519 => alg == "EdDSA",
         }
     }
