@@ -119,6 +119,7 @@ fn decode(token: &str, json: bool, config_dir: Option<PathBuf>) -> ExitCode {
             path: None,
             config: &config,
             now,
+            remote: None,
         },
     );
     if reports.is_empty() {

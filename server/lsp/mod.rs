@@ -18,6 +18,7 @@ use crate::config::{Config, ConfigError, CONFIG_FILE};
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
+use crate::verify::RemoteResults;
 use position::{Encoding, LineIndex};
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
@@ -99,6 +100,8 @@ struct State {
     config: Arc<Config>,
     /// Bumped on every configuration change, so cached analyses are redone.
     generation: u64,
+    /// Outcomes of on-request verifications, by token fingerprint.
+    remote: Arc<RemoteResults>,
     /// Why `.jwtlens.toml` was not applied, when it was not.
     config_error: Option<ConfigError>,
     /// The client answers `workspace/configuration` requests.
@@ -130,27 +133,22 @@ pub struct Analysis {
 
 impl Analysis {
     /// Runs the engine over one document version.
-    pub fn compute(
-        text: Arc<String>,
-        version: i32,
-        path: Option<&Path>,
-        config: Arc<Config>,
-        encoding: Encoding,
-    ) -> Analysis {
+    pub fn compute(snapshot: Snapshot) -> Analysis {
         let cx = DocumentContext {
-            path,
-            config: &config,
+            path: snapshot.path.as_deref(),
+            config: &snapshot.config,
             now: timefmt::now(),
+            remote: Some(&snapshot.remote),
         };
-        let reports = analysis::analyse(text.as_bytes(), &cx);
-        let index = LineIndex::new(&text, encoding);
+        let reports = analysis::analyse(snapshot.text.as_bytes(), &cx);
+        let index = LineIndex::new(&snapshot.text, snapshot.encoding);
         Analysis {
-            version,
-            generation: 0,
-            text,
+            version: snapshot.version,
+            generation: snapshot.generation,
+            text: snapshot.text,
             index,
             reports,
-            config,
+            config: snapshot.config,
         }
     }
 
@@ -295,32 +293,18 @@ fn severity(level: Level) -> DiagnosticSeverity {
     }
 }
 
-/// What a background analysis needs, taken under the lock and used without it.
-struct Snapshot {
-    uri: Url,
-    text: Arc<String>,
-    version: i32,
-    path: Option<PathBuf>,
-    config: Arc<Config>,
-    generation: u64,
-    encoding: Encoding,
-}
-
-impl Snapshot {
-    fn analyse(self) -> Analysis {
-        let started = Instant::now();
-        let mut analysis = Analysis::compute(
-            self.text,
-            self.version,
-            self.path.as_deref(),
-            self.config,
-            self.encoding,
-        );
-        analysis.generation = self.generation;
-        let tokens = analysis.reports.len();
-        tracing::debug!(uri = %self.uri, version = self.version, tokens, elapsed = ?started.elapsed(), "analysed");
-        analysis
-    }
+/// What an analysis needs, taken under the lock and used without it.
+pub struct Snapshot {
+    pub text: Arc<String>,
+    pub version: i32,
+    /// Workspace-relative path, for fixture context and ignore globs.
+    pub path: Option<PathBuf>,
+    pub config: Arc<Config>,
+    /// The configuration generation the analysis belongs to.
+    pub generation: u64,
+    pub encoding: Encoding,
+    /// Outcomes of verifications the user asked for.
+    pub remote: Arc<RemoteResults>,
 }
 
 impl Shared {
@@ -335,13 +319,13 @@ impl Shared {
         let state = self.state();
         let document = state.documents.get(uri)?;
         Some(Snapshot {
-            uri: uri.clone(),
             text: document.text.clone(),
             version: document.version,
             path: document.path.clone(),
             config: state.config.clone(),
             generation: state.generation,
             encoding: state.encoding,
+            remote: state.remote.clone(),
         })
     }
 
@@ -361,9 +345,12 @@ impl Shared {
                 return Some(cached);
             }
         }
-        let analysis = tokio::task::spawn_blocking(move || Arc::new(snapshot.analyse()))
+        let started = Instant::now();
+        let analysis = tokio::task::spawn_blocking(move || Arc::new(Analysis::compute(snapshot)))
             .await
             .ok()?;
+        let (version, tokens) = (analysis.version, analysis.reports.len());
+        tracing::debug!(%uri, version, tokens, elapsed = ?started.elapsed(), "analysed");
         let mut state = self.state();
         let generation = state.generation;
         if let Some(document) = state.documents.get_mut(uri) {
@@ -424,7 +411,7 @@ impl Shared {
         let loaded = Config::load(state.root.as_deref(), state.editor_settings.as_ref());
         state.config_error = loaded.as_ref().err().cloned();
         let config = loaded
-            .or_else(|_| Config::from_sources(None, state.editor_settings.as_ref()))
+            .or_else(|_| Config::build(state.root.as_deref(), None, state.editor_settings.as_ref()))
             .unwrap_or_default();
         state.config = Arc::new(config);
         state.generation += 1;
@@ -489,6 +476,7 @@ impl Backend {
             editor_settings: None,
             config: Arc::new(Config::default()),
             generation: 0,
+            remote: Arc::default(),
             config_error: None,
             can_pull_configuration: false,
             can_watch_files: false,
