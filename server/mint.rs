@@ -511,7 +511,7 @@ mod tests {
         keys.verification_keys().iter().any(|key| {
             key.kid.as_deref() == header.get("kid").and_then(Value::as_str)
                 && key
-                    .verify(alg, token[..dot].as_bytes(), &token[dot + 1..])
+                    .verify(alg, &token.as_bytes()[..dot], &token[dot + 1..])
                     .is_ok()
         })
     }
