@@ -210,6 +210,33 @@ impl TestKeys {
     }
 }
 
+/// Adds the test key files to the root's `.gitignore` (for teams that keep them private;
+/// by default they are committed, as they only sign fixtures). The public JWKS stays
+/// tracked so test suites can verify minted tokens.
+pub fn keep_private(root: &Path, keys_dir: &str) -> Result<(), MintError> {
+    let path = root.join(".gitignore");
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let dir = keys_dir.trim_end_matches('/');
+    let wanted = [format!("{dir}/*.pem"), format!("{dir}/*.secret")];
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|line| !existing.lines().any(|have| have.trim() == line.as_str()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut text = existing.clone();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str("# jwtlens workspace test keys (kept private)\n");
+    for line in missing {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).map_err(|err| io_error(&path, err))
+}
+
 /// The HMAC secret file holds random base64url text; the secret is that text, trimmed, so
 /// a test suite can read the file and use it as it is.
 fn hmac_secret(file: &[u8]) -> &[u8] {
@@ -609,6 +636,16 @@ mod tests {
             !dir.path().join(KeyKind::Rsa.file()).exists(),
             "only the keys needed are created"
         );
+    }
+
+    #[test]
+    fn private_keys_are_added_to_gitignore_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "target/").unwrap();
+        keep_private(dir.path(), ".jwtlens").unwrap();
+        keep_private(dir.path(), ".jwtlens/").unwrap();
+        let text = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+        assert_eq!(text, "target/\n# jwtlens workspace test keys (kept private)\n.jwtlens/*.pem\n.jwtlens/*.secret\n");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The language server: a thin layer that keeps documents, runs the engine off the async
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
+mod commands;
 pub mod position;
 
 use std::collections::HashMap;
@@ -503,28 +504,6 @@ impl Backend {
     }
 }
 
-/// Decodes the token at a position: `workspace/executeCommand` with
-/// `[{"textDocument": {"uri"}, "position"}]` (or `[{"uri", "position"}]`).
-pub const DECODE_COMMAND: &str = "jwtlens.decode";
-
-/// A command argument naming a document position, in either accepted shape.
-fn token_position(argument: Value) -> Option<TextDocumentPositionParams> {
-    #[derive(serde::Deserialize)]
-    struct Flat {
-        uri: Url,
-        position: Position,
-    }
-    serde_json::from_value::<TextDocumentPositionParams>(argument.clone())
-        .ok()
-        .or_else(|| {
-            let flat: Flat = serde_json::from_value(argument).ok()?;
-            Some(TextDocumentPositionParams {
-                text_document: TextDocumentIdentifier { uri: flat.uri },
-                position: flat.position,
-            })
-        })
-}
-
 fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
     let folder = params
         .workspace_folders
@@ -578,9 +557,18 @@ impl LanguageServer for Backend {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: vec![DECODE_COMMAND.to_owned()],
+                    commands: commands::all(),
                     ..ExecuteCommandOptions::default()
                 }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -712,23 +700,19 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
-        if params.command != DECODE_COMMAND {
-            return Err(tower_lsp::jsonrpc::Error::invalid_params(format!(
-                "unknown command {}",
-                params.command
-            )));
-        }
-        let at = params.arguments.into_iter().next().and_then(token_position).ok_or_else(|| {
-            tower_lsp::jsonrpc::Error::invalid_params(format!(
-                "{DECODE_COMMAND} takes one argument: {{\"textDocument\": {{\"uri\": …}}, \"position\": {{\"line\": …, \"character\": …}}}}"
-            ))
-        })?;
-        let analysis = self.shared.analysis(&at.text_document.uri).await;
-        match analysis.and_then(|analysis| analysis.decoded(at.position)) {
-            Some(decoded) => Ok(Some(decoded)),
-            None => Err(tower_lsp::jsonrpc::Error::invalid_params(
-                "no JWT at this position",
-            )),
-        }
+        commands::execute(&self.shared, params).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(analysis) = self.shared.analysis(&uri).await else {
+            return Ok(None);
+        };
+        Ok(Some(commands::code_actions(
+            &analysis,
+            &uri,
+            params.range,
+            &params.context,
+        )))
     }
 }
