@@ -148,6 +148,10 @@ impl KeyRing {
         }
     }
 
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

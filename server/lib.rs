@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod claims;
+pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod facts;

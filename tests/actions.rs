@@ -148,7 +148,10 @@ async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
     assert_eq!(client.applied_edits.len(), 1);
     let edited = apply(&text, &client.applied_edits[0], &uri);
     assert_eq!(edited, text.replace(&original, &minted));
-    assert_eq!(verified_by_test_keys(dir.path(), &edited), vec![minted.clone()]);
+    assert_eq!(
+        verified_by_test_keys(dir.path(), &edited),
+        vec![minted.clone()]
+    );
 
     // The test keys exist now, with private parts readable by the owner only.
     assert!(dir.path().join(".jwtlens/test-hmac.secret").exists());
