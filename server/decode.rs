@@ -209,14 +209,15 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn b64(json: &str) -> String {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn candidate(text: &str) -> Candidate {
+    /// The candidate for a text that is exactly one token (JWE when it has five parts).
+    pub(crate) fn candidate(text: &str) -> Candidate {
         let mut segments = Vec::new();
         let mut start = 0;
         for part in text.split('.') {

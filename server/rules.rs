@@ -694,7 +694,6 @@ fn deprecated_format(cx: &Context) -> Option<String> {
 mod tests {
     use super::*;
     use crate::facts::{DeprecatedUse, ProviderMatch, TenantMembership};
-    use crate::scan::Candidate;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use serde_json::json;
@@ -718,22 +717,7 @@ mod tests {
         }
 
         fn from_text(text: String) -> Case {
-            let mut segments = Vec::new();
-            let mut start = 0;
-            for part in text.split('.') {
-                segments.push(start..start + part.len());
-                start += part.len() + 1;
-            }
-            let kind = if segments.len() == 5 {
-                TokenKind::Jwe
-            } else {
-                TokenKind::Jws
-            };
-            let candidate = Candidate {
-                kind,
-                range: 0..text.len(),
-                segments,
-            };
+            let candidate = crate::decode::tests::candidate(&text);
             let token = DecodedToken::decode(text.as_bytes(), &candidate).unwrap();
             Case {
                 text,
