@@ -494,6 +494,7 @@ async fn a_refused_connection_is_a_network_error() {
         FetchError::Network { url: at, reason } => {
             assert_eq!(at, &url);
             assert!(reason.to_lowercase().contains("refused"), "{reason}");
+            assert!(!reason.contains("client error"), "{reason}");
         }
         other => panic!("{other:?}"),
     }

@@ -409,14 +409,17 @@ fn ttl_of(headers: &HeaderMap, options: &FetchOptions) -> Duration {
     )
 }
 
-/// The causes of a reqwest error, without the URL it repeats: `client error (Connect):
-/// tcp connect error: Connection refused (os error 111)`.
+/// The causes of a reqwest error, without the URL it repeats and without hyper's generic
+/// `client error (Connect)` wrapper: `tcp connect error: Connection refused (os error
+/// 111)`, `dns error: failed to lookup address information: …`, `invalid peer
+/// certificate: UnknownIssuer`.
 fn describe(err: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !parts.iter().any(|part| part.contains(&text)) {
+        let generic = text.starts_with("client error (");
+        if !generic && !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
         source = cause.source();
@@ -437,5 +440,46 @@ fn reqwest_without_url(err: &reqwest::Error) -> String {
         "cannot decode the response".to_owned()
     } else {
         "request failed".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn fetcher_is_shareable_and_its_future_is_send() {
+        assert_send_sync::<Fetcher>();
+        let fetcher = Fetcher::default();
+        let source = KeySource::from_url(Url::parse("https://idp.example.com/jwks").unwrap(), "t");
+        // Not polled: only its type is checked (tower-lsp spawns handlers on other threads).
+        let future = fetcher.keys(&source, None);
+        assert_send(&future);
+    }
+
+    #[tokio::test]
+    async fn clients_are_built_lazily_and_not_for_refused_urls() {
+        let fetcher = Fetcher::default();
+        assert!(fetcher.clients.get().is_none());
+        let refused = KeySource::from_url(Url::parse("http://idp.example.com/jwks").unwrap(), "t");
+        assert!(matches!(
+            fetcher.keys(&refused, None).await,
+            Err(FetchError::NotHttps(_))
+        ));
+        assert!(fetcher.clients.get().is_none());
+        assert_eq!(fetcher.requests_sent(), 0);
+    }
+
+    #[test]
+    fn clients_build() {
+        Clients::build(&FetchOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn user_agent_names_the_version() {
+        assert_eq!(USER_AGENT, format!("jwtlens/{}", env!("CARGO_PKG_VERSION")));
     }
 }
