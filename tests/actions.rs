@@ -115,6 +115,7 @@ async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
             "Mint expired variant (for negative tests)",
             "Mint variant with wrong audience",
             "Mint unsigned (alg none) variant",
+            "Verify signature with issuer keys (GET https://clerk.acme-saas.io/.well-known/jwks.json)",
         ]
     );
     let replacement = &actions[0];
