@@ -47,12 +47,14 @@ pub enum SegmentError {
 impl std::fmt::Display for SegmentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SegmentError::Oversized(len) => write!(
-                f,
-                "is {} KB, over the {} KB decode limit",
-                len / 1024,
-                MAX_SEGMENT_LEN / 1024
-            ),
+            SegmentError::Oversized(len) => {
+                write!(
+                    f,
+                    "is {} KB, over the {} KB decode limit",
+                    len / 1024,
+                    MAX_SEGMENT_LEN / 1024
+                )
+            }
             SegmentError::Base64(why) => write!(f, "is not valid base64url ({why})"),
             SegmentError::NotJson(why) => write!(f, "is not JSON ({why})"),
             SegmentError::NotObject(kind) => write!(f, "is JSON {kind}, not an object"),

@@ -59,10 +59,9 @@ impl FetchError {
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FetchError::NotHttps(url) => write!(
-                f,
-                "refused to fetch {url}: keys are fetched over https only (http only on loopback)"
-            ),
+            FetchError::NotHttps(url) => {
+                write!(f, "refused to fetch {url}: keys are fetched over https only (http only on loopback)")
+            }
             FetchError::Status { url, status } => {
                 write!(f, "GET {url} failed with HTTP {status}")?;
                 if let Some(reason) = reqwest::StatusCode::from_u16(*status)
@@ -73,20 +72,26 @@ impl fmt::Display for FetchError {
                 }
                 Ok(())
             }
-            FetchError::TooLarge { url, limit } => write!(
-                f,
-                "GET {url}: the response is larger than the {} limit",
-                size(*limit)
-            ),
-            FetchError::Timeout { url, after } => write!(
-                f,
-                "GET {url}: no complete response within {}",
-                humantime::format_duration(*after)
-            ),
-            FetchError::Redirect { from, to } => write!(
-                f,
-                "GET {from} redirected to another server ({to}): not followed"
-            ),
+            FetchError::TooLarge { url, limit } => {
+                write!(
+                    f,
+                    "GET {url}: the response is larger than the {} limit",
+                    size(*limit)
+                )
+            }
+            FetchError::Timeout { url, after } => {
+                write!(
+                    f,
+                    "GET {url}: no complete response within {}",
+                    humantime::format_duration(*after)
+                )
+            }
+            FetchError::Redirect { from, to } => {
+                write!(
+                    f,
+                    "GET {from} redirected to another server ({to}): not followed"
+                )
+            }
             FetchError::TooManyRedirects { url, limit } => {
                 write!(f, "GET {url}: more than {limit} redirects")
             }
