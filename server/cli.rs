@@ -254,7 +254,7 @@ fn time_verdict(report: &TokenReport, config: &Config, ignore_time: bool) -> Exi
     if ignore_time {
         return ExitCode::from(VALID);
     }
-    match time_problem(&report, config.settings.clock_skew, timefmt::now()) {
+    match time_problem(report, config.settings.clock_skew, timefmt::now()) {
         Some(problem) => {
             println!("time: {problem}");
             ExitCode::from(OUT_OF_TIME)
