@@ -42,6 +42,8 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Check files for tokens, as the editor does, for CI and pre-commit hooks.
+    Check(jwtlens::check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,9 +65,10 @@ fn main() -> ExitCode {
             json,
             config,
         }) => decode(&token, json, config),
+        Some(Command::Check(args)) => ExitCode::from(jwtlens::check::run(&args)),
         None => {
             eprintln!(
-                "jwtlens: say what to do: `jwtlens lsp`, `jwtlens decode TOKEN` (see --help)"
+                "jwtlens: say what to do: `jwtlens check`, `jwtlens lsp`, `jwtlens decode TOKEN` (see --help)"
             );
             ExitCode::from(2)
         }
