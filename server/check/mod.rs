@@ -16,6 +16,7 @@ pub mod walk;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -173,7 +174,11 @@ pub fn run(args: &CheckArgs) -> u8 {
     let stats = Stats::default();
     let progress = Progress::new(!args.stdin && std::io::stderr().is_terminal());
     let problems = Mutex::new(Vec::new());
+    let errors = AtomicU64::new(0);
     let report = |problem: Problem| {
+        if problem.error {
+            errors.fetch_add(1, Ordering::Relaxed);
+        }
         let prefix = if problem.error { "" } else { "warning: " };
         progress.eprintln(&format!("jwtlens: {prefix}{}", problem.message));
         problems
@@ -206,9 +211,6 @@ pub fn run(args: &CheckArgs) -> u8 {
             match std::fs::metadata(&path) {
                 Ok(_) => roots.push(path),
                 Err(err) => {
-                    stats
-                        .errors
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     report(Problem {
                         message: format!("{}: {err}", path.display()),
                         error: true,
@@ -274,9 +276,6 @@ pub fn run(args: &CheckArgs) -> u8 {
                 message: format!("{}: cannot write the baseline: {err}", path.display()),
                 error: true,
             });
-            stats
-                .errors
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
     let baselined = baseline.map_or(0, |baseline| baseline.filter(&mut files));
@@ -285,7 +284,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         bytes_scanned: Stats::get(&stats.bytes),
         binary: Stats::get(&stats.binary),
         too_large: Stats::get(&stats.too_large),
-        errors: Stats::get(&stats.errors),
+        errors: errors.load(Ordering::Relaxed),
         baselined,
         elapsed: started.elapsed(),
         problems: problems

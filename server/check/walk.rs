@@ -74,8 +74,6 @@ pub struct Stats {
     pub binary: AtomicU64,
     /// Files skipped because they exceed the size limit.
     pub too_large: AtomicU64,
-    /// Problems that make the scan incomplete (unreadable files, broken config files).
-    pub errors: AtomicU64,
     cancelled: AtomicBool,
 }
 
@@ -103,8 +101,8 @@ impl Stats {
 pub struct Problem {
     /// The whole message, naming the path.
     pub message: String,
-    /// Whether the scan is incomplete because of it (counted in [`Stats::errors`]); else
-    /// it is a warning, such as a symbolic link loop that was skipped.
+    /// Whether the scan is incomplete because of it (an unreadable file, a broken config
+    /// file); else it is a warning, such as a symbolic link loop that was skipped.
     pub error: bool,
 }
 
@@ -368,7 +366,7 @@ pub fn walk<F, V>(
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
-                    problem(&err, stats, report);
+                    problem(&err, report);
                     return WalkState::Continue;
                 }
             };
@@ -418,7 +416,6 @@ pub fn walk<F, V>(
                     Stats::add(&stats.too_large, 1);
                 }
                 Err(err) => {
-                    Stats::add(&stats.errors, 1);
                     report(Problem {
                         message: format!("{}: {err}", path.display()),
                         error: true,
@@ -435,7 +432,7 @@ pub fn walk<F, V>(
 
 /// Reports a walk error: a symbolic link loop is skipped with a warning; anything else
 /// (an unreadable directory, a dangling link being followed) leaves the scan incomplete.
-fn problem(err: &ignore::Error, stats: &Stats, report: &(dyn Fn(Problem) + Sync)) {
+fn problem(err: &ignore::Error, report: &(dyn Fn(Problem) + Sync)) {
     if let Some((ancestor, child)) = find_loop(err) {
         report(Problem {
             message: format!(
@@ -447,7 +444,6 @@ fn problem(err: &ignore::Error, stats: &Stats, report: &(dyn Fn(Problem) + Sync)
         });
         return;
     }
-    Stats::add(&stats.errors, 1);
     report(Problem {
         message: err.to_string(),
         error: true,
