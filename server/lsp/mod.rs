@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 pub mod position;
+mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,7 @@ struct Shared {
     /// deciding whether to publish and publishing, so that diagnostics of an older
     /// version or configuration never overwrite newer ones.
     published: tokio::sync::Mutex<HashMap<Url, (i32, u64)>>,
+    workspace: workspace::WorkspaceDiagnostics,
 }
 
 struct State {
@@ -440,6 +442,7 @@ impl Backend {
                 client,
                 state: Mutex::new(state),
                 published,
+                workspace: workspace::WorkspaceDiagnostics::default(),
             }),
         }
     }
@@ -486,6 +489,7 @@ impl LanguageServer for Backend {
                 .and_then(|watch| watch.dynamic_registration)
                 .unwrap_or(false);
         }
+        self.shared.workspace.initialize(&params.capabilities);
         tracing::info!(?encoding, "initialize");
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -499,6 +503,7 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                diagnostic_provider: Some(workspace::capability()),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -616,6 +621,20 @@ impl LanguageServer for Backend {
         {
             self.shared.reload_config().await;
         }
+    }
+
+    async fn diagnostic(
+        &self,
+        _: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        Ok(workspace::document_diagnostic())
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        workspace::workspace_diagnostic(&self.shared, params).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
