@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, Read as _};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ignore::{WalkBuilder, WalkState};
 
@@ -123,7 +123,8 @@ pub struct Configs {
     fixed: Option<Arc<Scope>>,
     /// The CLI's: the scope of each absolute directory seen, found by walking up.
     dirs: Mutex<HashMap<PathBuf, Arc<Scope>>>,
-    default: Arc<Scope>,
+    /// For files with no `.jwtlens.toml` above them; built when first needed.
+    default: OnceLock<Arc<Scope>>,
 }
 
 impl Configs {
@@ -133,10 +134,7 @@ impl Configs {
             cwd,
             fixed: None,
             dirs: Mutex::new(HashMap::new()),
-            default: Arc::new(Scope {
-                config: Arc::new(Config::default()),
-                root: None,
-            }),
+            default: OnceLock::new(),
         }
     }
 
@@ -150,7 +148,7 @@ impl Configs {
             cwd: root,
             fixed: Some(scope.clone()),
             dirs: Mutex::new(HashMap::new()),
-            default: scope,
+            default: OnceLock::from(scope),
         }
     }
 
@@ -162,7 +160,7 @@ impl Configs {
         let absolute = self.absolute(path);
         match absolute.parent() {
             Some(dir) => self.scope_for_dir(dir, report),
-            None => self.default.clone(),
+            None => self.default(),
         }
     }
 
@@ -176,7 +174,7 @@ impl Configs {
         let mut current = Some(dir);
         let scope = loop {
             let Some(dir) = current else {
-                break self.default.clone();
+                break self.default();
             };
             if let Some(scope) = dirs.get(dir) {
                 break scope.clone();
@@ -192,6 +190,17 @@ impl Configs {
             dirs.insert(dir, scope.clone());
         }
         scope
+    }
+
+    fn default(&self) -> Arc<Scope> {
+        self.default
+            .get_or_init(|| {
+                Arc::new(Scope {
+                    config: Arc::new(Config::default()),
+                    root: None,
+                })
+            })
+            .clone()
     }
 
     /// `path` relative to the scope's root, for fixture and ignore globs.
