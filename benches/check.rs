@@ -2,12 +2,14 @@
 //!
 //! Generates a deterministic corpus (20,000 files, about 200 MB: source-like text with a
 //! token every ~50 KB, ten 4 MB minified one-line bundles, binaries, and an ignored
-//! `node_modules/`), warms the page cache, then alternates `rg` (the token regex, matches
-//! only) and `jwtlens check` (release build, default human report), and prints each wall
-//! time, the medians, their ratio, and each tool's peak RSS (from `wait4`).
+//! `node_modules/`), warms the page cache, then alternates `rg` (the token regex, printing
+//! each match with its line number), `jwtlens check` (release build, default human
+//! report) and ripgrep's floor (`rg -F --count-matches eyJ`: the bare literal, nothing
+//! printed), and prints each wall time, the medians, their ratio, and each tool's peak
+//! RSS (from `wait4`). Finally it checks that jwtlens found every planted token.
 //!
 //! `cargo bench --bench check` (needs `rg`: `apt-get install ripgrep`). Environment:
-//! `JWTLENS_BENCH_RUNS` (default 7), `JWTLENS_BENCH_DIR` (generate there and keep it;
+//! `JWTLENS_BENCH_RUNS` (default 9), `JWTLENS_BENCH_DIR` (generate there and keep it;
 //! default: a temporary directory, removed afterwards).
 
 use std::io::Read;
@@ -66,7 +68,7 @@ fn main() {
     let runs: usize = std::env::var("JWTLENS_BENCH_RUNS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(7);
+        .unwrap_or(9);
     let temp;
     let dir = match std::env::var_os("JWTLENS_BENCH_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -133,20 +135,41 @@ fn main() {
         command
     };
 
+    // ripgrep's floor: the bare literal `eyJ`, counted (no regex, no match output).
+    let floor = |dir: &Path| {
+        let mut command = Command::new("rg");
+        command
+            .args([
+                "--no-require-git",
+                "--no-messages",
+                "--count-matches",
+                "-F",
+                "eyJ",
+            ])
+            .arg(dir);
+        command
+    };
+    // Warm the page cache (and both binaries) with one untimed run each.
+    run(&mut rg(&dir));
+    run(&mut check(&dir, "human"));
     let (mut rg_times, mut rg_rss, mut times, mut rss) = (vec![], vec![], vec![], vec![]);
-    println!("\nrun   rg wall  rg RSS   jwtlens wall  jwtlens RSS  ratio");
+    let mut floor_times = vec![];
+    println!("\nrun   rg wall  rg RSS   jwtlens wall  jwtlens RSS  ratio   rg -F eyJ");
     for i in 0..runs {
         let a = run(&mut rg(&dir));
         let b = run(&mut check(&dir, "human"));
         assert!(b.code <= 1, "jwtlens check failed: exit {}", b.code);
+        let c = run(&mut floor(&dir));
+        floor_times.push(c.wall);
         println!(
-            "{:>3}  {:>7.3} s  {:>4} MB  {:>10.3} s  {:>8} MB  {:>5.2}",
+            "{:>3}  {:>7.3} s  {:>4} MB  {:>10.3} s  {:>8} MB  {:>5.2}  {:>7.3} s",
             i + 1,
             a.wall.as_secs_f64(),
             a.max_rss_kb / 1024,
             b.wall.as_secs_f64(),
             b.max_rss_kb / 1024,
-            b.wall.as_secs_f64() / a.wall.as_secs_f64()
+            b.wall.as_secs_f64() / a.wall.as_secs_f64(),
+            c.wall.as_secs_f64()
         );
         rg_times.push(a.wall);
         rg_rss.push(a.max_rss_kb);
@@ -162,6 +185,12 @@ fn main() {
         wall.as_secs_f64() / rg_wall.as_secs_f64(),
         rg_rss.iter().max().unwrap_or(&0) / 1024,
         rss.iter().max().unwrap_or(&0) / 1024,
+    );
+    let floor_wall = median(&mut floor_times);
+    println!(
+        "ripgrep's floor (`rg -F --count-matches eyJ`): {:.3} s; jwtlens check / floor: {:.2}",
+        floor_wall.as_secs_f64(),
+        wall.as_secs_f64() / floor_wall.as_secs_f64()
     );
     // Both tools saw the same tree; jwtlens must have found every planted token.
     let json = run(&mut check(&dir, "json"));

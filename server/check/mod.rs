@@ -227,7 +227,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         };
         let found = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
-            scope.spawn(|| progress.run(&stats));
+            let progress_thread = scope.spawn(|| progress.run(&stats));
             walk::walk(&roots, &walk_options, &configs, &stats, &report, || {
                 |file: walk::SourceFile| {
                     // No `eyJ`, no token: skip the engine (and its path globs).
@@ -260,6 +260,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 }
             });
             progress.finish();
+            progress_thread.thread().unpark();
         });
         let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
         // A file named twice (`check . src/a.ts`) is reported once.

@@ -43,13 +43,14 @@ impl Progress {
         let _ = writeln!(stderr, "{line}");
     }
 
-    /// Updates the line until [`Progress::finish`]; run it on its own thread.
+    /// Updates the line until [`Progress::finish`]; run it on its own thread, and unpark
+    /// that thread after `finish` so that it ends at once.
     pub fn run(&self, stats: &Stats) {
         if !self.enabled {
             return;
         }
         while !self.done.load(Ordering::Relaxed) {
-            std::thread::sleep(INTERVAL);
+            std::thread::park_timeout(INTERVAL);
             let elapsed = self.started.elapsed();
             if elapsed < DELAY || self.done.load(Ordering::Relaxed) {
                 continue;
