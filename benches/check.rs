@@ -154,6 +154,7 @@ fn main() {
     run(&mut check(&dir, "human"));
     let (mut rg_times, mut rg_rss, mut times, mut rss) = (vec![], vec![], vec![], vec![]);
     let mut floor_times = vec![];
+    let (mut rg_cpu, mut cpu) = (vec![], vec![]);
     println!("\nrun   rg wall  rg RSS   jwtlens wall  jwtlens RSS  ratio   rg -F eyJ");
     for i in 0..runs {
         let a = run(&mut rg(&dir));
@@ -161,6 +162,8 @@ fn main() {
         assert!(b.code <= 1, "jwtlens check failed: exit {}", b.code);
         let c = run(&mut floor(&dir));
         floor_times.push(c.wall);
+        rg_cpu.push(a.cpu);
+        cpu.push(b.cpu);
         println!(
             "{:>3}  {:>7.3} s  {:>4} MB  {:>10.3} s  {:>8} MB  {:>5.2}  {:>7.3} s",
             i + 1,
@@ -185,6 +188,13 @@ fn main() {
         wall.as_secs_f64() / rg_wall.as_secs_f64(),
         rg_rss.iter().max().unwrap_or(&0) / 1024,
         rss.iter().max().unwrap_or(&0) / 1024,
+    );
+    let (rg_cpu, cpu) = (median(&mut rg_cpu), median(&mut cpu));
+    println!(
+        "CPU time (user + system), median: rg {:.3} s, jwtlens check {:.3} s, ratio {:.2}",
+        rg_cpu.as_secs_f64(),
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() / rg_cpu.as_secs_f64()
     );
     let floor_wall = median(&mut floor_times);
     println!(
@@ -249,6 +259,8 @@ fn load_average() -> String {
 
 struct Measured {
     wall: Duration,
+    /// User plus system CPU time: less sensitive than wall time to other load.
+    cpu: Duration,
     max_rss_kb: u64,
     code: i32,
     stdout: Vec<u8>,
@@ -276,8 +288,10 @@ fn run(command: &mut Command) -> Measured {
     let wall = started.elapsed();
     assert_eq!(waited, pid, "wait4 reaped the child");
     let stdout = reader.join().unwrap_or_default();
+    let cpu = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Measured {
         wall,
+        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
         max_rss_kb: usage.ru_maxrss as u64,
         code: if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
