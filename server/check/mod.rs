@@ -180,7 +180,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             errors.fetch_add(1, Ordering::Relaxed);
         }
         let prefix = if problem.error { "" } else { "warning: " };
-        progress.eprintln(&format!("jwtlens: {prefix}{}", problem.message));
+        progress.eprintln(&format!(
+            "jwtlens: {prefix}{}",
+            report::plain(&problem.message)
+        ));
         problems
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

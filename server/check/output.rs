@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::report::{count_levels, FileReport, TokenRecord};
+use super::report::{count_levels, plain, FileReport, TokenRecord};
 use super::Summary;
 use crate::rules::Level;
 
@@ -52,12 +52,17 @@ pub fn human(
                     "{}: {} {} {}: {}",
                     style.paint(
                         "1",
-                        &format!("{}:{}:{}", file.path, token.start.line, token.start.column)
+                        &format!(
+                            "{}:{}:{}",
+                            plain(&file.path),
+                            token.start.line,
+                            token.start.column
+                        )
                     ),
                     style.level(finding.level),
                     finding.rule.code,
                     finding.rule.name,
-                    finding.message
+                    plain(&finding.message)
                 )?;
             }
             write_snippet(out, token, style)?;
@@ -76,10 +81,10 @@ fn write_snippet(out: &mut impl Write, token: &TokenRecord, style: Style) -> io:
     let bar = style.paint("2", "|");
     let mut label = Vec::new();
     if let Some(provider) = &token.provider {
-        label.push(provider.name.clone());
+        label.push(plain(&provider.name).into_owned());
     }
     if let Some(fixture) = &token.fixture {
-        label.push(format!("fixture: {fixture}"));
+        label.push(format!("fixture: {}", plain(fixture)));
     }
     let worst = token
         .findings

@@ -254,10 +254,25 @@ fn is_continuation(byte: u8) -> bool {
 /// sequences, bidirectional overrides) become U+FFFD; tabs stay, to keep alignment.
 fn push_plain(out: &mut String, bytes: &[u8]) {
     for c in String::from_utf8_lossy(bytes).chars() {
-        let unsafe_char = (c.is_control() && c != '\t')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        out.push(if unsafe_char { '\u{FFFD}' } else { c });
+        out.push(if is_unsafe(c) { '\u{FFFD}' } else { c });
     }
+}
+
+/// `text` safe for a terminal: what claims put in messages (an issuer, a subject) can
+/// hold escape sequences too.
+pub fn plain(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(is_unsafe) {
+        text.chars()
+            .map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Findings per level, for summaries.
@@ -393,5 +408,10 @@ mod tests {
         );
         let snippet = report.tokens[0].snippet.as_ref().unwrap();
         assert_eq!(snippet.text, "\u{FFFD}[31m\u{FFFD} eyJhbGciOi…");
+        assert_eq!(
+            plain("iss \x1b]0;pwned\x07"),
+            "iss \u{FFFD}]0;pwned\u{FFFD}"
+        );
+        assert!(matches!(plain("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }
