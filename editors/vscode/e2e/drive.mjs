@@ -1,12 +1,13 @@
 // @ts-check
+/// <reference lib="dom" />
 // Drives a real VS Code workbench (code-server) with the jwtlens extension installed, in
 // Debian's Chromium through playwright-core. Started by run-e2e.sh, which sets:
 //   CS_URL    code-server's address        WS       the workspace (a copy of examples/)
 //   OUT_DIR   screenshots go here          BUNDLED  the installed extension's bundled/jwtlens
-//   CHROMIUM  the browser
+//   CHROMIUM  the browser                  USER_SETTINGS  the user's settings.json
 // Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -24,6 +25,7 @@ const CS_URL = env("CS_URL");
 const WS = env("WS");
 const OUT_DIR = env("OUT_DIR");
 const BUNDLED = env("BUNDLED");
+const USER_SETTINGS = env("USER_SETTINGS");
 const TIMEOUT = 30_000;
 
 const started = Date.now();
@@ -117,6 +119,49 @@ async function toast(page, text) {
   return (await item.innerText()).replace(/\s+/g, " ");
 }
 
+/**
+ * Changes settings as a user does: "Preferences: Open User/Workspace Settings (JSON)", edit,
+ * save, close.
+ * @param {import("playwright-core").Page} page
+ * @param {"User" | "Workspace"} scope
+ * @param {Record<string, unknown>} changes keys set to undefined are removed
+ */
+async function changeSettings(page, scope, changes) {
+  const file = scope === "User" ? USER_SETTINGS : join(WS, ".vscode", "settings.json");
+  const current = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const settings = { ...current, ...changes };
+  await runCommand(page, `Preferences: Open ${scope} Settings (JSON)`);
+  await page.locator(".tabs-container .tab.active", { hasText: "settings.json" }).waitFor({ timeout: TIMEOUT });
+  await page.locator(".editor-instance .monaco-editor.focused").waitFor({ timeout: TIMEOUT });
+  // Paste (typing would auto-indent and auto-close brackets).
+  await page.evaluate((value) => navigator.clipboard.writeText(value), JSON.stringify(settings, null, 2));
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Control+V");
+  await page.keyboard.press("Control+S");
+  await waitFor(`${file} to be saved`, async () => {
+    const saved = existsSync(file) ? readFileSync(file, "utf8") : "";
+    return JSON.stringify(JSON.parse(saved)) === JSON.stringify(settings);
+  });
+  await page.keyboard.press("Control+W");
+}
+
+/**
+ * The Problems panel's text once `ready` holds for it. The panel lists the open files' problems.
+ * @param {import("playwright-core").Page} page
+ * @param {string} what
+ * @param {(text: string) => boolean} ready
+ */
+async function problems(page, what, ready) {
+  const panel = page.locator(".markers-panel");
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press("Control+Shift+M");
+  }
+  return waitFor(what, async () => {
+    const text = (await panel.innerText()).replace(/\s+/g, " ");
+    return ready(text) ? text : undefined;
+  });
+}
+
 /** The editor line that holds `marker`. @param {import("playwright-core").Page} page @param {string} marker */
 function editorLine(page, marker) {
   return page.locator(".editor-instance .monaco-editor .view-lines .view-line", { hasText: marker }).first();
@@ -142,6 +187,7 @@ const context = await chromium.launchPersistentContext(profile, {
   viewport: { width: 1400, height: 900 },
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: CS_URL });
 const page = context.pages()[0] ?? (await context.newPage());
 page.on("pageerror", (error) => console.log(`    [page error] ${error.message.slice(0, 200)}`));
 
@@ -165,14 +211,9 @@ try {
 
   await check(page, "the Problems panel lists jwtlens findings by code (JWT013 off through the jwtlens.rules setting)", async () => {
     await page.locator(".editor-instance .squiggly-error, .editor-instance .squiggly-warning").first().waitFor({ timeout: 60_000 });
-    await page.keyboard.press("Control+Shift+M");
-    const panel = page.locator(".markers-panel");
     // Hints (JWT003 in this fixture file) are not listed in the Problems panel.
     const expected = ["JWT001", "JWT007", "JWT009", "JWT011", "JWT110"];
-    const text = await waitFor("the findings in the Problems panel", async () => {
-      const shown = (await panel.innerText()).replace(/\s+/g, " ");
-      return expected.every((code) => shown.includes(code)) ? shown : undefined;
-    });
+    const text = await problems(page, "the findings in the Problems panel", (shown) => expected.every((code) => shown.includes(code)));
     expectAll(text, ["session.test.ts", "jwtlens", ...expected], "the Problems panel");
     if (text.includes("JWT013")) {
       throw new Error(`JWT013 is listed although the user setting jwtlens.rules turns it off:\n${text}`);
@@ -266,6 +307,37 @@ try {
       }
     });
   }
+
+  await check(page, "a settings change reaches the running server (didChangeConfiguration): JWT009 off", async () => {
+    await changeSettings(page, "User", { "jwtlens.rules": { JWT013: "off", JWT009: "off" } });
+    const text = await problems(page, "JWT009 to leave the Problems panel", (shown) => !shown.includes("JWT009") && shown.includes("JWT001"));
+    expectAll(text, ["JWT001", "JWT007", "JWT011", "JWT110"], "the Problems panel");
+  });
+
+  await check(page, ".env gets diagnostics too (with .jwtlens.toml's policy: JWT106)", async () => {
+    await page.keyboard.press("Control+Shift+M");
+    await page.locator(".tabs-container .tab", { hasText: "session.test.ts" }).first().click();
+    await page.keyboard.press("Control+W"); // the panel then lists .env's problems alone
+    await page.locator(".tabs-container .tab", { hasText: "session.test.ts" }).waitFor({ state: "detached", timeout: TIMEOUT });
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^\.env$/ }).first().dblclick({ timeout: TIMEOUT });
+    const expected = ["JWT101", "JWT103", "JWT104", "JWT106"];
+    const text = await problems(page, ".env's findings in the Problems panel", (shown) => shown.includes(".env") && expected.every((code) => shown.includes(code)));
+    console.log(`    ${text.slice(0, 200)}…`);
+  });
+
+  await check(page, "a wrong jwtlens.server.path stops the server and says which setting to fix", async () => {
+    // A machine-overridable setting: user settings do not reach a remote (code-server) window.
+    await changeSettings(page, "Workspace", { "jwtlens.server.path": "/nonexistent/jwtlens" });
+    console.log(`    ${await toast(page, "jwtlens.server.path")}`);
+    await waitFor("the bundled server to stop", async () => bundledServerProcesses() === "");
+  });
+
+  await check(page, "clearing jwtlens.server.path restarts the bundled server", async () => {
+    await changeSettings(page, "Workspace", { "jwtlens.server.path": undefined });
+    await waitFor(`a process running ${BUNDLED}`, async () => bundledServerProcesses());
+    const text = await problems(page, ".env's findings again", (shown) => shown.includes("JWT103"));
+    expectAll(text, ["JWT101", "JWT103"], "the Problems panel");
+  });
 } catch {
   // Reported by check(); the summary follows.
 } finally {

@@ -71,7 +71,7 @@ curl -fsS "$url/healthz" >/dev/null 2>&1 || { cat "$scratch/code-server.log" >&2
 echo "vscode e2e: code-server $("$code_server" --version 2>/dev/null | grep -m1 -E '^[0-9]' || true) on $url, extension $(basename "$vsix")"
 
 status=0
-CS_URL=$url WS=$scratch/ws OUT_DIR=$scratch/out BUNDLED=$bundled CHROMIUM=$chromium \
+CS_URL=$url WS=$scratch/ws OUT_DIR=$scratch/out BUNDLED=$bundled CHROMIUM=$chromium USER_SETTINGS=$scratch/user-data/User/settings.json \
   timeout --kill-after=5 300 node "$here/drive.mjs" || status=$?
 if [ -n "${JWTLENS_E2E_SCREENSHOT:-}" ] && [ -f "$scratch/out/hover.png" ]; then
   cp "$scratch/out/hover.png" "$JWTLENS_E2E_SCREENSHOT"
