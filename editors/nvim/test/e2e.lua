@@ -116,12 +116,18 @@ local function contains_all(text, needles, what)
   end
 end
 
--- Messages shown with vim.notify (the plugin's, and the server's window/showMessage).
+-- Messages shown to the user: the plugin's (vim.notify) and the server's window/showMessage
+-- (which Neovim echoes, or notifies for errors).
 local notifications = {}
 local notify = vim.notify
 vim.notify = function(message, level, opts)
   table.insert(notifications, { message = tostring(message), level = level })
   return notify(message, level, opts)
+end
+local show_message = vim.lsp.handlers["window/showMessage"]
+vim.lsp.handlers["window/showMessage"] = function(err, params, ctx)
+  table.insert(notifications, { message = params.message, level = params.type })
+  return show_message(err, params, ctx)
 end
 
 local function run()
