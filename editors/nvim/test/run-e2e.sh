@@ -49,10 +49,15 @@ export XDG_CONFIG_HOME=$scratch/config XDG_DATA_HOME=$scratch/data XDG_STATE_HOM
 start=$(date +%s)
 cd "$scratch/ws"
 # The Lua test bounds every wait; timeout bounds the whole run in case nvim itself hangs.
-setsid timeout --kill-after=5 180 "$NVIM" --headless --clean -c "luafile $here/e2e.lua" </dev/null &
+# Neovim's messages go to stderr in headless mode: kept aside, shown when something fails.
+setsid timeout --kill-after=5 180 "$NVIM" --headless --clean -c "luafile $here/e2e.lua" </dev/null 2>"$scratch/messages.log" &
 nvim_pid=$!
 status=0
 wait "$nvim_pid" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- nvim messages:" >&2
+  cat "$scratch/messages.log" >&2
+fi
 [ "$status" -ne 124 ] || fail "nvim did not finish within 180 s"
 [ "$status" -eq 0 ] || fail "nvim exited with status $status (see the 'not ok' lines above)"
 echo "nvim e2e: passed in $(( $(date +%s) - start )) s"
