@@ -142,7 +142,9 @@ fn findings(out: &mut String, report: &TokenReport) {
         return;
     }
     out.push_str("**Findings**\n\n");
-    for finding in &report.findings {
+    let mut findings: Vec<_> = report.findings.iter().collect();
+    findings.sort_by_key(|finding| std::cmp::Reverse(finding.level));
+    for finding in findings {
         let _ = writeln!(
             out,
             "- {} `{}` {}: {}",

@@ -9,6 +9,7 @@ pub mod config;
 pub mod decode;
 pub mod facts;
 pub mod hover;
+pub mod keys;
 pub mod lsp;
 pub mod providers;
 pub mod rules;

@@ -424,7 +424,7 @@ fn live_credential(cx: &Context) -> Option<String> {
         None => "never expires".to_owned(),
     };
     Some(format!(
-        "looks like a live credential (signed by {iss}, {validity}): revoke it and commit a test token instead"
+        "looks like a live credential (issued by {iss}, {validity}): revoke it and commit a test token instead"
     ))
 }
 
