@@ -45,29 +45,32 @@ class Extension {
   private client: LanguageClient | undefined;
   /** Forwarders for server commands not in CLIENT_COMMANDS, disposed with the client. */
   private forwarders: vscode.Disposable[] = [];
-  /** Settled when the current start attempt is over (started, or failed). */
-  private starting: Promise<void> = Promise.resolve();
+  /** Start, stop and restart run one at a time, in order; a failed one does not block the next. */
+  private queue: Promise<void> = Promise.resolve();
   readonly decoded = new DecodedTokens();
   readonly output = vscode.window.createOutputChannel("jwtlens");
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
   start(): Promise<void> {
-    this.starting = this.starting.then(() => this.doStart());
-    return this.starting;
+    return this.enqueue(() => this.doStart());
   }
 
-  async restart(): Promise<void> {
-    this.starting = this.starting.then(async () => {
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
       await this.doStop();
       await this.doStart();
     });
-    return this.starting;
   }
 
   stop(): Promise<void> {
-    this.starting = this.starting.then(() => this.doStop());
-    return this.starting;
+    return this.enqueue(() => this.doStop());
+  }
+
+  private enqueue(operation: () => Promise<void>): Promise<void> {
+    const done = this.queue.then(operation);
+    this.queue = done.catch((error) => this.output.appendLine(`jwtlens: ${describe(error)}`));
+    return done;
   }
 
   private async doStart(): Promise<void> {
@@ -113,11 +116,13 @@ class Extension {
     this.client = client;
     const info = client.initializeResult?.serverInfo;
     this.output.appendLine(`jwtlens: ${info?.name ?? "server"} ${info?.version ?? ""} is running`);
-    for (const command of this.serverCommands()) {
-      if (!CLIENT_COMMANDS.has(command)) {
+    for (const command of this.serverCommands().filter((name) => !CLIENT_COMMANDS.has(name))) {
+      try {
         this.forwarders.push(
           vscode.commands.registerCommand(command, (...args: unknown[]) => this.execute(command, args)),
         );
+      } catch (error) {
+        this.output.appendLine(`jwtlens: cannot register the server command ${command}: ${describe(error)}`);
       }
     }
   }
