@@ -1,13 +1,13 @@
 //! What an editor waits for: a hover on a 1 MB document, and the full diagnostics of a
 //! 10 MB document with 1,000 tokens (scan, decode, providers, every rule, positions).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use divan::{black_box, Bencher};
 use jwtlens::config::Config;
 use jwtlens::lsp::position::Encoding;
-use jwtlens::lsp::Analysis;
+use jwtlens::lsp::{Analysis, Snapshot};
 use tower_lsp::lsp_types::Position;
 
 mod corpus;
@@ -32,13 +32,15 @@ fn analyse(text: &Arc<String>) -> Analysis {
     let config =
         Config::from_sources(Some("max_diagnostics = 1000000"), None).expect("valid settings");
     let config = Arc::new(config);
-    Analysis::compute(
-        text.clone(),
-        1,
-        Some(Path::new("src/app.ts")),
+    Analysis::compute(Snapshot {
+        text: text.clone(),
+        version: 1,
+        path: Some(PathBuf::from("src/app.ts")),
         config,
-        Encoding::Utf16,
-    )
+        generation: 0,
+        encoding: Encoding::Utf16,
+        remote: Arc::default(),
+    })
 }
 
 /// The position of the middle of the last token in the document.

@@ -5,11 +5,16 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::decode::fingerprint;
 use crate::decode::DecodedToken;
 use crate::facts::TokenFacts;
+use crate::keyring::{KeyRing, Outcome, Verdict};
+use crate::keys::Origin;
 use crate::rules::{Context, InFixtures, Level, Rule, RULES};
 use crate::scan;
 use crate::secrets;
+use crate::timefmt;
+use crate::verify::{RemoteOutcome, RemoteResults};
 
 /// One rule that fired on one token, at the level it is reported.
 #[derive(Debug, Clone)]
@@ -32,6 +37,10 @@ pub struct TokenReport {
     pub findings: Vec<Finding>,
     /// Findings hidden by an inline `jwtlens: ignore` or a config allow entry.
     pub suppressed: usize,
+    /// What verified the signature, when something did: `verified with .env: JWT_SECRET`.
+    pub signature: Option<String>,
+    /// The outcome of a verification the user asked for.
+    pub remote: Option<RemoteOutcome>,
 }
 
 /// Where a document sits, for fixture context and ignore globs.
@@ -41,6 +50,8 @@ pub struct DocumentContext<'a> {
     pub config: &'a Config,
     /// Seconds since the epoch.
     pub now: i64,
+    /// Results of verifications the user asked for, by token fingerprint.
+    pub remote: Option<&'a RemoteResults>,
 }
 
 /// Reports for every token in `text`, in document order.
@@ -76,7 +87,20 @@ fn report(
         token.signing_input(text),
         token.signature_text(text),
     );
-    let fixture = if fixture_path {
+    let keys = &cx.config.keys;
+    let verdict = keys.verdict(&token, text);
+    let remote = cx
+        .remote
+        .filter(|results| !results.is_empty())
+        .and_then(|results| results.get(&fingerprint(&text[token.range.clone()])))
+        .cloned();
+    let signed_by_test_key = matches!(
+        verdict.as_ref().map(|verdict| &verdict.outcome),
+        Some(Outcome::Verified(index)) if keys.key(*index).origin == Origin::TestKey
+    );
+    let fixture = if signed_by_test_key {
+        Some("signed by workspace test key".to_owned())
+    } else if fixture_path {
         Some("fixture path".to_owned())
     } else {
         known_sample(&token, known_secret)
@@ -87,6 +111,9 @@ fn report(
         settings: &cx.config.settings,
         now: cx.now,
         known_secret,
+        verdict: verdict.as_ref(),
+        keys,
+        remote: remote.as_ref(),
     };
     let mut findings = Vec::new();
     let mut suppressed = 0;
@@ -114,12 +141,44 @@ fn report(
             range: token.range.clone(),
         });
     }
+    let signature = signature_note(verdict.as_ref(), keys, remote.as_ref());
     TokenReport {
         token,
         facts,
         fixture,
         findings,
         suppressed,
+        signature,
+        remote,
+    }
+}
+
+/// One line on what verified the signature, for the hover.
+fn signature_note(
+    verdict: Option<&Verdict>,
+    keys: &KeyRing,
+    remote: Option<&RemoteOutcome>,
+) -> Option<String> {
+    if let Some(RemoteOutcome::Verified { kid, url, at }) = remote {
+        let kid = kid
+            .as_deref()
+            .map(|kid| format!(" {kid}"))
+            .unwrap_or_default();
+        return Some(format!(
+            "verified with key{kid} from {url} at {}",
+            timefmt::utc_date(*at)
+        ));
+    }
+    match verdict?.outcome {
+        Outcome::Verified(index) => {
+            let key = keys.key(index);
+            let note = match key.origin {
+                Origin::TestKey => "; test keys sign fixtures only and are meant to be committed",
+                _ => "",
+            };
+            Some(format!("verified with {}{note}", key.source))
+        }
+        _ => None,
     }
 }
 
@@ -274,6 +333,7 @@ mod tests {
             path: path.map(Path::new),
             config,
             now: NOW,
+            remote: None,
         };
         analyse(text.as_bytes(), &cx)
             .iter()
@@ -327,6 +387,7 @@ mod tests {
             path: Some(Path::new("tests/a.json")),
             config: &config,
             now: NOW,
+            remote: None,
         };
         let reports = analyse(text.as_bytes(), &cx);
         assert_eq!(reports[0].fixture.as_deref(), Some("fixture path"));
@@ -350,6 +411,7 @@ mod tests {
             path: Some(Path::new("src/app.ts")),
             config: &config,
             now: NOW,
+            remote: None,
         };
         let reports = analyse(jwt_io.as_bytes(), &cx);
         assert!(reports[0].fixture.as_deref().unwrap().contains("jwt.io"));
@@ -401,6 +463,7 @@ mod tests {
             path: None,
             config: &config,
             now: NOW,
+            remote: None,
         };
         let report = &analyse(text.as_bytes(), &cx)[0];
         assert!(report.findings.iter().all(|f| f.rule.code != "JWT013"));

@@ -2,12 +2,15 @@
 //! the editor (`initializationOptions`, `workspace/didChangeConfiguration`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::keyring::KeyRing;
+use crate::mint::TestKeys;
 use crate::providers::{ProviderProfile, ProviderRegistry};
 use crate::rules::{self, Level, Rule};
 
@@ -66,6 +69,8 @@ pub struct Settings {
     pub inlay_hints: bool,
     /// How replacement test tokens are minted.
     pub mint: MintSettings,
+    /// Keys for offline verification.
+    pub keys: KeySettings,
 }
 
 /// Settings for minting test tokens.
@@ -75,12 +80,45 @@ pub struct MintSettings {
     /// Lifetime of a minted token in seconds (`exp - iat`); text such as `"1h"` works too.
     #[serde(deserialize_with = "seconds")]
     pub lifetime: u64,
+    /// Where the workspace test keys live, relative to the workspace root.
+    pub keys_dir: String,
+    /// Keep the test keys out of git (added to `.gitignore` when they are created).
+    pub private_keys: bool,
 }
 
 impl Default for MintSettings {
     fn default() -> Self {
-        MintSettings { lifetime: 3600 }
+        MintSettings {
+            lifetime: 3600,
+            keys_dir: crate::mint::DEFAULT_DIR.to_owned(),
+            private_keys: false,
+        }
     }
+}
+
+/// Keys the workspace already has, for offline verification.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Literal HMAC test secrets.
+    pub secrets: Vec<String>,
+    /// Names of environment variables that hold HMAC secrets.
+    pub secret_env: Vec<String>,
+    /// Variables in dotenv files that hold HMAC secrets (common names such as
+    /// `JWT_SECRET` in `.env`, `.env.local` and `.env.test` are found without this).
+    pub dotenv: Vec<DotenvSecret>,
+    /// PEM, JWK or JWKS files, relative to the workspace root.
+    pub files: Vec<String>,
+    /// JWKS URLs by issuer, for verification on request.
+    pub jwks_urls: BTreeMap<String, String>,
+}
+
+/// One variable in one dotenv file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DotenvSecret {
+    pub file: String,
+    pub var: String,
 }
 
 impl Default for Settings {
@@ -98,6 +136,7 @@ impl Default for Settings {
             max_diagnostics: 1000,
             inlay_hints: false,
             mint: MintSettings::default(),
+            keys: KeySettings::default(),
         }
     }
 }
@@ -174,17 +213,23 @@ pub struct Config {
     ignore_globs: GlobSet,
     levels: BTreeMap<&'static str, Level>,
     pub providers: ProviderRegistry,
+    /// The workspace's keys for offline verification.
+    pub keys: Arc<KeyRing>,
+    /// The workspace root the settings were read for, if any.
+    pub root: Option<PathBuf>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config::compile(Settings::default()).expect("default settings compile")
+        Config::compile(Settings::default(), None).expect("default settings compile")
     }
 }
 
 impl Config {
-    /// Compiles settings; the error names the first bad glob, rule or provider.
-    pub fn compile(settings: Settings) -> Result<Config, ConfigError> {
+    /// Compiles settings for a workspace root; the error names the first bad glob, rule or
+    /// provider. Keys are read relative to the root (problems with them are kept in
+    /// `keys.problems`, not fatal).
+    pub fn compile(settings: Settings, root: Option<&Path>) -> Result<Config, ConfigError> {
         let fixture_globs = glob_set(
             DEFAULT_FIXTURE_PATHS
                 .iter()
@@ -210,17 +255,36 @@ impl Config {
                 message: format!("providers: {message}"),
                 span: None,
             })?;
+        let test_keys = root.map(|root| TestKeys::new(root.join(&settings.mint.keys_dir)));
+        let keys = Arc::new(KeyRing::load(root, &settings.keys, test_keys.as_ref()));
         Ok(Config {
             settings,
             fixture_globs,
             ignore_globs,
             levels,
             providers,
+            keys,
+            root: root.map(Path::to_path_buf),
         })
+    }
+
+    /// The workspace test keys (in the current directory when there is no root).
+    pub fn test_keys(&self) -> TestKeys {
+        let root = self.root.as_deref().unwrap_or(Path::new("."));
+        TestKeys::new(root.join(&self.settings.mint.keys_dir))
     }
 
     /// Parses a `.jwtlens.toml` text layered under the editor's settings (which win).
     pub fn from_sources(
+        toml_text: Option<&str>,
+        editor: Option<&Value>,
+    ) -> Result<Config, ConfigError> {
+        Config::build(None, toml_text, editor)
+    }
+
+    /// Settings from a `.jwtlens.toml` text and the editor's, for a workspace root.
+    pub fn build(
+        root: Option<&Path>,
         toml_text: Option<&str>,
         editor: Option<&Value>,
     ) -> Result<Config, ConfigError> {
@@ -248,13 +312,13 @@ impl Config {
             message: format!("invalid settings: {err}"),
             span: None,
         })?;
-        Config::compile(settings)
+        Config::compile(settings, root)
     }
 
     /// Reads `<root>/.jwtlens.toml` if present, under the editor's settings.
     pub fn load(root: Option<&Path>, editor: Option<&Value>) -> Result<Config, ConfigError> {
         let text = root.and_then(|root| std::fs::read_to_string(root.join(CONFIG_FILE)).ok());
-        Config::from_sources(text.as_deref(), editor)
+        Config::build(root, text.as_deref(), editor)
     }
 
     /// The level set for a rule, if the user set one.

@@ -164,6 +164,16 @@ impl DecodedToken {
     }
 }
 
+/// A token's fingerprint: the SHA-256 of its text, in hex. Safe to show, log and store
+/// where the token itself must not be.
+pub fn fingerprint(token_text: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token_text)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// Decodes one base64url segment, tolerating `=` padding.
 pub fn decode_segment(segment: &[u8]) -> Result<Vec<u8>, SegmentError> {
     if segment.len() > MAX_SEGMENT_LEN {

@@ -119,6 +119,9 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
     if token.claims().is_some() && token.numeric_claim("exp").is_none() {
         rows.push(("Expires", "never (no `exp`)".to_owned()));
     }
+    if let Some(note) = &report.signature {
+        rows.push(("Signature", note.clone()));
+    }
     if !facts.custom_claims.is_empty() {
         let names: Vec<String> = facts
             .custom_claims

@@ -5,14 +5,18 @@
 
 pub mod analysis;
 pub mod claims;
+pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod facts;
 pub mod hover;
+pub mod keyring;
 pub mod keys;
 pub mod lsp;
+pub mod mint;
 pub mod providers;
 pub mod rules;
 pub mod scan;
 pub mod secrets;
 pub mod timefmt;
+pub mod verify;

@@ -1,13 +1,11 @@
 //! The `jwtlens` command: the language server and the terminal tools.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use jwtlens::analysis::{self, DocumentContext};
-use jwtlens::config::Config;
-use jwtlens::{hover, timefmt};
+use jwtlens::cli;
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +40,77 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Verify a token's signature and time claims. Exit 0 when both hold, 1 when the
+    /// signature does not verify, 3 when it does but the token is expired or not yet valid.
+    Verify {
+        /// The token, or `-` to read it from stdin.
+        token: String,
+        #[command(flatten)]
+        keys: VerifyKeys,
+        /// Check the signature only, not exp and nbf.
+        #[arg(long)]
+        ignore_time: bool,
+    },
+    /// Print a token signed by the workspace test key (created in .jwtlens/ if missing).
+    Mint {
+        /// Copy this token's header fields and claims (or `-` for stdin).
+        #[arg(long)]
+        from: Option<String>,
+        /// Claims as a JSON object, added to (and overriding) those copied with --from;
+        /// iat, nbf (when present) and exp are always set fresh from --lifetime.
+        #[arg(long)]
+        claims: Option<String>,
+        /// Signing algorithm: RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, EdDSA, HS256, HS384, HS512.
+        #[arg(long)]
+        alg: Option<String>,
+        /// exp - iat, such as 1h or 15m (default: mint.lifetime, 1 h).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        lifetime: Option<std::time::Duration>,
+        /// replacement, anonymised, expired, wrong-audience or unsigned.
+        #[arg(long, default_value = "replacement", value_parser = parse_variant)]
+        variant: jwtlens::mint::Variant,
+        /// Where the test keys are (default: mint.keys_dir, .jwtlens).
+        #[arg(long)]
+        keys_dir: Option<PathBuf>,
+    },
+    /// Manage the workspace test keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(clap::Args)]
+#[group(multiple = false)]
+struct VerifyKeys {
+    /// An HMAC secret.
+    #[arg(long)]
+    secret: Option<String>,
+    /// The environment variable holding the HMAC secret.
+    #[arg(long)]
+    secret_env: Option<String>,
+    /// A PEM (public key, certificate, PKCS#1 RSA), JWK or JWKS file; JWKS keys are matched by kid.
+    #[arg(long)]
+    key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create the RSA, EC (P-256), Ed25519 and HMAC test keys and their public JWKS.
+    Init {
+        /// The folder (default: mint.keys_dir, .jwtlens).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Add the key files to .gitignore instead of committing them.
+        #[arg(long)]
+        private: bool,
+    },
+}
+
+fn parse_variant(name: &str) -> Result<jwtlens::mint::Variant, String> {
+    jwtlens::mint::Variant::from_name(name).ok_or_else(|| {
+        "one of replacement, anonymised, expired, wrong-audience, unsigned".to_owned()
+    })
 }
 
 fn main() -> ExitCode {
@@ -58,14 +127,53 @@ fn main() -> ExitCode {
     match cli.command {
         None if cli.stdio => serve(),
         Some(Command::Lsp { .. }) => serve(),
+        Some(Command::Verify {
+            token,
+            keys,
+            ignore_time,
+        }) => {
+            let choice = match keys {
+                VerifyKeys {
+                    secret: Some(secret),
+                    ..
+                } => cli::KeyChoice::Secret(secret),
+                VerifyKeys {
+                    secret_env: Some(name),
+                    ..
+                } => cli::KeyChoice::SecretEnv(name),
+                VerifyKeys {
+                    key: Some(path), ..
+                } => cli::KeyChoice::KeyFile(path),
+                _ => cli::KeyChoice::Workspace,
+            };
+            cli::verify(&token, choice, ignore_time)
+        }
+        Some(Command::Mint {
+            from,
+            claims,
+            alg,
+            lifetime,
+            variant,
+            keys_dir,
+        }) => cli::mint(cli::MintOptions {
+            from,
+            claims,
+            alg,
+            lifetime: lifetime.map(|lifetime| lifetime.as_secs()),
+            variant,
+            keys_dir,
+        }),
+        Some(Command::Keys {
+            command: KeysCommand::Init { dir, private },
+        }) => cli::keys_init(dir.as_deref(), private),
         Some(Command::Decode {
             token,
             json,
             config,
-        }) => decode(&token, json, config),
+        }) => cli::decode(&token, json, config.as_deref()),
         None => {
             eprintln!(
-                "jwtlens: say what to do: `jwtlens lsp`, `jwtlens decode TOKEN` (see --help)"
+                "jwtlens: say what to do: `jwtlens lsp`, `jwtlens decode TOKEN`, `jwtlens verify TOKEN`, `jwtlens mint` (see --help)"
             );
             ExitCode::from(2)
         }
@@ -87,64 +195,5 @@ fn serve() -> ExitCode {
     // Tokio reads stdin on a blocking thread that would keep the process alive after
     // `exit`; do not wait for it.
     runtime.shutdown_background();
-    ExitCode::SUCCESS
-}
-
-fn decode(token: &str, json: bool, config_dir: Option<PathBuf>) -> ExitCode {
-    let text = if token == "-" {
-        let mut input = Vec::new();
-        if let Err(err) = std::io::stdin().read_to_end(&mut input) {
-            eprintln!("jwtlens: cannot read stdin: {err}");
-            return ExitCode::from(2);
-        }
-        input
-    } else {
-        token.as_bytes().to_vec()
-    };
-    let dir = config_dir.unwrap_or_else(|| PathBuf::from("."));
-    let config = match Config::load(Some(&dir), None) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!(
-                "jwtlens: {}: {err}",
-                dir.join(jwtlens::config::CONFIG_FILE).display()
-            );
-            return ExitCode::from(2);
-        }
-    };
-    let now = timefmt::now();
-    let reports = analysis::analyse(
-        &text,
-        &DocumentContext {
-            path: None,
-            config: &config,
-            now,
-        },
-    );
-    if reports.is_empty() {
-        eprintln!(
-            "jwtlens: no JWT found (a token starts with eyJ and has 3 or 5 dot-separated parts)"
-        );
-        return ExitCode::from(1);
-    }
-    if json {
-        let all: Vec<_> = reports.iter().map(hover::decoded_json).collect();
-        let value = if all.len() == 1 {
-            all.into_iter().next().unwrap_or_default()
-        } else {
-            all.into()
-        };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-    } else {
-        for (i, report) in reports.iter().enumerate() {
-            if i > 0 {
-                println!("\n---\n");
-            }
-            print!("{}", hover::render(report, &text, now));
-        }
-    }
     ExitCode::SUCCESS
 }

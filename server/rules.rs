@@ -9,9 +9,12 @@ use serde_json::{Map, Value};
 use crate::config::{PermissionsShape, Settings};
 use crate::decode::{Body, DecodedToken};
 use crate::facts::TokenFacts;
+use crate::keyring::{KeyRing, Outcome, Verdict};
+use crate::keys::{Family, Origin};
 use crate::scan::TokenKind;
 use crate::secrets;
 use crate::timefmt;
+use crate::verify::RemoteOutcome;
 
 /// A rule's default weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -107,6 +110,11 @@ pub struct Context<'a> {
     /// The publicly known secret that verifies this token, found once per token by the
     /// caller because it also makes the token a known sample (fixture context).
     pub known_secret: Option<&'static secrets::KnownSecret>,
+    /// What the workspace's keys say about the signature, when it has keys.
+    pub verdict: Option<&'a Verdict>,
+    pub keys: &'a KeyRing,
+    /// The outcome of a verification the user asked for.
+    pub remote: Option<&'a RemoteOutcome>,
 }
 
 impl Context<'_> {
@@ -149,6 +157,8 @@ pub static RULES: &[Rule] = &[
         summary: "No jti: a single token cannot be revoked.", check: no_jti },
     Rule { code: "JWT101", name: "known-secret", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
         summary: "An HS* token verifies with a publicly known secret: anyone can forge it.", check: known_secret },
+    Rule { code: "JWT102", name: "secret-in-workspace", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "The HMAC secret that verifies this token sits in the workspace: anyone who can read the repository can forge tokens.", check: secret_in_workspace },
     Rule { code: "JWT103", name: "privileged-key", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
         summary: "A key meant only for servers: Supabase service_role, a client-credentials (machine) token.", check: privileged_key },
     Rule { code: "JWT104", name: "live-credential", tier: Tier::Critical, in_fixtures: InFixtures::Skip,
@@ -165,6 +175,10 @@ pub static RULES: &[Rule] = &[
         summary: "A cnf claim binds the token to a key or certificate (DPoP, mTLS).", check: bound_token },
     Rule { code: "JWT110", name: "deprecated-format", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "A provider's deprecated token format.", check: deprecated_format },
+    Rule { code: "JWT111", name: "signature-invalid", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
+        summary: "A verification ran (workspace keys, or issuer keys on request) and no key verified the signature.", check: signature_invalid },
+    Rule { code: "JWT112", name: "alg-confusion", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
+        summary: "An HS* token whose HMAC secret is the text of a public key in the workspace: the RS-to-HS algorithm-confusion attack.", check: alg_confusion },
 ];
 
 /// The rule with this code or name.
@@ -390,6 +404,46 @@ fn no_jti(cx: &Context) -> Option<String> {
 fn known_secret(cx: &Context) -> Option<String> {
     cx.known_secret
         .map(|known| format!("signed with {}: anyone can forge this token", known.origin))
+}
+
+fn secret_in_workspace(cx: &Context) -> Option<String> {
+    let Outcome::Verified(index) = cx.verdict?.outcome else {
+        return None;
+    };
+    let key = cx.keys.key(index);
+    (key.family == Family::Hmac && key.origin == Origin::Workspace).then(|| {
+        format!("verifies with the HMAC secret in {}: anyone who can read the repository can forge tokens", key.source)
+    })
+}
+
+fn signature_invalid(cx: &Context) -> Option<String> {
+    if let Some(RemoteOutcome::Failed { reason }) = cx.remote {
+        return Some(format!(
+            "signature check against the issuer's keys failed: {reason}"
+        ));
+    }
+    let Outcome::Failed(index, mismatch) = &cx.verdict?.outcome else {
+        return None;
+    };
+    let key = cx.keys.key(*index);
+    let kid = key
+        .kid
+        .as_deref()
+        .map(|kid| format!(" (kid {kid})"))
+        .unwrap_or_default();
+    Some(format!(
+        "signature does not verify with {}{kid}: {mismatch}",
+        key.source
+    ))
+}
+
+fn alg_confusion(cx: &Context) -> Option<String> {
+    let key = cx.keys.key(cx.verdict?.confusion?);
+    Some(format!(
+        "{} token whose HMAC secret is the public key in {}: the RS-to-HS algorithm-confusion attack; pin the algorithm in every verifier",
+        cx.token.alg(),
+        key.source
+    ))
 }
 
 fn privileged_key(cx: &Context) -> Option<String> {
@@ -653,6 +707,8 @@ mod tests {
         token: DecodedToken,
         facts: TokenFacts,
         settings: Settings,
+        keys: KeyRing,
+        remote: Option<RemoteOutcome>,
     }
 
     impl Case {
@@ -684,7 +740,26 @@ mod tests {
                 token,
                 facts: TokenFacts::default(),
                 settings: Settings::default(),
+                keys: KeyRing::default(),
+                remote: None,
             }
+        }
+
+        /// A real HS256 token signed with `secret`.
+        fn signed(secret: &str) -> Case {
+            let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+            let claims = json!({"iss": "https://api.acme.io", "sub": "u1"});
+            let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+            Case::from_text(jsonwebtoken::encode(&header, &claims, &key).unwrap())
+        }
+
+        fn with_secrets(mut self, secrets: &[&str]) -> Case {
+            let settings = crate::config::KeySettings {
+                secrets: secrets.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            };
+            self.keys = KeyRing::load(None, &settings, None);
+            self
         }
 
         fn provider(mut self, id: &str) -> Case {
@@ -706,12 +781,16 @@ mod tests {
                 self.token.signing_input(text),
                 self.token.signature_text(text),
             );
+            let verdict = self.keys.verdict(&self.token, text);
             let cx = Context {
                 token: &self.token,
                 facts: &self.facts,
                 settings: &self.settings,
                 now: NOW,
                 known_secret,
+                verdict: verdict.as_ref(),
+                keys: &self.keys,
+                remote: self.remote.as_ref(),
             };
             find(code).unwrap().check(&cx)
         }
@@ -948,6 +1027,69 @@ mod tests {
             .unwrap()
             .contains("jwt.io"));
         assert_eq!(Case::new(hs256(), json!({"sub": "1"})).run("JWT101"), None);
+    }
+
+    #[test]
+    fn jwt102_secret_in_workspace() {
+        let case = Case::signed("workspace-secret").with_secrets(&["workspace-secret"]);
+        assert!(case
+            .run("JWT102")
+            .unwrap()
+            .contains("keys.secrets[0] in config"));
+        assert_eq!(
+            Case::signed("elsewhere")
+                .with_secrets(&["workspace-secret", "x"])
+                .run("JWT102"),
+            None
+        );
+        assert_eq!(
+            Case::signed("workspace-secret").run("JWT102"),
+            None,
+            "no keys, no verdict"
+        );
+    }
+
+    #[test]
+    fn jwt111_signature_invalid_locally_and_on_request() {
+        let case = Case::signed("rotated-away").with_secrets(&["current-secret"]);
+        assert_eq!(
+            case.run("JWT111").unwrap(),
+            "signature does not verify with keys.secrets[0] in config: bad signature"
+        );
+        assert_eq!(
+            Case::signed("current-secret")
+                .with_secrets(&["current-secret"])
+                .run("JWT111"),
+            None
+        );
+        let mut remote = Case::signed("x");
+        remote.remote = Some(RemoteOutcome::Failed {
+            reason: "no key with kid k9 in https://a/jwks".into(),
+        });
+        assert!(remote
+            .run("JWT111")
+            .unwrap()
+            .ends_with("no key with kid k9 in https://a/jwks"));
+    }
+
+    #[test]
+    fn jwt112_alg_confusion() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ed.pem"), pem).unwrap();
+        let settings = crate::config::KeySettings {
+            files: vec!["ed.pem".into()],
+            ..Default::default()
+        };
+        let mut forged = Case::signed(pem);
+        forged.keys = KeyRing::load(Some(dir.path()), &settings, None);
+        assert!(forged
+            .run("JWT112")
+            .unwrap()
+            .contains("public key in ed.pem"));
+        let mut honest = Case::signed("a real secret");
+        honest.keys = KeyRing::load(Some(dir.path()), &settings, None);
+        assert_eq!(honest.run("JWT112"), None);
     }
 
     #[test]

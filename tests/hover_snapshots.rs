@@ -31,6 +31,7 @@ fn render(header: Value, claims: Value) -> String {
         path: Some(Path::new("src/app.ts")),
         config: &config,
         now: NOW,
+        remote: None,
     };
     let reports = analyse(text.as_bytes(), &cx);
     assert_eq!(reports.len(), 1);
@@ -247,6 +248,7 @@ fn generic_encrypted_and_malformed() {
         path: None,
         config: &config,
         now: NOW,
+        remote: None,
     };
     let text = format!("{jwe}\n{malformed}\n");
     let rendered: Vec<String> = analyse(text.as_bytes(), &cx)

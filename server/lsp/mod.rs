@@ -1,6 +1,7 @@
 //! The language server: a thin layer that keeps documents, runs the engine off the async
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
+mod commands;
 pub mod position;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use crate::config::{Config, ConfigError, CONFIG_FILE};
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
+use crate::verify::RemoteResults;
 use position::{Encoding, LineIndex};
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
@@ -99,6 +101,8 @@ struct State {
     config: Arc<Config>,
     /// Bumped on every configuration change, so cached analyses are redone.
     generation: u64,
+    /// Outcomes of on-request verifications, by token fingerprint.
+    remote: Arc<RemoteResults>,
     /// Why `.jwtlens.toml` was not applied, when it was not.
     config_error: Option<ConfigError>,
     /// The client answers `workspace/configuration` requests.
@@ -130,27 +134,22 @@ pub struct Analysis {
 
 impl Analysis {
     /// Runs the engine over one document version.
-    pub fn compute(
-        text: Arc<String>,
-        version: i32,
-        path: Option<&Path>,
-        config: Arc<Config>,
-        encoding: Encoding,
-    ) -> Analysis {
+    pub fn compute(snapshot: Snapshot) -> Analysis {
         let cx = DocumentContext {
-            path,
-            config: &config,
+            path: snapshot.path.as_deref(),
+            config: &snapshot.config,
             now: timefmt::now(),
+            remote: Some(&snapshot.remote),
         };
-        let reports = analysis::analyse(text.as_bytes(), &cx);
-        let index = LineIndex::new(&text, encoding);
+        let reports = analysis::analyse(snapshot.text.as_bytes(), &cx);
+        let index = LineIndex::new(&snapshot.text, snapshot.encoding);
         Analysis {
-            version,
-            generation: 0,
-            text,
+            version: snapshot.version,
+            generation: snapshot.generation,
+            text: snapshot.text,
             index,
             reports,
-            config,
+            config: snapshot.config,
         }
     }
 
@@ -295,32 +294,18 @@ fn severity(level: Level) -> DiagnosticSeverity {
     }
 }
 
-/// What a background analysis needs, taken under the lock and used without it.
-struct Snapshot {
-    uri: Url,
-    text: Arc<String>,
-    version: i32,
-    path: Option<PathBuf>,
-    config: Arc<Config>,
-    generation: u64,
-    encoding: Encoding,
-}
-
-impl Snapshot {
-    fn analyse(self) -> Analysis {
-        let started = Instant::now();
-        let mut analysis = Analysis::compute(
-            self.text,
-            self.version,
-            self.path.as_deref(),
-            self.config,
-            self.encoding,
-        );
-        analysis.generation = self.generation;
-        let tokens = analysis.reports.len();
-        tracing::debug!(uri = %self.uri, version = self.version, tokens, elapsed = ?started.elapsed(), "analysed");
-        analysis
-    }
+/// What an analysis needs, taken under the lock and used without it.
+pub struct Snapshot {
+    pub text: Arc<String>,
+    pub version: i32,
+    /// Workspace-relative path, for fixture context and ignore globs.
+    pub path: Option<PathBuf>,
+    pub config: Arc<Config>,
+    /// The configuration generation the analysis belongs to.
+    pub generation: u64,
+    pub encoding: Encoding,
+    /// Outcomes of verifications the user asked for.
+    pub remote: Arc<RemoteResults>,
 }
 
 impl Shared {
@@ -335,13 +320,13 @@ impl Shared {
         let state = self.state();
         let document = state.documents.get(uri)?;
         Some(Snapshot {
-            uri: uri.clone(),
             text: document.text.clone(),
             version: document.version,
             path: document.path.clone(),
             config: state.config.clone(),
             generation: state.generation,
             encoding: state.encoding,
+            remote: state.remote.clone(),
         })
     }
 
@@ -361,9 +346,12 @@ impl Shared {
                 return Some(cached);
             }
         }
-        let analysis = tokio::task::spawn_blocking(move || Arc::new(snapshot.analyse()))
+        let started = Instant::now();
+        let analysis = tokio::task::spawn_blocking(move || Arc::new(Analysis::compute(snapshot)))
             .await
             .ok()?;
+        let (version, tokens) = (analysis.version, analysis.reports.len());
+        tracing::debug!(%uri, version, tokens, elapsed = ?started.elapsed(), "analysed");
         let mut state = self.state();
         let generation = state.generation;
         if let Some(document) = state.documents.get_mut(uri) {
@@ -424,7 +412,7 @@ impl Shared {
         let loaded = Config::load(state.root.as_deref(), state.editor_settings.as_ref());
         state.config_error = loaded.as_ref().err().cloned();
         let config = loaded
-            .or_else(|_| Config::from_sources(None, state.editor_settings.as_ref()))
+            .or_else(|_| Config::build(state.root.as_deref(), None, state.editor_settings.as_ref()))
             .unwrap_or_default();
         state.config = Arc::new(config);
         state.generation += 1;
@@ -489,6 +477,7 @@ impl Backend {
             editor_settings: None,
             config: Arc::new(Config::default()),
             generation: 0,
+            remote: Arc::default(),
             config_error: None,
             can_pull_configuration: false,
             can_watch_files: false,
@@ -513,28 +502,6 @@ impl Backend {
     fn is_config_file(uri: &Url) -> bool {
         uri.path().ends_with(&format!("/{CONFIG_FILE}"))
     }
-}
-
-/// Decodes the token at a position: `workspace/executeCommand` with
-/// `[{"textDocument": {"uri"}, "position"}]` (or `[{"uri", "position"}]`).
-pub const DECODE_COMMAND: &str = "jwtlens.decode";
-
-/// A command argument naming a document position, in either accepted shape.
-fn token_position(argument: Value) -> Option<TextDocumentPositionParams> {
-    #[derive(serde::Deserialize)]
-    struct Flat {
-        uri: Url,
-        position: Position,
-    }
-    serde_json::from_value::<TextDocumentPositionParams>(argument.clone())
-        .ok()
-        .or_else(|| {
-            let flat: Flat = serde_json::from_value(argument).ok()?;
-            Some(TextDocumentPositionParams {
-                text_document: TextDocumentIdentifier { uri: flat.uri },
-                position: flat.position,
-            })
-        })
 }
 
 fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
@@ -590,9 +557,18 @@ impl LanguageServer for Backend {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: vec![DECODE_COMMAND.to_owned()],
+                    commands: commands::all(),
                     ..ExecuteCommandOptions::default()
                 }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -724,23 +700,19 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
-        if params.command != DECODE_COMMAND {
-            return Err(tower_lsp::jsonrpc::Error::invalid_params(format!(
-                "unknown command {}",
-                params.command
-            )));
-        }
-        let at = params.arguments.into_iter().next().and_then(token_position).ok_or_else(|| {
-            tower_lsp::jsonrpc::Error::invalid_params(format!(
-                "{DECODE_COMMAND} takes one argument: {{\"textDocument\": {{\"uri\": …}}, \"position\": {{\"line\": …, \"character\": …}}}}"
-            ))
-        })?;
-        let analysis = self.shared.analysis(&at.text_document.uri).await;
-        match analysis.and_then(|analysis| analysis.decoded(at.position)) {
-            Some(decoded) => Ok(Some(decoded)),
-            None => Err(tower_lsp::jsonrpc::Error::invalid_params(
-                "no JWT at this position",
-            )),
-        }
+        commands::execute(&self.shared, params).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(analysis) = self.shared.analysis(&uri).await else {
+            return Ok(None);
+        };
+        Ok(Some(commands::code_actions(
+            &analysis,
+            &uri,
+            params.range,
+            &params.context,
+        )))
     }
 }

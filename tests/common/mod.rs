@@ -22,6 +22,8 @@ pub struct LspClient<R, W> {
     pub notifications: VecDeque<Value>,
     /// Settings returned to `workspace/configuration` requests.
     pub configuration: Value,
+    /// `workspace/applyEdit` requests received (all answered `applied: true`).
+    pub applied_edits: Vec<Value>,
 }
 
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
@@ -32,6 +34,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
             next_id: 1,
             notifications: VecDeque::new(),
             configuration: Value::Null,
+            applied_edits: Vec::new(),
         }
     }
 
@@ -97,6 +100,10 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
             (Some(id), Some(method)) => {
                 let result = match method {
                     "workspace/configuration" => json!([self.configuration.clone()]),
+                    "workspace/applyEdit" => {
+                        self.applied_edits.push(message["params"]["edit"].clone());
+                        json!({"applied": true})
+                    }
                     _ => Value::Null,
                 };
                 let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});

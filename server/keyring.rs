@@ -1,0 +1,421 @@
+//! The keys a workspace already has, and what they say about each token: offline, local
+//! and cheap, so it runs with every analysis (cached per token text).
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::config::KeySettings;
+use crate::decode::DecodedToken;
+use crate::keys::{Family, Key, KeyError, Mismatch, Origin};
+use crate::mint::TestKeys;
+use crate::scan::TokenKind;
+
+/// Dotenv files searched for secrets at the workspace root.
+const DOTENV_FILES: &[&str] = &[".env", ".env.local", ".env.test"];
+
+/// Variable-name endings that hold JWT signing secrets by convention (`JWT_SECRET`,
+/// `SUPABASE_JWT_SECRET`, `AUTH_SECRET`, `NEXTAUTH_SECRET`, `JWT_SIGNING_KEY`…).
+const SECRET_NAME_ENDINGS: &[&str] = &[
+    "JWT_SECRET",
+    "JWT_KEY",
+    "JWT_SIGNING_KEY",
+    "JWT_SIGNING_SECRET",
+    "AUTH_SECRET",
+    "TOKEN_SECRET",
+];
+
+/// Cached verdicts are dropped past this many distinct tokens (memory stays bounded).
+const CACHE_LIMIT: usize = 100_000;
+
+/// What the workspace keys say about one token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    /// An HS* token whose HMAC secret is the text of a public key (RS→HS confusion).
+    pub confusion: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The key at this index verifies the token.
+    Verified(usize),
+    /// The key at this index claims to cover the token (same `kid`, or the only HMAC
+    /// secret) but does not verify it.
+    Failed(usize, Mismatch),
+    /// No key verifies it and none claims to.
+    Uncovered,
+}
+
+/// Every key found, and why some could not be read.
+#[derive(Default)]
+pub struct KeyRing {
+    keys: Vec<Key>,
+    pub problems: Vec<KeyError>,
+    cache: Mutex<HashMap<u64, Verdict>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("keys", &self.keys)
+            .field("problems", &self.problems)
+            .finish()
+    }
+}
+
+impl KeyRing {
+    /// Gathers keys from the settings, the root's dotenv files and the test key folder.
+    pub fn load(
+        root: Option<&Path>,
+        settings: &KeySettings,
+        test_keys: Option<&TestKeys>,
+    ) -> KeyRing {
+        let mut ring = KeyRing::default();
+        for (i, secret) in settings.secrets.iter().enumerate() {
+            ring.keys.push(Key::hmac(
+                secret.as_bytes(),
+                format!("keys.secrets[{i}] in config"),
+                Origin::Workspace,
+            ));
+        }
+        for name in &settings.secret_env {
+            match std::env::var(name) {
+                Ok(secret) => ring.keys.push(Key::hmac(
+                    secret.as_bytes(),
+                    format!("${name}"),
+                    Origin::Workspace,
+                )),
+                Err(_) => ring.problems.push(KeyError {
+                    source: format!("${name}"),
+                    reason: "not set".into(),
+                }),
+            }
+        }
+        if let Some(root) = root {
+            ring.load_dotenv(root, settings);
+            for file in &settings.files {
+                match Key::from_file(&root.join(file), file, Origin::Workspace) {
+                    Ok(keys) => ring.keys.extend(keys),
+                    Err(err) => ring.problems.push(err),
+                }
+            }
+        }
+        if let Some(test_keys) = test_keys {
+            ring.keys.extend(test_keys.verification_keys());
+        }
+        ring
+    }
+
+    fn load_dotenv(&mut self, root: &Path, settings: &KeySettings) {
+        let configured = settings.dotenv.iter().map(|entry| entry.file.as_str());
+        let files: Vec<&str> = DOTENV_FILES.iter().copied().chain(configured).collect();
+        for (i, file) in files.iter().enumerate() {
+            if files[..i].contains(file) {
+                continue;
+            }
+            let path: PathBuf = root.join(file);
+            let Ok(entries) = dotenvy::from_path_iter(&path) else {
+                continue;
+            };
+            for entry in entries {
+                let (name, value) = match entry {
+                    Ok(pair) => pair,
+                    Err(err) => {
+                        self.problems.push(KeyError {
+                            source: (*file).to_owned(),
+                            reason: err.to_string(),
+                        });
+                        break;
+                    }
+                };
+                let wanted = SECRET_NAME_ENDINGS
+                    .iter()
+                    .any(|ending| name.ends_with(ending))
+                    || settings
+                        .dotenv
+                        .iter()
+                        .any(|entry| entry.file == *file && entry.var == name);
+                if wanted && !value.is_empty() {
+                    self.keys.push(Key::hmac(
+                        value.as_bytes(),
+                        format!("{file}: {name}"),
+                        Origin::Workspace,
+                    ));
+                }
+            }
+        }
+    }
+
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn key(&self, index: usize) -> &Key {
+        &self.keys[index]
+    }
+
+    /// The verdict for a token in `text`, cached by the token's text.
+    pub fn verdict(&self, token: &DecodedToken, text: &[u8]) -> Option<Verdict> {
+        if self.keys.is_empty() || token.kind != TokenKind::Jws {
+            return None;
+        }
+        let mut hasher = DefaultHasher::new();
+        text[token.range.clone()].hash(&mut hasher);
+        let cache_key = hasher.finish();
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(verdict) = cache.get(&cache_key) {
+            return Some(verdict.clone());
+        }
+        drop(cache);
+        let verdict = self.compute(token, text);
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(cache_key, verdict.clone());
+        Some(verdict)
+    }
+
+    fn compute(&self, token: &DecodedToken, text: &[u8]) -> Verdict {
+        let alg = token.alg();
+        let signing_input = token.signing_input(text);
+        let signature = token.signature_text(text);
+        let kid = token.header_str("kid");
+        let verified = self.keys.iter().position(|key| {
+            key.family.supports(alg) && key.verify(alg, signing_input, signature).is_ok()
+        });
+        let outcome = match verified {
+            Some(index) => Outcome::Verified(index),
+            None => match self.claimant(kid, alg) {
+                Some(index) => match self.keys[index].verify(alg, signing_input, signature) {
+                    Ok(()) => Outcome::Verified(index),
+                    Err(mismatch) => Outcome::Failed(index, mismatch),
+                },
+                None => Outcome::Uncovered,
+            },
+        };
+        let confusion = match (&outcome, alg.starts_with("HS")) {
+            (Outcome::Verified(_), _) | (_, false) => None,
+            _ => self.keys.iter().position(|key| {
+                !key.public_text.is_empty()
+                    && confusion_secrets(&key.public_text).any(|secret| {
+                        Key::hmac(secret, "", Origin::Workspace)
+                            .verify(alg, signing_input, signature)
+                            .is_ok()
+                    })
+            }),
+        };
+        Verdict { outcome, confusion }
+    }
+
+    /// The key that claims to cover a token: the one with its `kid`, else the project's
+    /// only HMAC secret for an HS* token (unless that secret names another `kid`).
+    fn claimant(&self, kid: Option<&str>, alg: &str) -> Option<usize> {
+        if let Some(kid) = kid {
+            if let Some(index) = self
+                .keys
+                .iter()
+                .position(|key| key.kid.as_deref() == Some(kid))
+            {
+                return Some(index);
+            }
+        }
+        if !alg.starts_with("HS") {
+            return None;
+        }
+        let mut secrets = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| key.family == Family::Hmac && key.origin == Origin::Workspace)
+            .filter(|(_, key)| kid.is_none() || key.kid.is_none());
+        match (secrets.next(), secrets.next()) {
+            (Some((index, _)), None) => Some(index),
+            _ => None,
+        }
+    }
+}
+
+/// The byte strings an attacker would try as the HMAC secret: the key file as written,
+/// and without surrounding whitespace.
+fn confusion_secrets(public_text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let trimmed = public_text.trim_ascii();
+    std::iter::once(public_text).chain((trimmed.len() != public_text.len()).then_some(trimmed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    use serde_json::json;
+
+    fn decoded(token: &str) -> DecodedToken {
+        let candidate = &scan::scan(token.as_bytes())[0];
+        DecodedToken::decode(token.as_bytes(), candidate).unwrap()
+    }
+
+    fn hs256(secret: &[u8], kid: Option<&str>) -> String {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = kid.map(str::to_owned);
+        encode(
+            &header,
+            &json!({"sub": "u", "iss": "https://api.acme.io"}),
+            &EncodingKey::from_secret(secret),
+        )
+        .unwrap()
+    }
+
+    fn ring_with(files: &[(&str, &str)], settings: KeySettings) -> (tempfile::TempDir, KeyRing) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, contents) in files {
+            std::fs::write(dir.path().join(name), contents).unwrap();
+        }
+        let ring = KeyRing::load(Some(dir.path()), &settings, None);
+        (dir, ring)
+    }
+
+    fn verdict(ring: &KeyRing, token: &str) -> Verdict {
+        ring.verdict(&decoded(token), token.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn dotenv_secrets_are_paired_by_name() {
+        let env = "PORT=3000\nJWT_SECRET=dev-secret-123\nNEXTAUTH_SECRET=\"nextauth-secret\"\nDATABASE_URL=postgres://x\n";
+        let (_dir, ring) = ring_with(&[(".env", env)], KeySettings::default());
+        let sources: Vec<&str> = ring.keys.iter().map(|key| key.source.as_str()).collect();
+        assert_eq!(sources, [".env: JWT_SECRET", ".env: NEXTAUTH_SECRET"]);
+        match verdict(&ring, &hs256(b"nextauth-secret", None)).outcome {
+            Outcome::Verified(index) => assert_eq!(ring.key(index).source, ".env: NEXTAUTH_SECRET"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_only_secret_claims_every_hs_token() {
+        let settings = KeySettings {
+            secrets: vec!["the-secret".into()],
+            ..KeySettings::default()
+        };
+        let ring = KeyRing::load(None, &settings, None);
+        assert_eq!(
+            verdict(&ring, &hs256(b"the-secret", None)).outcome,
+            Outcome::Verified(0)
+        );
+        assert_eq!(
+            verdict(&ring, &hs256(b"another", None)).outcome,
+            Outcome::Failed(0, Mismatch::BadSignature)
+        );
+        let two = KeySettings {
+            secrets: vec!["a".into(), "b".into()],
+            ..KeySettings::default()
+        };
+        let ring = KeyRing::load(None, &two, None);
+        assert_eq!(
+            verdict(&ring, &hs256(b"c", None)).outcome,
+            Outcome::Uncovered,
+            "two secrets: neither claims it"
+        );
+    }
+
+    #[test]
+    fn a_key_with_the_same_kid_claims_the_token() {
+        let jwks = json!({"keys": [{"kty": "oct", "kid": "k1", "k": URL_SAFE_NO_PAD.encode(b"jwk-secret")}]});
+        let settings = KeySettings {
+            files: vec!["keys.json".into()],
+            ..KeySettings::default()
+        };
+        let (_dir, ring) = ring_with(&[("keys.json", &jwks.to_string())], settings);
+        assert_eq!(
+            verdict(&ring, &hs256(b"jwk-secret", Some("k1"))).outcome,
+            Outcome::Verified(0)
+        );
+        assert_eq!(
+            verdict(&ring, &hs256(b"other", Some("k1"))).outcome,
+            Outcome::Failed(0, Mismatch::BadSignature)
+        );
+        assert_eq!(
+            verdict(&ring, &hs256(b"other", Some("k2"))).outcome,
+            Outcome::Uncovered
+        );
+    }
+
+    #[test]
+    fn rs_to_hs_confusion_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TestKeys::new(dir.path().join("k"));
+        keys.ensure(crate::mint::KeyKind::Rsa).unwrap();
+        let jwks = std::fs::read(keys.dir().join(crate::mint::JWKS_FILE)).unwrap();
+        let public_pem = {
+            let value: serde_json::Value = serde_json::from_slice(&jwks).unwrap();
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(value["keys"][0].clone()).unwrap();
+            let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+                panic!()
+            };
+            let n = rsa::BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode(&rsa.n).unwrap());
+            let e = rsa::BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode(&rsa.e).unwrap());
+            let public = rsa::RsaPublicKey::new(n, e).unwrap();
+            rsa::pkcs8::EncodePublicKey::to_public_key_pem(&public, rsa::pkcs8::LineEnding::LF)
+                .unwrap()
+        };
+        let settings = KeySettings {
+            files: vec!["public.pem".into()],
+            ..KeySettings::default()
+        };
+        let (_dir, ring) = ring_with(&[("public.pem", &public_pem)], settings);
+        let forged = hs256(public_pem.as_bytes(), None);
+        let verdict = verdict(&ring, &forged);
+        assert_eq!(verdict.confusion, Some(0));
+        assert_eq!(ring.key(0).source, "public.pem");
+        assert_eq!(verdict.outcome, Outcome::Uncovered);
+    }
+
+    #[test]
+    fn unreadable_key_files_are_reported_not_fatal() {
+        let settings = KeySettings {
+            files: vec!["bad.pem".into(), "missing.pem".into()],
+            ..KeySettings::default()
+        };
+        let (_dir, ring) = ring_with(
+            &[(
+                "bad.pem",
+                "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n",
+            )],
+            settings,
+        );
+        assert!(ring.is_empty());
+        assert_eq!(ring.problems.len(), 2);
+        assert!(ring
+            .problems
+            .iter()
+            .any(|p| p.source == "missing.pem" && p.reason.starts_with("cannot read")));
+    }
+
+    #[test]
+    fn verdicts_are_cached_per_token_text() {
+        let settings = KeySettings {
+            secrets: vec!["s".into()],
+            ..KeySettings::default()
+        };
+        let ring = KeyRing::load(None, &settings, None);
+        let token = hs256(b"s", None);
+        verdict(&ring, &token);
+        verdict(&ring, &token);
+        assert_eq!(ring.cache.lock().unwrap().len(), 1);
+    }
+}

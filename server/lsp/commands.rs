@@ -1,0 +1,290 @@
+//! Code actions and the commands behind them. Every action is a command on "the token at
+//! this position", so clients can also bind them to keys and palettes directly.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc::{Error, Result};
+use tower_lsp::lsp_types::*;
+
+use super::{Analysis, Shared};
+use crate::analysis::TokenReport;
+use crate::mint::{self, Variant};
+use crate::timefmt;
+
+/// Decodes the token: `{header, payload, facts, fixture, findings, range}`.
+pub const DECODE: &str = "jwtlens.decode";
+/// Mints a test token from the token (argument `variant`, default `replacement`) and
+/// applies the edit through `workspace/applyEdit`; returns `{token, variant}`.
+pub const MINT: &str = "jwtlens.mint";
+
+/// Every command the server executes.
+pub fn all() -> Vec<String> {
+    [DECODE, MINT]
+        .iter()
+        .map(|command| command.to_string())
+        .collect()
+}
+
+/// The argument every command takes: where the token is, and for `jwtlens.mint` which
+/// variant. `{"textDocument": {"uri"}, "position"}` or the flat `{"uri", "position"}`.
+#[derive(Debug, Clone)]
+pub struct TokenArgument {
+    pub uri: Url,
+    pub position: Position,
+    pub variant: Option<String>,
+}
+
+impl TokenArgument {
+    fn parse(value: Value) -> Option<TokenArgument> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            text_document: Option<TextDocumentIdentifier>,
+            uri: Option<Url>,
+            position: Position,
+            variant: Option<String>,
+        }
+        let raw: Raw = serde_json::from_value(value).ok()?;
+        let uri = raw.text_document.map(|document| document.uri).or(raw.uri)?;
+        Some(TokenArgument {
+            uri,
+            position: raw.position,
+            variant: raw.variant,
+        })
+    }
+
+    fn to_value(&self, variant: Option<Variant>) -> Value {
+        let mut value = json!({"textDocument": {"uri": self.uri}, "position": self.position});
+        if let Some(variant) = variant {
+            value["variant"] = json!(variant.name());
+        }
+        value
+    }
+}
+
+fn usage(command: &str) -> Error {
+    Error::invalid_params(format!(
+        "{command} takes one argument: {{\"textDocument\": {{\"uri\": …}}, \"position\": {{\"line\": …, \"character\": …}}}}"
+    ))
+}
+
+fn no_token() -> Error {
+    Error::invalid_params("no JWT at this position")
+}
+
+/// Runs a command.
+pub(super) async fn execute(
+    shared: &Arc<Shared>,
+    params: ExecuteCommandParams,
+) -> Result<Option<Value>> {
+    let command = params.command.as_str();
+    if !all().iter().any(|known| known == command) {
+        return Err(Error::invalid_params(format!("unknown command {command}")));
+    }
+    let argument = params
+        .arguments
+        .into_iter()
+        .next()
+        .and_then(TokenArgument::parse)
+        .ok_or_else(|| usage(command))?;
+    let analysis = shared.analysis(&argument.uri).await.ok_or_else(no_token)?;
+    match command {
+        DECODE => analysis
+            .decoded(argument.position)
+            .map(Some)
+            .ok_or_else(no_token),
+        _ => mint_command(shared, &analysis, &argument).await.map(Some),
+    }
+}
+
+async fn mint_command(
+    shared: &Arc<Shared>,
+    analysis: &Analysis,
+    argument: &TokenArgument,
+) -> Result<Value> {
+    let name = argument.variant.as_deref().unwrap_or("replacement");
+    let variant = Variant::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Variant::ALL.iter().map(|variant| variant.name()).collect();
+        Error::invalid_params(format!(
+            "unknown variant {name}; one of {}",
+            names.join(", ")
+        ))
+    })?;
+    let offset = analysis.index.offset(&analysis.text, argument.position);
+    let report = analysis.report_at(offset).ok_or_else(no_token)?;
+    let claims = report.token.claims().ok_or_else(|| {
+        Error::invalid_params("this token has no readable claims to copy (encrypted or malformed)")
+    })?;
+    let config = &analysis.config;
+    let keys = match &config.root {
+        Some(_) => config.test_keys(),
+        None => {
+            // No workspace: keep the keys beside the document.
+            let dir = argument
+                .uri
+                .to_file_path()
+                .ok()
+                .and_then(|path| path.parent().map(|parent| parent.to_path_buf()));
+            mint::TestKeys::new(dir.unwrap_or_default().join(&config.settings.mint.keys_dir))
+        }
+    };
+    let had_keys = keys.exist();
+    let token = mint::mint(
+        &keys,
+        &report.token.header,
+        claims,
+        variant,
+        config.settings.mint.lifetime,
+        timefmt::now(),
+    )
+    .map_err(|err| Error::invalid_params(format!("cannot mint: {err}")))?;
+    if !had_keys && config.settings.mint.private_keys {
+        if let Some(root) = &config.root {
+            mint::keep_private(root, &config.settings.mint.keys_dir)
+                .map_err(|err| Error::invalid_params(format!("cannot update .gitignore: {err}")))?;
+        }
+    }
+    let edit = mint_edit(analysis, report, &token, variant);
+    let mut changes = HashMap::new();
+    changes.insert(argument.uri.clone(), vec![edit]);
+    let workspace_edit = WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    };
+    let applied = shared.client.apply_edit(workspace_edit).await?;
+    if !applied.applied {
+        let why = applied
+            .failure_reason
+            .unwrap_or_else(|| "the editor refused it".to_owned());
+        return Err(Error::invalid_params(format!(
+            "the edit was not applied: {why}"
+        )));
+    }
+    if !had_keys {
+        // New test keys: tokens they sign are fixtures from now on.
+        shared.reload_config().await;
+    }
+    Ok(json!({"token": token, "variant": variant.name(), "keys": keys.dir()}))
+}
+
+/// Replacements take the token's place; negative-test variants go on a copy of its line
+/// below it, so the original stays and the copy keeps the surrounding syntax.
+fn mint_edit(analysis: &Analysis, report: &TokenReport, token: &str, variant: Variant) -> TextEdit {
+    let text = analysis.text.as_str();
+    let range = report.token.range.clone();
+    if variant.replaces() {
+        return TextEdit {
+            range: analysis.index.ranges(text).range(range),
+            new_text: token.to_owned(),
+        };
+    }
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..range.start]).map_or(0, |at| at + 1);
+    let line_end =
+        memchr::memchr(b'\n', &bytes[range.end..]).map_or(text.len(), |at| range.end + at);
+    let content_end = if line_end > 0 && bytes.get(line_end.wrapping_sub(1)) == Some(&b'\r') {
+        line_end - 1
+    } else {
+        line_end
+    };
+    let newline = if content_end < line_end { "\r\n" } else { "\n" };
+    let copy = format!(
+        "{newline}{}{token}{}",
+        &text[line_start..range.start],
+        &text[range.end..content_end]
+    );
+    let at = analysis.index.position(text, content_end);
+    TextEdit {
+        range: Range::new(at, at),
+        new_text: copy,
+    }
+}
+
+/// The code actions for the token under `range`.
+pub fn code_actions(
+    analysis: &Analysis,
+    uri: &Url,
+    range: Range,
+    context: &CodeActionContext,
+) -> Vec<CodeActionOrCommand> {
+    let offset = analysis.index.offset(&analysis.text, range.start);
+    let Some(report) = analysis.report_at(offset) else {
+        return Vec::new();
+    };
+    if report.token.claims().is_none() {
+        return Vec::new();
+    }
+    let argument = TokenArgument {
+        uri: uri.clone(),
+        position: range.start,
+        variant: None,
+    };
+    let lifetime = timefmt::duration(analysis.config.settings.mint.lifetime);
+    let token_diagnostics: Vec<Diagnostic> = context
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.source.as_deref() == Some("jwtlens"))
+        .filter(|diagnostic| {
+            let start = analysis
+                .index
+                .offset(&analysis.text, diagnostic.range.start);
+            report.token.range.contains(&start)
+        })
+        .cloned()
+        .collect();
+    let committed = report
+        .findings
+        .iter()
+        .any(|finding| finding.rule.code == "JWT104");
+    let action = |title: String, kind: CodeActionKind, variant: Variant, preferred: bool| {
+        let arguments = Some(vec![argument.to_value(Some(variant))]);
+        CodeActionOrCommand::CodeAction(CodeAction {
+            title: title.clone(),
+            kind: Some(kind),
+            diagnostics: (variant.replaces() && !token_diagnostics.is_empty())
+                .then(|| token_diagnostics.clone()),
+            is_preferred: preferred.then_some(true),
+            command: Some(Command {
+                title,
+                command: MINT.to_owned(),
+                arguments,
+            }),
+            ..CodeAction::default()
+        })
+    };
+    vec![
+        action(
+            format!("Mint replacement test token (expires in {lifetime})"),
+            CodeActionKind::QUICKFIX,
+            Variant::Replacement,
+            committed,
+        ),
+        action(
+            format!("Mint replacement test token, anonymised (expires in {lifetime})"),
+            CodeActionKind::QUICKFIX,
+            Variant::Anonymised,
+            false,
+        ),
+        action(
+            "Mint expired variant (for negative tests)".to_owned(),
+            CodeActionKind::REFACTOR,
+            Variant::Expired,
+            false,
+        ),
+        action(
+            "Mint variant with wrong audience".to_owned(),
+            CodeActionKind::REFACTOR,
+            Variant::WrongAudience,
+            false,
+        ),
+        action(
+            "Mint unsigned (alg none) variant".to_owned(),
+            CodeActionKind::REFACTOR,
+            Variant::Unsigned,
+            false,
+        ),
+    ]
+}

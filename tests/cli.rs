@@ -1,0 +1,253 @@
+//! `jwtlens verify`, `mint` and `keys init`, run as a user would, in a temporary folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn jwtlens(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jwtlens"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("jwtlens runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn mint(dir: &Path, args: &[&str]) -> String {
+    let output = jwtlens(dir, &[&["mint"], args].concat());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+#[test]
+fn verify_exit_codes_follow_signature_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = mint(dir.path(), &["--claims", r#"{"sub":"ada","aud":"api"}"#]);
+    let ok = jwtlens(dir.path(), &["verify", &token]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("signature: verified with workspace test key"));
+
+    let expired = mint(dir.path(), &["--from", &token, "--variant", "expired"]);
+    let late = jwtlens(dir.path(), &["verify", &expired]);
+    assert_eq!(late.status.code(), Some(3));
+    assert!(stdout(&late).contains("time: expired 1 h ago"));
+    assert_eq!(
+        jwtlens(dir.path(), &["verify", "--ignore-time", &expired])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let key = jsonwebtoken::EncodingKey::from_secret(b"shared-secret");
+    let claims =
+        serde_json::json!({"sub": "ada", "nbf": 4_102_444_800_i64, "exp": 4_102_448_400_i64});
+    let future = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+    let early = jwtlens(
+        dir.path(),
+        &["verify", "--secret", "shared-secret", &future],
+    );
+    assert_eq!(early.status.code(), Some(3));
+    assert!(
+        stdout(&early).contains("time: not valid until 2100-01-01"),
+        "{}",
+        stdout(&early)
+    );
+
+    let wrong = jwtlens(dir.path(), &["verify", "--secret", "not-the-key", &token]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stdout(&wrong)
+        .contains("algorithm/key type mismatch: RS256 cannot be verified with an HMAC secret"));
+
+    let unsigned = mint(dir.path(), &["--from", &token, "--variant", "unsigned"]);
+    let none = jwtlens(dir.path(), &["verify", &unsigned]);
+    assert_eq!(none.status.code(), Some(1), "alg none never verifies");
+    assert!(stdout(&none).contains("unsigned"));
+
+    let garbage = jwtlens(dir.path(), &["verify", "hello"]);
+    assert_eq!(garbage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&garbage.stderr).contains("no JWT found"));
+}
+
+#[test]
+fn verify_takes_secrets_pem_jwk_and_jwks() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = mint(
+        dir.path(),
+        &["--alg", "HS256", "--claims", r#"{"sub":"s"}"#],
+    );
+    let secret = std::fs::read_to_string(dir.path().join(".jwtlens/test-hmac.secret")).unwrap();
+    assert_eq!(
+        jwtlens(dir.path(), &["verify", "--secret", secret.trim(), &hs])
+            .status
+            .code(),
+        Some(0)
+    );
+    let by_env = Command::new(env!("CARGO_BIN_EXE_jwtlens"))
+        .args(["verify", "--secret-env", "TEST_JWT_SECRET", &hs])
+        .env("TEST_JWT_SECRET", secret.trim())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(by_env.status.code(), Some(0));
+    let unset = jwtlens(
+        dir.path(),
+        &["verify", "--secret-env", "NO_SUCH_VARIABLE_HERE", &hs],
+    );
+    assert_eq!(unset.status.code(), Some(2));
+
+    let es = mint(dir.path(), &["--alg", "ES256"]);
+    let jwks_path = dir.path().join(".jwtlens/test-keys.jwks.json");
+    let jwks: Value = serde_json::from_str(&std::fs::read_to_string(&jwks_path).unwrap()).unwrap();
+    assert_eq!(
+        jwtlens(
+            dir.path(),
+            &["verify", "--key", ".jwtlens/test-keys.jwks.json", &es]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let ec_jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kty"] == "EC")
+        .unwrap();
+    std::fs::write(dir.path().join("ec.jwk.json"), ec_jwk.to_string()).unwrap();
+    assert_eq!(
+        jwtlens(dir.path(), &["verify", "--key", "ec.jwk.json", &es])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // A PEM public key, derived from the test key with the rsa crate's encoder.
+    let rs = mint(dir.path(), &["--alg", "PS256"]);
+    let private = std::fs::read_to_string(dir.path().join(".jwtlens/test-rsa.pem")).unwrap();
+    let key =
+        <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&private).unwrap();
+    let spki = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
+        &key.to_public_key(),
+        rsa::pkcs8::LineEnding::LF,
+    )
+    .unwrap();
+    let pkcs1 = rsa::pkcs1::EncodeRsaPublicKey::to_pkcs1_pem(
+        &key.to_public_key(),
+        rsa::pkcs8::LineEnding::LF,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("spki.pem"), spki).unwrap();
+    std::fs::write(dir.path().join("pkcs1.pem"), pkcs1).unwrap();
+    for file in ["spki.pem", "pkcs1.pem"] {
+        let output = jwtlens(dir.path(), &["verify", "--key", file, &rs]);
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stdout(&output));
+    }
+    std::fs::write(
+        dir.path().join("broken.pem"),
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    let broken = jwtlens(dir.path(), &["verify", "--key", "broken.pem", &rs]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("broken.pem"));
+}
+
+#[test]
+fn keys_init_is_idempotent_and_can_keep_keys_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = stdout(&jwtlens(dir.path(), &["keys", "init"]));
+    assert_eq!(first.matches("created ").count(), 4, "{first}");
+    assert!(first.contains("commit them"));
+    let second = stdout(&jwtlens(dir.path(), &["keys", "init", "--private"]));
+    assert!(second.contains("test keys already exist"));
+    let gitignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert!(gitignore.contains(".jwtlens/*.pem") && gitignore.contains(".jwtlens/*.secret"));
+    assert!(!gitignore.contains("jwks"), "the public JWKS stays tracked");
+}
+
+#[test]
+fn mint_from_copies_the_shape_and_rejects_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = mint(
+        dir.path(),
+        &[
+            "--alg",
+            "EdDSA",
+            "--claims",
+            r#"{"sub":"user_1","org_id":"org_9","role":"admin"}"#,
+        ],
+    );
+    let copy = mint(dir.path(), &["--from", &original, "--lifetime", "15m"]);
+    let decoded = jwtlens(dir.path(), &["decode", "--json", &copy]);
+    let json: Value = serde_json::from_slice(&decoded.stdout).unwrap();
+    assert_eq!(json["header"]["alg"], "EdDSA");
+    assert_eq!(json["payload"]["org_id"], "org_9");
+    let lifetime =
+        json["payload"]["exp"].as_i64().unwrap() - json["payload"]["iat"].as_i64().unwrap();
+    assert_eq!(lifetime, 900);
+    assert_eq!(json["fixture"], "signed by workspace test key");
+    for bad in [
+        &["--claims", "[1]"][..],
+        &["--claims", "{"],
+        &["--alg", "ES512"],
+        &["--variant", "sparkly"],
+    ] {
+        let output = jwtlens(dir.path(), &[&["mint"], bad].concat());
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+/// Minted tokens verify with PyJWT (installed by .ci/run): an independent implementation.
+#[test]
+fn minted_tokens_verify_with_pyjwt() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens: Vec<String> = [
+        "RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256", "HS512",
+    ]
+    .iter()
+    .map(|alg| {
+        mint(
+            dir.path(),
+            &[
+                "--alg",
+                alg,
+                "--claims",
+                &format!(r#"{{"sub":"{alg}-user"}}"#),
+            ],
+        )
+    })
+    .collect();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/verify_minted.py"
+    );
+    let keys_dir = dir.path().join(".jwtlens");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(&keys_dir)
+        .args(&tokens)
+        .output()
+        .expect("python3 runs (PyJWT and cryptography: pip install pyjwt cryptography)");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "PyJWT rejected minted tokens:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        report
+            .lines()
+            .filter(|line| line.starts_with("ok "))
+            .count(),
+        tokens.len(),
+        "{report}"
+    );
+}
