@@ -94,6 +94,15 @@ local function token_on_line(bufnr, lnum)
   return line:match("eyJ[%w_%-]+%.[%w_%-]+%.[%w_%-]*")
 end
 
+--- `jwtlens verify --key <workspace test keys> TOKEN`: 0 verified, 1 bad signature, 3 expired.
+local function verify(token)
+  local key = WS .. "/.jwtlens/test-keys.jwks.json"
+  assert(vim.uv.fs_stat(key), "the test keys " .. key .. " do not exist")
+  local result = vim.system({ BIN, "verify", "--key", key, token }, { cwd = WS, text = true }):wait(TIMEOUT)
+  say(("    jwtlens verify exited %d: %s"):format(result.code, vim.trim((result.stdout or "") .. (result.stderr or "")):gsub("\n", " "):sub(1, 150)))
+  return result.code
+end
+
 local function floating_lines()
   for _, win in ipairs(vim.api.nvim_list_wins()) do
     if vim.api.nvim_win_get_config(win).relative ~= "" then
@@ -289,17 +298,30 @@ local function run()
         apply = true,
         filter = function(action)
           table.insert(titles, action.title)
-          return action.title:find("^Mint replacement test token") ~= nil
+          return action.title:find("^Mint replacement test token %(") ~= nil
         end,
       })
       wait_for("the minted token in the buffer (code actions offered: " .. table.concat(titles, " | ") .. ")", function()
         return vim.api.nvim_buf_get_changedtick(session) ~= tick and token_on_line(session, lnum) ~= old
       end)
       local minted = assert(token_on_line(session, lnum), "no token left on line " .. lnum)
-      local key = WS .. "/.jwtlens/test-keys.jwks.json"
-      assert(vim.uv.fs_stat(key), "the test key " .. key .. " does not exist after minting")
-      local result = vim.system({ BIN, "verify", "--key", key, minted }, { cwd = WS, text = true }):wait(TIMEOUT)
-      assert(result.code == 0, ("`jwtlens verify --key %s TOKEN` exited %s: %s%s"):format(key, tostring(result.code), result.stdout or "", result.stderr or ""))
+      assert(verify(minted) == 0, "`jwtlens verify --key .jwtlens/test-keys.jwks.json` rejects the minted token")
+      -- The check tells tokens apart: the original is not signed by the test key.
+      assert(verify(old) == 1, "`jwtlens verify` with the test key does not reject the original token")
+    end)
+
+    check(":JwtlensMint expired adds an expired copy of the line, signed by the test key", function()
+      vim.api.nvim_set_current_buf(session)
+      local lnum = cursor_on_token(session, "const clerkSession =")
+      local lines = vim.api.nvim_buf_line_count(session)
+      vim.cmd("JwtlensMint expired")
+      wait_for("a new line below the token", function()
+        return vim.api.nvim_buf_line_count(session) == lines + 1
+      end)
+      local copy = vim.api.nvim_buf_get_lines(session, lnum, lnum + 1, false)[1]
+      assert(copy:find("const clerkSession =", 1, true), "the new line is not a copy of the token's line: " .. copy)
+      local expired = assert(token_on_line(session, lnum + 1), "no token on the copied line")
+      assert(verify(expired) == 3, "`jwtlens verify` does not say the copy is signed but expired (exit 3)")
     end)
   end
 end

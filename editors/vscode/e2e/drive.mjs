@@ -6,7 +6,7 @@
 //   OUT_DIR   screenshots go here          BUNDLED  the installed extension's bundled/jwtlens
 //   CHROMIUM  the browser                  USER_SETTINGS  the user's settings.json
 // Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,10 +172,30 @@ function tokenIn(text) {
   return text.replace(/\u00a0/g, " ").match(/eyJ[\w-]+\.[\w-]+\.[\w-]*/)?.[0];
 }
 
-/** Whether this jwtlens has the mint and verify commands (issue 3). */
-function serverHasMint() {
+/** Whether the bundled jwtlens lists a subcommand (mint and verify came with issue 3). @param {string} name */
+function serverHas(name) {
   const help = execFileSync(BUNDLED, ["--help"], { encoding: "utf8" });
-  return /^\s+mint\b/m.test(help) && /^\s+verify\b/m.test(help);
+  return new RegExp(`^\\s+${name}\\b`, "m").test(help);
+}
+
+/**
+ * `jwtlens verify --key <workspace test keys> TOKEN`: 0 verified, 1 bad signature, 3 expired.
+ * @param {string} token
+ */
+function verify(token) {
+  const key = join(WS, ".jwtlens", "test-keys.jwks.json");
+  if (!existsSync(key)) {
+    throw new Error(`the test keys ${key} do not exist`);
+  }
+  const result = spawnSync(BUNDLED, ["verify", "--key", key, token], { cwd: WS, encoding: "utf8" });
+  console.log(`    jwtlens verify exited ${result.status}: ${`${result.stdout}${result.stderr}`.replace(/\s+/g, " ").slice(0, 150)}`);
+  return result.status;
+}
+
+/** Dismisses every notification, so the next toast is a new one. @param {import("playwright-core").Page} page */
+async function clearToasts(page) {
+  await runCommand(page, "Notifications: Clear All Notifications");
+  await page.locator(".notifications-toasts .notification-toast").first().waitFor({ state: "detached", timeout: TIMEOUT });
 }
 
 const profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
@@ -269,25 +289,24 @@ try {
     }
   });
 
-  await check(page, "jwtlens: Verify signature runs on the token under the cursor", async () => {
+  await check(page, "jwtlens: Verify signature runs on the token under the cursor (or says the server cannot yet)", async () => {
     await page.locator(".tabs-container .tab", { hasText: "session.test.ts" }).first().click();
+    await clearToasts(page);
     await editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last().click({ position: { x: 40, y: 5 } });
     await runCommand(page, "jwtlens: Verify signature with issuer keys");
-    if (serverHasMint()) {
-      console.log(`    ${await toast(page, "")}`);
-    } else {
-      console.log(`    ${await toast(page, "has no jwtlens.verify command yet")}`);
-    }
+    // The server reports the outcome itself; a server without the LSP command gets the extension's message.
+    console.log(`    ${await toast(page, serverHas("verify") ? "" : "has no jwtlens.verify command yet")}`);
   });
 
-  if (!serverHasMint()) {
-    console.log("# SKIP mint-replacement: the bundled jwtlens has no mint/verify yet (issue 3); checking the message instead");
+  if (!serverHas("mint")) {
+    console.log("# SKIP mint-replacement: the bundled jwtlens has no mint yet (issue 3); checking the message instead");
     await check(page, "jwtlens: Mint replacement test token says the server has no mint yet", async () => {
       await runCommand(page, "jwtlens: Mint replacement test token");
       console.log(`    ${await toast(page, "has no jwtlens.mint command yet")}`);
     });
   } else {
     await check(page, "mint-replacement: the token under the cursor becomes one that `jwtlens verify` accepts with the test key", async () => {
+      await clearToasts(page);
       const before = tokenIn(await editorLine(page, TOKEN_LINE).innerText());
       await editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last().click({ position: { x: 40, y: 5 } });
       await runCommand(page, "jwtlens: Mint replacement test token");
@@ -295,15 +314,34 @@ try {
         const now = tokenIn(await editorLine(page, TOKEN_LINE).innerText());
         return now && now !== before ? now : undefined;
       });
-      const key = join(WS, ".jwtlens", "test-keys.jwks.json");
-      if (!existsSync(key)) {
-        throw new Error(`the test key ${key} does not exist after minting`);
+      if (verify(minted) !== 0) {
+        throw new Error("`jwtlens verify --key .jwtlens/test-keys.jwks.json` rejects the minted token");
       }
-      try {
-        execFileSync(BUNDLED, ["verify", "--key", key, minted], { cwd: WS, encoding: "utf8", stdio: "pipe" });
-      } catch (error) {
-        const failure = /** @type {{ status?: number, stdout?: string, stderr?: string }} */ (error);
-        throw new Error(`jwtlens verify --key ${key} TOKEN exited ${failure.status}: ${failure.stdout ?? ""}${failure.stderr ?? ""}`);
+      // The check tells tokens apart: the original is not signed by the test key.
+      if (before === undefined || verify(before) !== 1) {
+        throw new Error("`jwtlens verify` with the test key does not reject the original token");
+      }
+    });
+
+    await check(page, "the Quick Fix menu's \"Mint expired variant\" adds an expired copy of the line (a code action through the extension's command)", async () => {
+      await editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last().click({ position: { x: 40, y: 5 } });
+      await page.keyboard.press("Control+.");
+      const action = page.locator(".action-widget .monaco-list-row", { hasText: "Mint expired variant" }).first();
+      await action.waitFor({ timeout: TIMEOUT });
+      const menu = (await page.locator(".action-widget").innerText()).replace(/\s+/g, " ");
+      expectAll(menu, ["Mint replacement test token (expires in", "Mint variant with wrong audience"], "the Quick Fix menu");
+      // Playwright's click waits for the list row to be "stable", which it never is here.
+      const box = await action.boundingBox();
+      if (!box) {
+        throw new Error("the action is not on screen");
+      }
+      await page.mouse.move(box.x + 20, box.y + box.height / 2);
+      await page.mouse.click(box.x + 20, box.y + box.height / 2);
+      const lines = page.locator(".editor-instance .view-lines .view-line", { hasText: TOKEN_LINE });
+      await waitFor("a copy of the token's line", async () => (await lines.count()) === 2);
+      const copy = tokenIn(await lines.nth(1).innerText());
+      if (!copy || verify(copy) !== 3) {
+        throw new Error("`jwtlens verify` does not say the copy is signed by the test key but expired (exit 3)");
       }
     });
   }
@@ -317,6 +355,7 @@ try {
   await check(page, ".env gets diagnostics too (with .jwtlens.toml's policy: JWT106)", async () => {
     await page.keyboard.press("Control+Shift+M");
     await page.locator(".tabs-container .tab", { hasText: "session.test.ts" }).first().click();
+    await page.keyboard.press("Control+S"); // minting edited it: save, so closing asks nothing
     await page.keyboard.press("Control+W"); // the panel then lists .env's problems alone
     await page.locator(".tabs-container .tab", { hasText: "session.test.ts" }).waitFor({ state: "detached", timeout: TIMEOUT });
     await page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^\.env$/ }).first().dblclick({ timeout: TIMEOUT });

@@ -20,11 +20,11 @@ import { serverSettings } from "./settings";
 const CLIENT_COMMANDS = new Set(["jwtlens.decode", "jwtlens.verify", "jwtlens.mint"]);
 
 const MINT_VARIANTS: readonly (vscode.QuickPickItem & { variant: string })[] = [
-  { label: "Replacement", description: "a valid test token with the same claims", variant: "replacement" },
-  { label: "Anonymised", description: "personal claims replaced", variant: "anonymised" },
-  { label: "Expired", description: "to test that expired tokens are rejected", variant: "expired" },
-  { label: "Wrong audience", description: "to test audience checks", variant: "wrong-audience" },
-  { label: "Unsigned", description: "alg none, to test that it is rejected", variant: "unsigned" },
+  { label: "Replacement", description: "same claims, fresh times, signed by the workspace test key", variant: "replacement" },
+  { label: "Anonymised", description: "a replacement with synthetic identifiers", variant: "anonymised" },
+  { label: "Expired", description: "adds an expired copy of the line, for negative tests", variant: "expired" },
+  { label: "Wrong audience", description: "adds a copy with an audience your APIs reject", variant: "wrong-audience" },
+  { label: "Unsigned", description: "adds an alg none copy of the line", variant: "unsigned" },
 ];
 
 /**

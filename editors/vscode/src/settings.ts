@@ -3,39 +3,49 @@
 //
 // The server layers these over the workspace's `.jwtlens.toml`, and they win key by key,
 // so only settings the user actually set are sent: VS Code's defaults must not hide the
-// file's values. The one exception is `inlayHints`, which this extension turns on by
+// file's values. The one exception is `inlay_hints`, which this extension turns on by
 // default (the server's own default is off).
 import * as vscode from "vscode";
 
-/** Every server setting under `jwtlens.`, in the camelCase the server accepts. */
-const SERVER_SETTINGS = [
-  "rules",
-  "clockSkew",
-  "lifetimeThreshold",
-  "fixturePaths",
-  "ignorePaths",
-  "allow",
-  "providers",
-  "policy.issuers",
-  "policy.audiences",
-  "policy.authorizedParties",
-  "policy.requiredClaims",
-  "policy.permissionsClaim",
-  "policy.permissionsShape",
-  "docsUrl",
-  "maxDiagnostics",
-  "mint.lifetime",
-] as const;
+/**
+ * Every server setting: its name under `jwtlens.` in VS Code, and its place in the server's
+ * settings (the names of `.jwtlens.toml`, which the server accepts at every depth).
+ */
+const SERVER_SETTINGS: readonly (readonly [string, string])[] = [
+  ["rules", "rules"],
+  ["clockSkew", "clock_skew"],
+  ["lifetimeThreshold", "lifetime_threshold"],
+  ["fixturePaths", "fixture_paths"],
+  ["ignorePaths", "ignore_paths"],
+  ["allow", "allow"],
+  ["providers", "providers"],
+  ["policy.issuers", "policy.issuers"],
+  ["policy.audiences", "policy.audiences"],
+  ["policy.authorizedParties", "policy.authorized_parties"],
+  ["policy.requiredClaims", "policy.required_claims"],
+  ["policy.permissionsClaim", "policy.permissions_claim"],
+  ["policy.permissionsShape", "policy.permissions_shape"],
+  ["keys.secrets", "keys.secrets"],
+  ["keys.secretEnv", "keys.secret_env"],
+  ["keys.dotenv", "keys.dotenv"],
+  ["keys.files", "keys.files"],
+  ["keys.jwksUrls", "keys.jwks_urls"],
+  ["docsUrl", "docs_url"],
+  ["maxDiagnostics", "max_diagnostics"],
+  ["mint.lifetime", "mint.lifetime"],
+  ["mint.keysDir", "mint.keys_dir"],
+  ["mint.privateKeys", "mint.private_keys"],
+];
 
 type Settings = { [key: string]: unknown };
 
 export function serverSettings(): Settings {
   const config = vscode.workspace.getConfiguration("jwtlens");
-  const settings: Settings = { inlayHints: config.get<boolean>("inlayHints", true) };
-  for (const key of SERVER_SETTINGS) {
-    const value = explicitValue(config, key);
+  const settings: Settings = { inlay_hints: config.get<boolean>("inlayHints", true) };
+  for (const [name, path] of SERVER_SETTINGS) {
+    const value = explicitValue(config, name);
     if (value !== undefined) {
-      setDotted(settings, key, value);
+      setDotted(settings, path, value);
     }
   }
   return settings;
