@@ -377,6 +377,32 @@ try {
     const text = await problems(page, ".env's findings again", (shown) => shown.includes("JWT103"));
     expectAll(text, ["JWT101", "JWT103"], "the Problems panel");
   });
+
+  await check(page, "jwtlens: Restart language server starts a new server process", async () => {
+    const before = bundledServerProcesses();
+    await runCommand(page, "jwtlens: Restart language server");
+    const after = await waitFor("a new server process", async () => {
+      const now = bundledServerProcesses();
+      return now && now !== before ? now : undefined;
+    });
+    console.log(`    ${before.split(" ")[0]} -> ${after.split(" ")[0]}`);
+    await problems(page, ".env's findings from the new server", (shown) => shown.includes("JWT103"));
+  });
+
+  await check(page, "jwtlens: Show logs opens the jwtlens output channel", async () => {
+    await runCommand(page, "jwtlens: Show logs");
+    const channel = await waitFor("the Output panel on the jwtlens channel", async () => {
+      const select = page.locator(".panel select.monaco-select-box").first();
+      const name = await select.evaluate((element) => {
+        const box = /** @type {HTMLSelectElement} */ (element);
+        return box.options[box.selectedIndex]?.text;
+      });
+      return name === "jwtlens" ? name : undefined;
+    });
+    // The channel's end: the restarted server's log.
+    await page.locator(".panel .monaco-editor .view-line", { hasText: /jwtlens 0\.\d+\.\d+ is running|\[Trace/ }).first().waitFor({ timeout: TIMEOUT });
+    console.log(`    Output channel: ${channel}`);
+  });
 } catch {
   // Reported by check(); the summary follows.
 } finally {
