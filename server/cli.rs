@@ -11,10 +11,11 @@ use crate::analysis::{self, DocumentContext, TokenReport};
 use crate::config::Config;
 use crate::decode::Body;
 use crate::hover;
+use crate::jwks::{Fetcher, KeySource};
 use crate::keys::{Key, Origin};
 use crate::mint::{self, TestKeys, Variant};
 use crate::timefmt;
-use crate::verify;
+use crate::verify::{self, RemoteOutcome};
 
 /// Exit status: the signature verifies and the token is within its validity window.
 pub const VALID: u8 = 0;
@@ -125,6 +126,10 @@ pub enum KeyChoice {
     KeyFile(PathBuf),
     /// The workspace's keys: `.jwtlens.toml`, dotenv secrets and the test keys.
     Workspace,
+    /// A JWKS (or certificate map, or OIDC discovery document) URL.
+    Jwks(String),
+    /// OIDC discovery from the token's `iss`.
+    Discover,
 }
 
 /// `jwtlens verify`: checks the signature and (unless `ignore_time`) `exp`/`nbf`.
@@ -141,6 +146,10 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
         Ok(report) => report,
         Err(err) => return fail(err),
     };
+    let token = &report.token;
+    if token.kind == crate::scan::TokenKind::Jwe {
+        return fail("this is an encrypted JWE: jwtlens verifies signed tokens (JWS)");
+    }
     let keys: Vec<Key> = match choice {
         KeyChoice::Secret(secret) => {
             vec![Key::hmac(secret.as_bytes(), "--secret", Origin::Workspace)]
@@ -160,11 +169,25 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
             }
         }
         KeyChoice::Workspace => config.keys.keys().to_vec(),
+        KeyChoice::Jwks(url) => match url::Url::parse(&url) {
+            Ok(url) => {
+                return verify_remotely(
+                    &report,
+                    &input,
+                    &config,
+                    KeySource::from_url(url, "--jwks"),
+                    ignore_time,
+                )
+            }
+            Err(err) => return fail(format!("--jwks {url}: {err}")),
+        },
+        KeyChoice::Discover => match token.str_claim("iss").and_then(KeySource::discovery) {
+            Some(source) => return verify_remotely(&report, &input, &config, source, ignore_time),
+            None => {
+                return fail("--discover needs an https iss (or http on loopback) in the token")
+            }
+        },
     };
-    let token = &report.token;
-    if token.kind == crate::scan::TokenKind::Jwe {
-        return fail("this is an encrypted JWE: jwtlens verifies signed tokens (JWS)");
-    }
     let signed = verify::verify_with_keys(
         &keys,
         token.alg(),
@@ -186,10 +209,52 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
             return ExitCode::from(BAD_SIGNATURE);
         }
     }
+    time_verdict(&report, &config, ignore_time)
+}
+
+/// Fetches the issuer's keys (the only network access of the CLI) and verifies with them.
+fn verify_remotely(
+    report: &TokenReport,
+    input: &[u8],
+    config: &Config,
+    source: KeySource,
+    ignore_time: bool,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(format!("cannot start the async runtime: {err}")),
+    };
+    eprintln!("jwtlens: GET {}", source.url);
+    let fetcher = Fetcher::default();
+    let outcome = runtime.block_on(verify::verify_remote(
+        &fetcher,
+        &source,
+        &report.token,
+        input,
+        timefmt::now(),
+    ));
+    match outcome {
+        RemoteOutcome::Verified { kid, url, .. } => {
+            let kid = kid.map(|kid| format!(" (kid {kid})")).unwrap_or_default();
+            println!("signature: verified with a key from {url}{kid}");
+        }
+        RemoteOutcome::Failed { reason } => {
+            println!("signature: does not verify: {reason}");
+            return ExitCode::from(BAD_SIGNATURE);
+        }
+    }
+    time_verdict(report, config, ignore_time)
+}
+
+/// The exit status once the signature verified: valid, or out of its time window.
+fn time_verdict(report: &TokenReport, config: &Config, ignore_time: bool) -> ExitCode {
     if ignore_time {
         return ExitCode::from(VALID);
     }
-    match time_problem(&report, config.settings.clock_skew, timefmt::now()) {
+    match time_problem(report, config.settings.clock_skew, timefmt::now()) {
         Some(problem) => {
             println!("time: {problem}");
             ExitCode::from(OUT_OF_TIME)
@@ -282,7 +347,9 @@ pub fn mint(options: MintOptions) -> ExitCode {
     }
     if let Some(alg) = &options.alg {
         if !is_mintable(alg) {
-            return fail(format!("--alg {alg}: use one of RS256 RS384 RS512 PS256 PS384 PS512 ES256 EdDSA HS256 HS384 HS512"));
+            return fail(format!(
+                "--alg {alg}: use one of RS256 RS384 RS512 PS256 PS384 PS512 ES256 EdDSA HS256 HS384 HS512"
+            ));
         }
         header.insert("alg".into(), alg.clone().into());
     }
@@ -347,7 +414,9 @@ pub fn keys_init(dir: Option<&Path>, private: bool) -> ExitCode {
         }
         println!("test keys added to {}", root.join(".gitignore").display());
     } else if !created.is_empty() {
-        println!("these keys sign test fixtures only: commit them (or pass --private to keep them out of git)");
+        println!(
+            "these keys sign test fixtures only: commit them (or pass --private to keep them out of git)"
+        );
     }
     ExitCode::SUCCESS
 }

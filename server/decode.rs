@@ -47,12 +47,14 @@ pub enum SegmentError {
 impl std::fmt::Display for SegmentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SegmentError::Oversized(len) => write!(
-                f,
-                "is {} KB, over the {} KB decode limit",
-                len / 1024,
-                MAX_SEGMENT_LEN / 1024
-            ),
+            SegmentError::Oversized(len) => {
+                write!(
+                    f,
+                    "is {} KB, over the {} KB decode limit",
+                    len / 1024,
+                    MAX_SEGMENT_LEN / 1024
+                )
+            }
             SegmentError::Base64(why) => write!(f, "is not valid base64url ({why})"),
             SegmentError::NotJson(why) => write!(f, "is not JSON ({why})"),
             SegmentError::NotObject(kind) => write!(f, "is JSON {kind}, not an object"),
@@ -209,14 +211,15 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn b64(json: &str) -> String {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn candidate(text: &str) -> Candidate {
+    /// The candidate for a text that is exactly one token (JWE when it has five parts).
+    pub(crate) fn candidate(text: &str) -> Candidate {
         let mut segments = Vec::new();
         let mut start = 0;
         for part in text.split('.') {

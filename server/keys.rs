@@ -129,10 +129,12 @@ impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Mismatch::Unsigned => f.write_str("the token is unsigned"),
-            Mismatch::KeyType { alg, family } => write!(
-                f,
-                "algorithm/key type mismatch: {alg} cannot be verified with {family}"
-            ),
+            Mismatch::KeyType { alg, family } => {
+                write!(
+                    f,
+                    "algorithm/key type mismatch: {alg} cannot be verified with {family}"
+                )
+            }
             Mismatch::BadSignature => f.write_str("bad signature"),
             Mismatch::UnknownAlgorithm(alg) => write!(f, "unknown algorithm {alg}"),
         }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod decode;
 pub mod facts;
 pub mod hover;
+pub mod jwks;
 pub mod keyring;
 pub mod keys;
 pub mod lsp;

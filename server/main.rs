@@ -92,6 +92,12 @@ struct VerifyKeys {
     /// A PEM (public key, certificate, PKCS#1 RSA), JWK or JWKS file; JWKS keys are matched by kid.
     #[arg(long)]
     key: Option<PathBuf>,
+    /// Fetch the keys from this JWKS URL (https, or http on loopback).
+    #[arg(long)]
+    jwks: Option<String>,
+    /// Find the keys by OIDC discovery from the token's iss.
+    #[arg(long)]
+    discover: bool,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +150,10 @@ fn main() -> ExitCode {
                 VerifyKeys {
                     key: Some(path), ..
                 } => cli::KeyChoice::KeyFile(path),
+                VerifyKeys {
+                    jwks: Some(url), ..
+                } => cli::KeyChoice::Jwks(url),
+                VerifyKeys { discover: true, .. } => cli::KeyChoice::Discover,
                 _ => cli::KeyChoice::Workspace,
             };
             cli::verify(&token, choice, ignore_time)

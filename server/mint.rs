@@ -645,7 +645,10 @@ mod tests {
         keep_private(dir.path(), ".jwtlens").unwrap();
         keep_private(dir.path(), ".jwtlens/").unwrap();
         let text = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
-        assert_eq!(text, "target/\n# jwtlens workspace test keys (kept private)\n.jwtlens/*.pem\n.jwtlens/*.secret\n");
+        assert_eq!(
+            text,
+            "target/\n# jwtlens workspace test keys (kept private)\n.jwtlens/*.pem\n.jwtlens/*.secret\n"
+        );
     }
 
     #[test]

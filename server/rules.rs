@@ -277,11 +277,16 @@ fn wildcard_permissions(cx: &Context) -> Option<String> {
         .chain(&cx.facts.roles)
         .chain(membership_grants);
     if let Some(wildcard) = grants.find(|grant| is_wildcard(grant)) {
-        return Some(format!("wildcard grant \"{wildcard}\" allows everything it covers, including what is added later"));
+        return Some(format!(
+            "wildcard grant \"{wildcard}\" allows everything it covers, including what is added later"
+        ));
     }
     let count = cx.facts.permissions.len();
-    (count > MAX_PERMISSIONS)
-        .then(|| format!("{count} permissions in one token (more than {MAX_PERMISSIONS}): least privilege is hard to see"))
+    (count > MAX_PERMISSIONS).then(|| {
+        format!(
+            "{count} permissions in one token (more than {MAX_PERMISSIONS}): least privilege is hard to see"
+        )
+    })
 }
 
 fn is_wildcard(grant: &str) -> bool {
@@ -313,7 +318,10 @@ fn missing_aud(cx: &Context) -> Option<String> {
             "no aud: Cognito access tokens carry client_id ({}) instead; check client_id and token_use",
             cx.token.str_claim("client_id").unwrap_or("missing")
         ),
-        (Some("clerk"), _) => "no aud: Clerk session tokens have none by default; check azp against your allowed origins".to_owned(),
+        (Some("clerk"), _) => {
+            "no aud: Clerk session tokens have none by default; check azp against your allowed origins"
+                .to_owned()
+        }
         _ => "no aud: any service that trusts this issuer would accept the token".to_owned(),
     };
     Some(message)
@@ -412,7 +420,10 @@ fn secret_in_workspace(cx: &Context) -> Option<String> {
     };
     let key = cx.keys.key(index);
     (key.family == Family::Hmac && key.origin == Origin::Workspace).then(|| {
-        format!("verifies with the HMAC secret in {}: anyone who can read the repository can forge tokens", key.source)
+        format!(
+            "verifies with the HMAC secret in {}: anyone who can read the repository can forge tokens",
+            key.source
+        )
     })
 }
 
@@ -448,7 +459,10 @@ fn alg_confusion(cx: &Context) -> Option<String> {
 
 fn privileged_key(cx: &Context) -> Option<String> {
     if cx.token.str_claim("role") == Some("service_role") {
-        return Some("Supabase service_role key: it bypasses row-level security and must never leave the server".to_owned());
+        return Some(
+            "Supabase service_role key: it bypasses row-level security and must never leave the server"
+                .to_owned(),
+        );
     }
     if cx.token.str_claim("gty") == Some("client-credentials") {
         let client = cx.token.str_claim("sub").unwrap_or("a client");
@@ -694,7 +708,6 @@ fn deprecated_format(cx: &Context) -> Option<String> {
 mod tests {
     use super::*;
     use crate::facts::{DeprecatedUse, ProviderMatch, TenantMembership};
-    use crate::scan::Candidate;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use serde_json::json;
@@ -718,22 +731,7 @@ mod tests {
         }
 
         fn from_text(text: String) -> Case {
-            let mut segments = Vec::new();
-            let mut start = 0;
-            for part in text.split('.') {
-                segments.push(start..start + part.len());
-                start += part.len() + 1;
-            }
-            let kind = if segments.len() == 5 {
-                TokenKind::Jwe
-            } else {
-                TokenKind::Jws
-            };
-            let candidate = Candidate {
-                kind,
-                range: 0..text.len(),
-                segments,
-            };
+            let candidate = crate::decode::tests::candidate(&text);
             let token = DecodedToken::decode(text.as_bytes(), &candidate).unwrap();
             Case {
                 text,

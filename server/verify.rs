@@ -1,9 +1,12 @@
-//! Results of verifying a token's signature against its issuer's published keys, which
-//! only happens when the user asks (the network is touched nowhere else).
+//! Verifying a signature with a set of keys, and against the issuer's published keys,
+//! which only happens when the user asks (the network is touched nowhere else).
 
 use std::collections::HashMap;
 
-use crate::keys::{Key, Mismatch};
+use crate::decode::DecodedToken;
+use crate::jwks::{FetchedKeys, Fetcher, KeySource};
+use crate::keys::{Key, Mismatch, Origin};
+use crate::scan::TokenKind;
 
 /// What an on-request verification found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +102,69 @@ pub fn verify_with_keys<'k>(
     // A bad signature says more than a key of the wrong type; report it first.
     reasons.sort_by_key(|(_, mismatch)| !matches!(mismatch, Mismatch::BadSignature));
     Err(Failure::Rejected(reasons))
+}
+
+/// Verifies a token against its issuer's published keys: the one path that uses the
+/// network, run only when the user asks. `text` holds the token at `token.range`.
+pub async fn verify_remote(
+    fetcher: &Fetcher,
+    source: &KeySource,
+    token: &DecodedToken,
+    text: &[u8],
+    now: i64,
+) -> RemoteOutcome {
+    let kid = token.header_str("kid");
+    if token.kind != TokenKind::Jws {
+        return RemoteOutcome::Failed {
+            reason: "an encrypted JWE has no signature to verify".into(),
+        };
+    }
+    let fetched = match fetcher.keys(source, kid).await {
+        Ok(fetched) => fetched,
+        Err(err) => {
+            return RemoteOutcome::Failed {
+                reason: format!("fetch failed: {err}"),
+            }
+        }
+    };
+    let keys = fetched_keys(&fetched);
+    let signed = verify_with_keys(
+        &keys,
+        token.alg(),
+        kid,
+        token.signing_input(text),
+        token.signature_text(text),
+    );
+    match signed {
+        Ok(key) => RemoteOutcome::Verified {
+            kid: key.kid.clone(),
+            url: fetched.url.to_string(),
+            at: now,
+        },
+        Err(failure) => RemoteOutcome::Failed {
+            reason: format!("{failure} (keys from {})", fetched.url),
+        },
+    }
+}
+
+/// The fetched JWKS and certificates as verification keys; keys that cannot be used are
+/// left out (the fetcher already skipped what it could not parse).
+fn fetched_keys(fetched: &FetchedKeys) -> Vec<Key> {
+    let source = fetched.url.to_string();
+    let from_jwks = fetched
+        .jwks
+        .keys
+        .iter()
+        .filter_map(|jwk| Key::from_jwk(jwk, &source, Origin::Remote).ok());
+    let from_certificates = fetched.certificates.iter().flat_map(|certificate| {
+        let keys =
+            Key::from_pem(certificate.pem.as_bytes(), &source, Origin::Remote).unwrap_or_default();
+        keys.into_iter().map(|mut key| {
+            key.kid = Some(certificate.kid.clone());
+            key
+        })
+    });
+    from_jwks.chain(from_certificates).collect()
 }
 
 #[cfg(test)]

@@ -3,26 +3,18 @@
 
 mod common;
 
-use common::{now, LspClient};
+use common::now;
 use jwtlens::analysis::{analyse, DocumentContext};
 use jwtlens::config::Config;
 use jwtlens::keys::Key;
-use jwtlens::lsp::Backend;
 use jwtlens::mint::TestKeys;
 use serde_json::{json, Value};
-use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
 use tower_lsp::lsp_types::Url;
-use tower_lsp::{LspService, Server};
 
-type Client = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
+type Client = common::InProcess;
 
 async fn start(root: &str) -> Client {
-    let (client_end, server_end) = tokio::io::duplex(1 << 20);
-    let (server_read, server_write) = tokio::io::split(server_end);
-    let (service, socket) = LspService::new(Backend::new);
-    tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
-    let (client_read, client_write) = tokio::io::split(client_end);
-    let mut client = LspClient::new(client_read, client_write);
+    let mut client = common::in_process();
     client.initialize(root, Value::Null, &[]).await;
     client
 }
@@ -123,6 +115,7 @@ async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
             "Mint expired variant (for negative tests)",
             "Mint variant with wrong audience",
             "Mint unsigned (alg none) variant",
+            "Verify signature with issuer keys (GET https://clerk.acme-saas.io/.well-known/jwks.json)",
         ]
     );
     let replacement = &actions[0];

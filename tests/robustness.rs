@@ -6,21 +6,13 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{codes, now, token, LspClient};
-use jwtlens::lsp::Backend;
+use common::{codes, now, token};
 use serde_json::{json, Value};
-use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
-use tower_lsp::{LspService, Server};
 
-type Client = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
+type Client = common::InProcess;
 
 async fn start() -> Client {
-    let (client_end, server_end) = tokio::io::duplex(1 << 20);
-    let (server_read, server_write) = tokio::io::split(server_end);
-    let (service, socket) = LspService::new(Backend::new);
-    tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
-    let (client_read, client_write) = tokio::io::split(client_end);
-    let mut client = LspClient::new(client_read, client_write);
+    let mut client = common::in_process();
     client
         .initialize("file:///nonexistent-workspace", Value::Null, &[])
         .await;

@@ -11,8 +11,11 @@ use tower_lsp::lsp_types::*;
 
 use super::{Analysis, Shared};
 use crate::analysis::TokenReport;
+use crate::decode::fingerprint;
+use crate::jwks::{self, KeySource};
 use crate::mint::{self, Variant};
 use crate::timefmt;
+use crate::verify::{self, RemoteOutcome};
 
 /// Decodes the token: `{header, payload, facts, fixture, findings, range}`.
 pub const DECODE: &str = "jwtlens.decode";
@@ -20,9 +23,13 @@ pub const DECODE: &str = "jwtlens.decode";
 /// applies the edit through `workspace/applyEdit`; returns `{token, variant}`.
 pub const MINT: &str = "jwtlens.mint";
 
+/// Verifies the token's signature with its issuer's published keys (the only command that
+/// uses the network); the outcome becomes a diagnostic and a message, and is returned.
+pub const VERIFY: &str = "jwtlens.verify";
+
 /// Every command the server executes.
 pub fn all() -> Vec<String> {
-    [DECODE, MINT]
+    [DECODE, MINT, VERIFY]
         .iter()
         .map(|command| command.to_string())
         .collect()
@@ -96,8 +103,70 @@ pub(super) async fn execute(
             .decoded(argument.position)
             .map(Some)
             .ok_or_else(no_token),
+        VERIFY => verify_command(shared, &analysis, &argument).await.map(Some),
         _ => mint_command(shared, &analysis, &argument).await.map(Some),
     }
+}
+
+/// Where the token's issuer publishes its keys, if that can be known without asking.
+fn key_source(analysis: &Analysis, report: &TokenReport) -> Option<KeySource> {
+    let provider = report
+        .facts
+        .provider
+        .as_ref()
+        .map(|provider| provider.id.as_str());
+    jwks::key_source(
+        report.token.str_claim("iss"),
+        provider,
+        &analysis.config.settings.keys.jwks_urls,
+    )
+}
+
+async fn verify_command(
+    shared: &Arc<Shared>,
+    analysis: &Analysis,
+    argument: &TokenArgument,
+) -> Result<Value> {
+    let offset = analysis.index.offset(&analysis.text, argument.position);
+    let report = analysis.report_at(offset).ok_or_else(no_token)?;
+    let source = key_source(analysis, report).ok_or_else(|| {
+        Error::invalid_params(
+            "no key source for this token: it has no https iss; name a JWKS URL for its issuer in keys.jwks_urls",
+        )
+    })?;
+    let text = analysis.text.as_bytes();
+    let outcome = verify::verify_remote(
+        &shared.fetcher,
+        &source,
+        &report.token,
+        text,
+        timefmt::now(),
+    )
+    .await;
+    let (kind, message, result) = match &outcome {
+        RemoteOutcome::Verified { kid, url, at } => {
+            let kid = kid.as_deref().unwrap_or("without kid");
+            let message = format!(
+                "jwtlens: signature verified with key {kid} from {url} at {}",
+                timefmt::utc_date(*at)
+            );
+            (
+                MessageType::INFO,
+                message,
+                json!({"verified": true, "kid": kid, "url": url}),
+            )
+        }
+        RemoteOutcome::Failed { reason } => (
+            MessageType::WARNING,
+            format!("jwtlens: signature not verified: {reason}"),
+            json!({"verified": false, "reason": reason, "url": source.url}),
+        ),
+    };
+    shared
+        .record_remote(fingerprint(&text[report.token.range.clone()]), outcome)
+        .await;
+    shared.client.show_message(kind, message).await;
+    Ok(result)
 }
 
 async fn mint_command(
@@ -255,7 +324,20 @@ pub fn code_actions(
             ..CodeAction::default()
         })
     };
-    vec![
+    let verify = key_source(analysis, report).map(|source| {
+        let title = format!("Verify signature with issuer keys (GET {})", source.url);
+        CodeActionOrCommand::CodeAction(CodeAction {
+            title: title.clone(),
+            kind: Some(CodeActionKind::new("source.verify")),
+            command: Some(Command {
+                title,
+                command: VERIFY.to_owned(),
+                arguments: Some(vec![argument.to_value(None)]),
+            }),
+            ..CodeAction::default()
+        })
+    });
+    let mint = vec![
         action(
             format!("Mint replacement test token (expires in {lifetime})"),
             CodeActionKind::QUICKFIX,
@@ -286,5 +368,6 @@ pub fn code_actions(
             Variant::Unsigned,
             false,
         ),
-    ]
+    ];
+    mint.into_iter().chain(verify).collect()
 }

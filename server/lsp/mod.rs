@@ -19,7 +19,7 @@ use crate::config::{Config, ConfigError, CONFIG_FILE};
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
-use crate::verify::RemoteResults;
+use crate::verify::{RemoteOutcome, RemoteResults};
 use position::{Encoding, LineIndex};
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
@@ -91,6 +91,8 @@ struct Shared {
     /// deciding whether to publish and publishing, so that diagnostics of an older
     /// version or configuration never overwrite newer ones.
     published: tokio::sync::Mutex<HashMap<Url, (i32, u64)>>,
+    /// Fetches issuer keys when the user asks for a verification; nothing else connects.
+    fetcher: crate::jwks::Fetcher,
 }
 
 struct State {
@@ -240,6 +242,17 @@ impl Analysis {
         let mut left_out = 0;
         for report in &self.reports {
             let range = cursor.range(report.token.range.clone());
+            if let (Some(RemoteOutcome::Verified { .. }), Some(note)) =
+                (&report.remote, &report.signature)
+            {
+                diagnostics.push(Diagnostic {
+                    range,
+                    severity: Some(DiagnosticSeverity::INFORMATION),
+                    source: Some("jwtlens".to_owned()),
+                    message: format!("signature {note}"),
+                    ..Diagnostic::default()
+                });
+            }
             for finding in &report.findings {
                 if diagnostics.len() >= settings.max_diagnostics {
                     left_out += 1;
@@ -392,6 +405,23 @@ impl Shared {
     async fn reload_config(self: &Arc<Self>) {
         self.load_config();
         self.report_config_error().await;
+        self.republish_all().await;
+    }
+
+    /// Keeps the outcome of a verification the user asked for; every open document is
+    /// analysed again, as the same token may sit in several.
+    async fn record_remote(self: &Arc<Self>, fingerprint: String, outcome: RemoteOutcome) {
+        {
+            let mut state = self.state();
+            Arc::make_mut(&mut state.remote).insert(fingerprint, outcome);
+            state.generation += 1;
+        }
+        self.republish_all().await;
+    }
+
+    /// Re-publishes diagnostics (and inlay hints) of every open document after what they
+    /// depend on changed.
+    async fn republish_all(self: &Arc<Self>) {
         let uris: Vec<Url> = self.state().documents.keys().cloned().collect();
         if self.state().can_refresh_inlay_hints {
             if let Err(err) = self.client.inlay_hint_refresh().await {
@@ -490,6 +520,7 @@ impl Backend {
                 client,
                 state: Mutex::new(state),
                 published,
+                fetcher: crate::jwks::Fetcher::default(),
             }),
         }
     }
@@ -565,6 +596,7 @@ impl LanguageServer for Backend {
                         code_action_kinds: Some(vec![
                             CodeActionKind::QUICKFIX,
                             CodeActionKind::REFACTOR,
+                            CodeActionKind::SOURCE,
                         ]),
                         ..CodeActionOptions::default()
                     },

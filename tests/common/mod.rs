@@ -9,7 +9,23 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
+    ReadHalf, WriteHalf,
+};
+
+/// A client of the server running in this process.
+pub type InProcess = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
+
+/// Starts the server in this process, over an in-memory pipe with real LSP framing.
+pub fn in_process() -> InProcess {
+    let (client_end, server_end) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server_end);
+    let (service, socket) = tower_lsp::LspService::new(jwtlens::lsp::Backend::new);
+    tokio::spawn(tower_lsp::Server::new(server_read, server_write, socket).serve(service));
+    let (client_read, client_write) = tokio::io::split(client_end);
+    LspClient::new(client_read, client_write)
+}
 
 /// How long a test waits for any one message before failing.
 pub const TIMEOUT: Duration = Duration::from_secs(20);

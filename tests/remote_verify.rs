@@ -1,0 +1,237 @@
+//! Verification with the issuer's keys happens only on request: a JWKS server on 127.0.0.1
+//! counts connections while the language server opens, hovers, diagnoses and offers code
+//! actions (none), then verifies when asked (one).
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::now;
+use jwtlens::mint::{self, TestKeys, Variant};
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tower_lsp::lsp_types::Url;
+
+/// Serves `body` as JSON to every request and counts connections.
+async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{address}"), connections)
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issuer_keys_are_fetched_only_when_the_user_asks() {
+    // The "issuer": keys made in a folder outside the workspace, published as a JWKS.
+    let issuer_dir = tempfile::tempdir().unwrap();
+    let issuer_keys = TestKeys::new(issuer_dir.path());
+    issuer_keys.ensure(mint::KeyKind::Rsa).unwrap();
+    let jwks = std::fs::read_to_string(issuer_dir.path().join(mint::JWKS_FILE)).unwrap();
+    let (base, connections) = jwks_server(jwks).await;
+    let iss = format!("{base}/tenant-a");
+    let claims = object(
+        json!({"iss": iss, "sub": "user_1", "aud": "api", "iat": now(), "exp": now() + 600}),
+    );
+    let genuine = mint::mint(
+        &issuer_keys,
+        &object(json!({"alg": "RS256"})),
+        &claims,
+        Variant::Replacement,
+        600,
+        now(),
+    )
+    .unwrap();
+    // Same kid, another key: a forgery the issuer's keys must reject.
+    let forger_dir = tempfile::tempdir().unwrap();
+    let forged = mint::mint(
+        &TestKeys::new(forger_dir.path()),
+        &object(json!({"alg": "RS256"})),
+        &claims,
+        Variant::Replacement,
+        600,
+        now(),
+    )
+    .unwrap();
+    let kid = jwtlens::decode::decode_object(genuine.split('.').next().unwrap().as_bytes())
+        .unwrap()["kid"]
+        .clone();
+    let forged = {
+        let mut parts: Vec<String> = forged.split('.').map(str::to_owned).collect();
+        let mut header = jwtlens::decode::decode_object(parts[0].as_bytes()).unwrap();
+        header.insert("kid".into(), kid);
+        use base64::Engine;
+        parts[0] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&header).unwrap());
+        parts.join(".")
+    };
+
+    let workspace = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(workspace.path()).unwrap().to_string();
+    let jwks_url = format!("{base}/jwks.json");
+    let mut client = common::in_process();
+    client
+        .initialize(
+            &root,
+            json!({"keys": {"jwks_urls": {iss.clone(): jwks_url.clone()}}}),
+            &[],
+        )
+        .await;
+    let uri = format!("{root}/src/tokens.ts");
+    let text = format!("const genuine = \"{genuine}\";\nconst forged = \"{forged}\";\n");
+    client.open(&uri, &text, 1).await;
+    client.diagnostics(&uri, Some(1)).await;
+    client.hover(&uri, 0, 30).await;
+    let range = json!({"start": {"line": 0, "character": 30}, "end": {"line": 0, "character": 30}});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let verify = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["command"]["command"] == "jwtlens.verify")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        verify["title"],
+        format!("Verify signature with issuer keys (GET {jwks_url})")
+    );
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "nothing connects before the user asks"
+    );
+
+    let run = |line: u32| json!({"command": "jwtlens.verify", "arguments": [{"textDocument": {"uri": uri}, "position": {"line": line, "character": 30}}]});
+    let verified = client.request("workspace/executeCommand", run(0)).await;
+    assert_eq!(verified["result"]["verified"], true, "{verified}");
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    let message = client
+        .wait_for(|m| m["method"] == "window/showMessage")
+        .await;
+    assert!(message["params"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("from {jwks_url}")));
+    let diagnostics = client
+        .wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| {
+                        d["message"]
+                            .as_str()
+                            .unwrap_or("")
+                            .starts_with("signature verified with key")
+                    })
+        })
+        .await;
+    let info = diagnostics["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["severity"] == 3 && d["code"].is_null())
+        .unwrap()
+        .clone();
+    assert_eq!(info["range"]["start"]["line"], 0);
+
+    let rejected = client.request("workspace/executeCommand", run(1)).await;
+    assert_eq!(rejected["result"]["verified"], false);
+    assert!(
+        rejected["result"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad signature"),
+        "{rejected}"
+    );
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "the cached key set is reused"
+    );
+    let invalid = client
+        .wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["code"] == "JWT111")
+        })
+        .await;
+    let jwt111 = invalid["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "JWT111")
+        .unwrap()
+        .clone();
+    assert_eq!(jwt111["range"]["start"]["line"], 1);
+    assert!(jwt111["message"]
+        .as_str()
+        .unwrap()
+        .contains("signature check against the issuer's keys failed: bad signature"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_verifies_with_a_jwks_url_and_by_discovery() {
+    let issuer_dir = tempfile::tempdir().unwrap();
+    let issuer_keys = TestKeys::new(issuer_dir.path());
+    let jwks_text = {
+        issuer_keys.ensure(mint::KeyKind::EcP256).unwrap();
+        std::fs::read_to_string(issuer_dir.path().join(mint::JWKS_FILE)).unwrap()
+    };
+    let (base, connections) = jwks_server(jwks_text).await;
+    let claims = object(json!({"iss": base, "sub": "svc", "iat": now(), "exp": now() + 600}));
+    let token = mint::mint(&issuer_keys, &object(json!({"alg": "ES256"})), &claims, Variant::Replacement, 600, now()).unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let run = |args: Vec<String>| {
+        let cwd = cwd.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_jwtlens")).args(args).current_dir(cwd).output().unwrap()
+        })
+    };
+    let by_url = run(vec!["verify".into(), "--jwks".into(), format!("{base}/jwks.json"), token.clone()]).await.unwrap();
+    let printed = String::from_utf8_lossy(&by_url.stdout);
+    assert_eq!(by_url.status.code(), Some(0), "{printed}");
+    assert!(printed.contains(&format!("signature: verified with a key from {base}/jwks.json")), "{printed}");
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+
+    // Discovery: this server answers every path with the JWKS, which has no jwks_uri.
+    let discovered = run(vec!["verify".into(), "--discover".into(), token.clone()]).await.unwrap();
+    assert_eq!(discovered.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&discovered.stdout).contains("fetch failed"), "{discovered:?}");
+    let refused = run(vec!["verify".into(), "--jwks".into(), "http://example.com/jwks.json".into(), token]).await.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("https"), "{refused:?}");
+}
