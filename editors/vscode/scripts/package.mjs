@@ -1,0 +1,72 @@
+// @ts-check
+// `npm run package`: builds the server (cargo build --release), places it in bundled/,
+// type-checks and bundles the extension, and packages a .vsix for this platform.
+//
+// CARGO_TARGET_DIR is honoured; the .vsix is written to this folder as
+// jwtlens-<platform>-<version>.vsix (its path is printed last).
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const extensionDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = resolve(extensionDir, "../..");
+const exe = process.platform === "win32" ? "jwtlens.exe" : "jwtlens";
+/** @param {string} name */
+const bin = (name) => join(extensionDir, "node_modules", ".bin", process.platform === "win32" ? `${name}.cmd` : name);
+
+/** @param {string} command @param {string[]} args @param {string} cwd */
+function run(command, args, cwd) {
+  console.log(`$ ${[command, ...args].join(" ")}`);
+  execFileSync(command, args, { cwd, stdio: "inherit" });
+}
+
+// 1. The server.
+run("cargo", ["build", "--release", "--locked", "--bin", "jwtlens"], repoRoot);
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoRoot, process.env.CARGO_TARGET_DIR) : join(repoRoot, "target");
+const built = join(targetDir, "release", exe);
+if (!existsSync(built)) {
+  throw new Error(`cargo build finished but ${built} does not exist`);
+}
+rmSync(join(extensionDir, "bundled"), { recursive: true, force: true });
+mkdirSync(join(extensionDir, "bundled"));
+const bundled = join(extensionDir, "bundled", exe);
+copyFileSync(built, bundled);
+chmodSync(bundled, 0o755);
+// The release profile keeps debug info (for profiling); the shipped copy does not need it.
+if (process.platform !== "win32") {
+  try {
+    execFileSync("strip", [bundled], { stdio: "inherit" });
+  } catch {
+    console.warn("strip is not available: bundling the binary with its debug info");
+  }
+}
+
+// 2. The extension.
+run(bin("tsc"), ["--noEmit", "-p", "."], extensionDir);
+run(process.execPath, ["esbuild.mjs", "--minify"], extensionDir);
+
+// 3. The .vsix: platform-specific, since it carries a native binary.
+const target = `${process.platform}-${process.arch}`;
+const { version, repository } = JSON.parse(readFileSync(join(extensionDir, "package.json"), "utf8"));
+const out = join(extensionDir, `jwtlens-${target}-${version}.vsix`);
+// vsce makes the README's relative links absolute, but ignores repository.directory.
+const base = `${repository.url}/%s/HEAD/${repository.directory}`;
+run(
+  bin("vsce"),
+  [
+    "package",
+    "--no-dependencies",
+    "--skip-license",
+    "--target",
+    target,
+    "--out",
+    out,
+    "--baseContentUrl",
+    base.replace("%s", "blob"),
+    "--baseImagesUrl",
+    base.replace("%s", "raw"),
+  ],
+  extensionDir,
+);
+console.log(out);
