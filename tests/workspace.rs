@@ -51,11 +51,13 @@ async fn initialize(client: &mut Client, root: &str, work_done_progress: bool) -
     response
 }
 
+/// Valid for another 30 and a half days: the message ("valid for another 30 days") stays
+/// the same from one request to the next, so the result id does too.
 fn live_token(sub: &str) -> String {
     token(
         json!({"alg": "RS256", "kid": "k1"}),
         json!({"iss": "https://auth.acme.io", "sub": sub, "aud": "api",
-               "iat": now() - 60, "exp": now() + 3600}),
+               "iat": now() - 60, "exp": now() + 30 * 86_400 + 43_200}),
     )
 }
 
@@ -81,7 +83,11 @@ async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let live = live_token("closed");
-    write(root, ".jwtlens.toml", "[rules]\nJWT013 = \"off\"\n");
+    write(
+        root,
+        ".jwtlens.toml",
+        "lifetime_threshold = \"60d\"\n[rules]\nJWT013 = \"off\"\n",
+    );
     write(root, ".gitignore", "dist/\n");
     write(
         root,
