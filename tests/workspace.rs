@@ -51,14 +51,13 @@ async fn initialize(client: &mut Client, root: &str, work_done_progress: bool) -
     response
 }
 
-/// Expires days ahead with an hour to spare: the message ("valid for another 3 days")
-/// stays the same between a test's requests, so result ids can compare equal; no iat, so
-/// no long-lifetime finding either.
+/// Valid for another 30 and a half days: the message ("valid for another 30 days") stays
+/// the same from one request to the next, so the result id does too.
 fn live_token(sub: &str) -> String {
     token(
         json!({"alg": "RS256", "kid": "k1"}),
         json!({"iss": "https://auth.acme.io", "sub": sub, "aud": "api",
-               "exp": now() + 3 * 86_400 + 3600}),
+               "iat": now() - 60, "exp": now() + 30 * 86_400 + 43_200}),
     )
 }
 
@@ -84,7 +83,11 @@ async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let live = live_token("closed");
-    write(root, ".jwtlens.toml", "[rules]\nJWT013 = \"off\"\n");
+    write(
+        root,
+        ".jwtlens.toml",
+        "lifetime_threshold = \"60d\"\n[rules]\nJWT013 = \"off\"\n",
+    );
     write(root, ".gitignore", "dist/\n");
     write(
         root,

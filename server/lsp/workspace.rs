@@ -9,11 +9,10 @@
 //! same reason the document pull (`textDocument/diagnostic`, which clients send once the
 //! server declares a diagnostic provider) answers an empty report.
 //!
-//! Clients ask again as soon as an answer arrives (VS Code after two seconds); a repeated
-//! request under the same configuration waits until at least [`MIN_INTERVAL`] (or four
-//! times the last scan's duration, for big trees) has passed since the last scan, so a
-//! large workspace is not rescanned back to back. The wait is a long poll the client can
-//! cancel.
+//! Clients may ask again as soon as an answer arrives; a repeated request under the same
+//! configuration waits until at least [`MIN_INTERVAL`] (or four times the last scan's
+//! duration, for big trees) has passed since the last scan, so a large workspace is not
+//! rescanned back to back. The wait is a long poll the client can cancel.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
