@@ -39,6 +39,7 @@ async fn initialize(client: &mut Client, root: &str, work_done_progress: bool) -
         "processId": null,
         "rootUri": root,
         "workspaceFolders": [{"uri": root, "name": "ws"}],
+        "initializationOptions": {"workspaceDiagnostics": true},
         "capabilities": {
             "general": {"positionEncodings": ["utf-16"]},
             "window": {"workDoneProgress": work_done_progress},

@@ -576,6 +576,7 @@ impl LanguageServer for Backend {
         }
         // Settings apply before the first document opens; errors are shown once initialized.
         self.shared.load_config();
+        let workspace_diagnostics = self.shared.state().config.settings.workspace_diagnostics;
         self.shared.workspace.initialize(&params.capabilities);
         tracing::info!(?encoding, "initialize");
         Ok(InitializeResult {
@@ -605,7 +606,7 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
-                diagnostic_provider: Some(workspace::capability()),
+                diagnostic_provider: workspace_diagnostics.then(workspace::capability),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
