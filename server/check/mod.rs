@@ -52,7 +52,8 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Exit with 1 when a finding is at or above this level (off: never).
+    /// Exit with 1 when a finding is at or above this level: off (never), hint, info,
+    /// warning or error.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "error")]
     pub fail_on: Level,
     /// Report only findings that are not in this baseline file.
@@ -80,7 +81,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "20M")]
     pub max_filesize: u64,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     pub threads: usize,
     /// Print whole tokens (never do this in CI logs).
     #[arg(long)]
