@@ -67,6 +67,10 @@ pub struct Settings {
     pub max_diagnostics: usize,
     /// Show a one-line summary after each token (`Clerk · org:admin · expired 3 d ago`).
     pub inlay_hints: bool,
+    /// Offer LSP workspace diagnostics (tokens in files that are not open). Off by default:
+    /// clients such as VS Code re-request them every few seconds, and each answer walks
+    /// the whole workspace. Read once, when the server starts.
+    pub workspace_diagnostics: bool,
     /// How replacement test tokens are minted.
     pub mint: MintSettings,
     /// Keys for offline verification.
@@ -135,6 +139,7 @@ impl Default for Settings {
             docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
             max_diagnostics: 1000,
             inlay_hints: false,
+            workspace_diagnostics: false,
             mint: MintSettings::default(),
             keys: KeySettings::default(),
         }

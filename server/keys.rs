@@ -189,18 +189,6 @@ impl Key {
         }
     }
 
-    /// Whether this key claims to cover a token with this `kid` and `alg`: same `kid`, or
-    /// (when either has none) the right kind of key and a matching JWK `alg`.
-    pub fn covers(&self, kid: Option<&str>, alg: &str) -> bool {
-        match (kid, self.kid.as_deref()) {
-            (Some(token_kid), Some(key_kid)) => token_kid == key_kid,
-            _ => {
-                self.family.supports(alg)
-                    && self.alg.as_deref().is_none_or(|key_alg| key_alg == alg)
-            }
-        }
-    }
-
     /// The key from a JWK. `source` names where it was read.
     pub fn from_jwk(jwk: &Jwk, source: &str, origin: Origin) -> Result<Key, KeyError> {
         let invalid = |why: String| KeyError::new(source, why);
@@ -425,5 +413,72 @@ impl KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.source, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERTIFICATE: &str = include_str!("../tests/fixtures/jwks/firebase-test.cert.pem");
+    const PRIVATE_KEY: &str = include_str!("../tests/fixtures/jwks/firebase-test.key.pem");
+
+    fn signed_rs256() -> (String, String) {
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
+        let header = jsonwebtoken::Header::new(Algorithm::RS256);
+        let token = jsonwebtoken::encode(&header, &serde_json::json!({"sub": "u"}), &key).unwrap();
+        let dot = token.rfind('.').unwrap();
+        (token[..dot].to_owned(), token[dot + 1..].to_owned())
+    }
+
+    #[test]
+    fn an_x509_certificate_verifies_and_keeps_its_text_for_confusion_checks() {
+        let keys = Key::from_bytes(CERTIFICATE.as_bytes(), "cert.pem", Origin::Workspace).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].family, Family::Rsa);
+        assert_eq!(keys[0].public_text, CERTIFICATE.as_bytes());
+        let (input, signature) = signed_rs256();
+        assert_eq!(
+            keys[0].verify("RS256", input.as_bytes(), &signature),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_certificate_map_assigns_each_key_its_kid() {
+        let map = serde_json::json!({"kid-a": CERTIFICATE, "kid-b": CERTIFICATE});
+        let keys = Key::from_json(&map, "certs.json", Origin::Remote).unwrap();
+        let kids: Vec<_> = keys.iter().map(|key| key.kid.as_deref().unwrap()).collect();
+        assert_eq!(kids, ["kid-a", "kid-b"]);
+    }
+
+    #[test]
+    fn malformed_key_files_say_what_is_wrong() {
+        let cases: [(&[u8], &str); 6] = [
+            (b"hello", "neither PEM nor JSON"),
+            (b"{\"keys\": 3}", "not a JWKS"),
+            (b"{\"kty\": \"RSA\"}", "unsupported key type"),
+            (
+                b"[1, 2]",
+                "neither a JWK, a JWKS nor a {kid: certificate} map",
+            ),
+            (
+                PRIVATE_KEY.as_bytes(),
+                "a private key; give jwtlens the public key or certificate",
+            ),
+            (
+                b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+                "PUBLIC KEY block: not an RSA, EC or Ed25519 public key",
+            ),
+        ];
+        for (bytes, expected) in cases {
+            let err = Key::from_bytes(bytes, "k", Origin::Workspace).unwrap_err();
+            assert_eq!(err.source, "k");
+            assert!(
+                err.reason.contains(expected),
+                "{expected:?} in {:?}",
+                err.reason
+            );
+        }
     }
 }

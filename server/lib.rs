@@ -4,6 +4,7 @@
 //! and byte offsets and never touches LSP types; `lsp` is the thin protocol layer on top.
 
 pub mod analysis;
+pub mod check;
 pub mod claims;
 pub mod cli;
 pub mod config;

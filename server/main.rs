@@ -40,6 +40,8 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Check files for tokens, as the editor does, for CI and pre-commit hooks.
+    Check(jwtlens::check::CheckArgs),
     /// Verify a token's signature and time claims. Exit 0 when both hold, 1 when the
     /// signature does not verify, 3 when it does but the token is expired or not yet valid.
     Verify {
@@ -181,9 +183,10 @@ fn main() -> ExitCode {
             json,
             config,
         }) => cli::decode(&token, json, config.as_deref()),
+        Some(Command::Check(args)) => ExitCode::from(jwtlens::check::run(&args)),
         None => {
             eprintln!(
-                "jwtlens: say what to do: `jwtlens lsp`, `jwtlens decode TOKEN`, `jwtlens verify TOKEN`, `jwtlens mint` (see --help)"
+                "jwtlens: say what to do: `jwtlens check`, `jwtlens lsp`, `jwtlens decode TOKEN`, `jwtlens verify TOKEN`, `jwtlens mint` (see --help)"
             );
             ExitCode::from(2)
         }

@@ -14,6 +14,7 @@
 //! Claim paths are described in [`crate::claims`].
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
@@ -214,6 +215,16 @@ impl ProviderRegistry {
     /// Every profile reads the claim-path fields it leaves empty through the generic
     /// fallback's paths, so `act` or a plain `roles` claim surfaces whatever the provider.
     pub fn with_custom(custom: &[ProviderProfile]) -> Result<Self, String> {
+        // Compiling the built-ins takes milliseconds; every configuration without custom
+        // profiles (each `.jwtlens.toml` a `check` finds) shares one compiled copy.
+        static BUILTIN_REGISTRY: OnceLock<Result<ProviderRegistry, String>> = OnceLock::new();
+        if custom.is_empty() {
+            return BUILTIN_REGISTRY.get_or_init(|| Self::compile(&[])).clone();
+        }
+        Self::compile(custom)
+    }
+
+    fn compile(custom: &[ProviderProfile]) -> Result<Self, String> {
         let file: ProfileFile = toml::from_str(BUILTIN).map_err(|e| e.to_string())?;
         let mut profiles = Vec::with_capacity(custom.len() + file.provider.len());
         for (i, profile) in custom.iter().enumerate() {

@@ -63,6 +63,10 @@ async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
         .await;
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    assert!(
+        init["result"]["capabilities"]["diagnosticProvider"].is_null(),
+        "workspace diagnostics are opt-in"
+    );
 
     let uri = ws.uri("src/auth.ts");
     let tok = live_clerk_token();

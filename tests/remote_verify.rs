@@ -213,25 +213,64 @@ async fn the_cli_verifies_with_a_jwks_url_and_by_discovery() {
     };
     let (base, connections) = jwks_server(jwks_text).await;
     let claims = object(json!({"iss": base, "sub": "svc", "iat": now(), "exp": now() + 600}));
-    let token = mint::mint(&issuer_keys, &object(json!({"alg": "ES256"})), &claims, Variant::Replacement, 600, now()).unwrap();
+    let token = mint::mint(
+        &issuer_keys,
+        &object(json!({"alg": "ES256"})),
+        &claims,
+        Variant::Replacement,
+        600,
+        now(),
+    )
+    .unwrap();
     let cwd = tempfile::tempdir().unwrap();
     let run = |args: Vec<String>| {
         let cwd = cwd.path().to_path_buf();
         tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_jwtlens")).args(args).current_dir(cwd).output().unwrap()
+            std::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"))
+                .args(args)
+                .current_dir(cwd)
+                .output()
+                .unwrap()
         })
     };
-    let by_url = run(vec!["verify".into(), "--jwks".into(), format!("{base}/jwks.json"), token.clone()]).await.unwrap();
+    let by_url = run(vec![
+        "verify".into(),
+        "--jwks".into(),
+        format!("{base}/jwks.json"),
+        token.clone(),
+    ])
+    .await
+    .unwrap();
     let printed = String::from_utf8_lossy(&by_url.stdout);
     assert_eq!(by_url.status.code(), Some(0), "{printed}");
-    assert!(printed.contains(&format!("signature: verified with a key from {base}/jwks.json")), "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "signature: verified with a key from {base}/jwks.json"
+        )),
+        "{printed}"
+    );
     assert_eq!(connections.load(Ordering::SeqCst), 1);
 
     // Discovery: this server answers every path with the JWKS, which has no jwks_uri.
-    let discovered = run(vec!["verify".into(), "--discover".into(), token.clone()]).await.unwrap();
+    let discovered = run(vec!["verify".into(), "--discover".into(), token.clone()])
+        .await
+        .unwrap();
     assert_eq!(discovered.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&discovered.stdout).contains("fetch failed"), "{discovered:?}");
-    let refused = run(vec!["verify".into(), "--jwks".into(), "http://example.com/jwks.json".into(), token]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&discovered.stdout).contains("fetch failed"),
+        "{discovered:?}"
+    );
+    let refused = run(vec![
+        "verify".into(),
+        "--jwks".into(),
+        "http://example.com/jwks.json".into(),
+        token,
+    ])
+    .await
+    .unwrap();
     assert_eq!(refused.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&refused.stdout).contains("https"), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).contains("https"),
+        "{refused:?}"
+    );
 }

@@ -3,6 +3,7 @@
 
 mod commands;
 pub mod position;
+mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -93,6 +94,7 @@ struct Shared {
     published: tokio::sync::Mutex<HashMap<Url, (i32, u64)>>,
     /// Fetches issuer keys when the user asks for a verification; nothing else connects.
     fetcher: crate::jwks::Fetcher,
+    workspace: workspace::WorkspaceDiagnostics,
 }
 
 struct State {
@@ -521,6 +523,7 @@ impl Backend {
                 state: Mutex::new(state),
                 published,
                 fetcher: crate::jwks::Fetcher::default(),
+                workspace: workspace::WorkspaceDiagnostics::default(),
             }),
         }
     }
@@ -573,6 +576,8 @@ impl LanguageServer for Backend {
         }
         // Settings apply before the first document opens; errors are shown once initialized.
         self.shared.load_config();
+        let workspace_diagnostics = self.shared.state().config.settings.workspace_diagnostics;
+        self.shared.workspace.initialize(&params.capabilities);
         tracing::info!(?encoding, "initialize");
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -601,6 +606,7 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
+                diagnostic_provider: workspace_diagnostics.then(workspace::capability),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -718,6 +724,20 @@ impl LanguageServer for Backend {
         {
             self.shared.reload_config().await;
         }
+    }
+
+    async fn diagnostic(
+        &self,
+        _: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        Ok(workspace::document_diagnostic())
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        workspace::workspace_diagnostic(&self.shared, params).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
