@@ -404,6 +404,23 @@ try {
     expectAll(text, ["JWT101", "JWT103"], "the Problems panel");
   });
 
+  await check(page, "jwtlens.workspaceDiagnostics restarts the server, and Problems then lists a file never opened (api.http)", async () => {
+    const before = bundledServerProcesses();
+    await changeSettings(page, "User", { "jwtlens.workspaceDiagnostics": true });
+    await waitFor("a new server process", async () => {
+      const now = bundledServerProcesses();
+      return now && now !== before ? now : undefined;
+    });
+    await problems(page, "the Problems panel", () => true);
+    // Only api.http has a JWE (JWT108); filter the long list down to it.
+    const filter = page.locator(".panel .viewpane-filter input").first();
+    await filter.fill("JWT108");
+    const text = await problems(page, "api.http's JWT108 in the Problems panel", (shown) => shown.includes("api.http") && shown.includes("JWT108"));
+    console.log(`    ${text.slice(0, 200)}…`);
+    await filter.fill("");
+    await changeSettings(page, "User", { "jwtlens.workspaceDiagnostics": undefined });
+  });
+
   await check(page, "jwtlens: Restart language server starts a new server process", async () => {
     const before = bundledServerProcesses();
     await runCommand(page, "jwtlens: Restart language server");
