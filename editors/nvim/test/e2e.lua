@@ -3,11 +3,15 @@
 --   JWTLENS_BIN   the jwtlens binary
 --   JWTLENS_WS    the workspace (a scratch copy of examples/)
 --   JWTLENS_PLUGIN the plugin folder (editors/nvim)
+--   JWTLENS_JWKS_URL the workspace's .jwtlens/test-keys.jwks.json, served on loopback
 -- Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
 
 local BIN = assert(os.getenv("JWTLENS_BIN"), "JWTLENS_BIN is not set")
 local WS = assert(os.getenv("JWTLENS_WS"), "JWTLENS_WS is not set")
 local PLUGIN = assert(os.getenv("JWTLENS_PLUGIN"), "JWTLENS_PLUGIN is not set")
+local JWKS_URL = assert(os.getenv("JWTLENS_JWKS_URL"), "JWTLENS_JWKS_URL is not set")
+-- The issuer of examples/src/session.test.ts's Clerk tokens.
+local CLERK_ISSUER = "https://adapted-mole-42.clerk.accounts.dev"
 local TIMEOUT = 20000
 
 local passed, failed = 0, 0
@@ -145,7 +149,11 @@ local function run()
   require("jwtlens").setup({
     cmd = { BIN, "--stdio" },
     -- Settings reach the server: JWT013 off, inlay hints on; .jwtlens.toml still applies.
-    settings = { rules = { JWT013 = "off" }, inlay_hints = true },
+    settings = {
+      rules = { JWT013 = "off" },
+      inlay_hints = true,
+      keys = { jwks_urls = { [CLERK_ISSUER] = JWKS_URL } },
+    },
   })
   say(("# nvim %s, %s, workspace %s"):format(tostring(vim.version()), vim.trim(vim.fn.system({ BIN, "--version" })), WS))
 
@@ -250,80 +258,80 @@ local function run()
     vim.cmd("bwipeout")
   end)
 
-  local client = assert(require("jwtlens").client(session), "no jwtlens client on the session file")
-  local commands = vim.tbl_get(client.server_capabilities, "executeCommandProvider", "commands") or {}
-  local has_mint = vim.list_contains(commands, "jwtlens.mint")
-
-  check(":JwtlensVerify on the token under the cursor answers (a result, or says the server lacks verify)", function()
-    vim.api.nvim_set_current_buf(session)
-    cursor_on_token(session, "const clerkSession =")
-    local before = #notifications
-    vim.cmd("JwtlensVerify")
-    wait_for("a message about the verification", function()
-      return #notifications > before
-    end)
-    local message = notifications[#notifications].message
-    if not vim.list_contains(commands, "jwtlens.verify") then
-      assert(message:find("has no jwtlens.verify command yet", 1, true), "unexpected message: " .. message)
+  check("the server offers the mint and verify commands", function()
+    local client = assert(require("jwtlens").client(session), "no jwtlens client on the session file")
+    local commands = vim.tbl_get(client.server_capabilities, "executeCommandProvider", "commands") or {}
+    for _, command in ipairs({ "jwtlens.decode", "jwtlens.mint", "jwtlens.verify" }) do
+      assert(vim.list_contains(commands, command), ("the server does not advertise %s (it has: %s)"):format(command, table.concat(commands, ", ")))
     end
-    say("    message: " .. message:gsub("\n", " "):sub(1, 160))
   end)
 
-  -- Needs the server's mint (issue 3). Until the server advertises jwtlens.mint this check
-  -- is skipped, saying so; once it does, a wrong edit fails the run.
-  if not has_mint then
-    say(("# SKIP mint-replacement: this jwtlens (%s) does not advertise jwtlens.mint yet (commands: %s)"):format(
-      vim.tbl_get(client, "server_info", "version") or "?",
-      table.concat(commands, ", ")
-    ))
-    check(":JwtlensMint says the server has no mint yet", function()
-      vim.api.nvim_set_current_buf(session)
-      cursor_on_token(session, "const clerkSession =")
-      local before = #notifications
-      vim.cmd("JwtlensMint")
-      wait_for("a message", function()
-        return #notifications > before
-      end)
-      local message = notifications[#notifications].message
-      assert(message:find("has no jwtlens.mint command yet", 1, true), "unexpected message: " .. message)
+  check("mint-replacement: the code action puts a token in the buffer that `jwtlens verify` accepts with the test key", function()
+    vim.api.nvim_set_current_buf(session)
+    local lnum = cursor_on_token(session, "const clerkSession =")
+    local old = assert(token_on_line(session, lnum))
+    local tick = vim.api.nvim_buf_get_changedtick(session)
+    local titles = {}
+    vim.lsp.buf.code_action({
+      apply = true,
+      filter = function(action)
+        table.insert(titles, action.title)
+        return action.title:find("^Mint replacement test token %(") ~= nil
+      end,
+    })
+    wait_for("the minted token in the buffer (code actions offered: " .. table.concat(titles, " | ") .. ")", function()
+      return vim.api.nvim_buf_get_changedtick(session) ~= tick and token_on_line(session, lnum) ~= old
     end)
-  else
-    check("mint-replacement: the code action puts a token in the buffer that `jwtlens verify` accepts with the test key", function()
-      vim.api.nvim_set_current_buf(session)
-      local lnum = cursor_on_token(session, "const clerkSession =")
-      local old = assert(token_on_line(session, lnum))
-      local tick = vim.api.nvim_buf_get_changedtick(session)
-      local titles = {}
-      vim.lsp.buf.code_action({
-        apply = true,
-        filter = function(action)
-          table.insert(titles, action.title)
-          return action.title:find("^Mint replacement test token %(") ~= nil
-        end,
-      })
-      wait_for("the minted token in the buffer (code actions offered: " .. table.concat(titles, " | ") .. ")", function()
-        return vim.api.nvim_buf_get_changedtick(session) ~= tick and token_on_line(session, lnum) ~= old
-      end)
-      local minted = assert(token_on_line(session, lnum), "no token left on line " .. lnum)
-      assert(verify(minted) == 0, "`jwtlens verify --key .jwtlens/test-keys.jwks.json` rejects the minted token")
-      -- The check tells tokens apart: the original is not signed by the test key.
-      assert(verify(old) == 1, "`jwtlens verify` with the test key does not reject the original token")
-    end)
+    local minted = assert(token_on_line(session, lnum), "no token left on line " .. lnum)
+    assert(verify(minted) == 0, "`jwtlens verify --key .jwtlens/test-keys.jwks.json` rejects the minted token")
+    -- The check tells tokens apart: the original is not signed by the test key.
+    assert(verify(old) == 1, "`jwtlens verify` with the test key does not reject the original token")
+  end)
 
-    check(":JwtlensMint expired adds an expired copy of the line, signed by the test key", function()
-      vim.api.nvim_set_current_buf(session)
-      local lnum = cursor_on_token(session, "const clerkSession =")
-      local lines = vim.api.nvim_buf_line_count(session)
-      vim.cmd("JwtlensMint expired")
-      wait_for("a new line below the token", function()
-        return vim.api.nvim_buf_line_count(session) == lines + 1
-      end)
-      local copy = vim.api.nvim_buf_get_lines(session, lnum, lnum + 1, false)[1]
-      assert(copy:find("const clerkSession =", 1, true), "the new line is not a copy of the token's line: " .. copy)
-      local expired = assert(token_on_line(session, lnum + 1), "no token on the copied line")
-      assert(verify(expired) == 3, "`jwtlens verify` does not say the copy is signed but expired (exit 3)")
+  check(":JwtlensMint expired adds an expired copy of the line, signed by the test key", function()
+    vim.api.nvim_set_current_buf(session)
+    local lnum = cursor_on_token(session, "const clerkSession =")
+    local lines = vim.api.nvim_buf_line_count(session)
+    vim.cmd("JwtlensMint expired")
+    wait_for("a new line below the token", function()
+      return vim.api.nvim_buf_line_count(session) == lines + 1
     end)
+    local copy = vim.api.nvim_buf_get_lines(session, lnum, lnum + 1, false)[1]
+    assert(copy:find("const clerkSession =", 1, true), "the new line is not a copy of the token's line: " .. copy)
+    local expired = assert(token_on_line(session, lnum + 1), "no token on the copied line")
+    assert(verify(expired) == 3, "`jwtlens verify` does not say the copy is signed but expired (exit 3)")
+  end)
+
+  -- The Clerk tokens' issuer has its JWKS URL set (keys.jwks_urls) to the test keys served
+  -- on loopback by run-e2e.sh: verification fetches nothing from outside this machine.
+  local function verify_message(marker)
+    vim.api.nvim_set_current_buf(session)
+    cursor_on_token(session, marker)
+    local before = #notifications
+    vim.cmd("JwtlensVerify")
+    local message
+    wait_for("the server's verification message", function()
+      for i = before + 1, #notifications do
+        if notifications[i].message:find("signature", 1, true) then
+          message = notifications[i].message
+          return true
+        end
+      end
+    end)
+    say("    " .. message:gsub("\n", " "):sub(1, 200))
+    return message
   end
+
+  check(":JwtlensVerify verifies the minted token with the issuer's JWKS (served on loopback)", function()
+    local message = verify_message("const clerkSession =")
+    assert(message:find("signature verified with key jwtlens-test-", 1, true), "unexpected message: " .. message)
+    assert(message:find(JWKS_URL, 1, true), "the message does not name " .. JWKS_URL .. ": " .. message)
+  end)
+
+  check(":JwtlensVerify rejects a token the issuer's keys did not sign", function()
+    local message = verify_message("const clerkLegacySession =")
+    assert(message:find("signature not verified", 1, true), "unexpected message: " .. message)
+  end)
 end
 
 local ok, err = xpcall(run, debug.traceback)

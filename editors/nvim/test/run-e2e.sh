@@ -30,7 +30,9 @@ fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/jwtlens-nvim-e2e.XXXXXX")
 nvim_pid=
+http_pid=
 cleanup() {
+  [ -z "$http_pid" ] || kill "$http_pid" 2>/dev/null || true
   if [ -n "$nvim_pid" ] && kill -0 "$nvim_pid" 2>/dev/null; then
     # setsid made a process group of timeout, nvim and the language server: end them all.
     kill -TERM -- "-$nvim_pid" 2>/dev/null || true
@@ -43,7 +45,15 @@ trap cleanup EXIT
 
 # A scratch copy of the examples: the test edits buffers and minting writes a test key.
 cp -R "$repo/examples" "$scratch/ws"
+# The workspace on loopback, so the issuer's JWKS URL can point at the minted test keys.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$scratch/ws" "$port" >"$scratch/http.log" 2>&1 &
+http_pid=$!
+for _ in $(seq 1 40); do curl -fsS "http://127.0.0.1:$port/.jwtlens.toml" >/dev/null 2>&1 && break; sleep 0.25; done
+curl -fsS "http://127.0.0.1:$port/.jwtlens.toml" >/dev/null || fail "the loopback HTTP server did not start"
+
 export JWTLENS_BIN=$bin JWTLENS_WS=$scratch/ws JWTLENS_PLUGIN=$repo/editors/nvim
+export JWTLENS_JWKS_URL=http://127.0.0.1:$port/.jwtlens/test-keys.jwks.json
 export XDG_CONFIG_HOME=$scratch/config XDG_DATA_HOME=$scratch/data XDG_STATE_HOME=$scratch/state XDG_CACHE_HOME=$scratch/cache
 
 start=$(date +%s)

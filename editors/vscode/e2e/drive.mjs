@@ -5,6 +5,7 @@
 //   CS_URL    code-server's address        WS       the workspace (a copy of examples/)
 //   OUT_DIR   screenshots go here          BUNDLED  the installed extension's bundled/jwtlens
 //   CHROMIUM  the browser                  USER_SETTINGS  the user's settings.json
+//   JWKS_URL  the workspace's .jwtlens/test-keys.jwks.json on loopback, the Clerk issuer's JWKS
 // Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -26,6 +27,7 @@ const WS = env("WS");
 const OUT_DIR = env("OUT_DIR");
 const BUNDLED = env("BUNDLED");
 const USER_SETTINGS = env("USER_SETTINGS");
+const JWKS_URL = env("JWKS_URL");
 const TIMEOUT = 30_000;
 
 const started = Date.now();
@@ -167,15 +169,38 @@ function editorLine(page, marker) {
   return page.locator(".editor-instance .monaco-editor .view-lines .view-line", { hasText: marker }).first();
 }
 
+/**
+ * The first piece of a line's text that holds the start of its token (the editor splits a
+ * line into spans by syntax and decorations). @param {import("playwright-core").Page} page @param {string} marker
+ */
+function tokenSpan(page, marker) {
+  return editorLine(page, marker).locator("span > span", { hasText: "eyJ" }).first();
+}
+
+/**
+ * Puts the cursor inside a line's token, with no hover or tooltip in the way.
+ * @param {import("playwright-core").Page} page @param {string} marker
+ */
+async function cursorOnToken(page, marker) {
+  await page.mouse.move(5, 5);
+  await page.keyboard.press("Escape");
+  // A mouse click where the token is: the editor's cursor and scroll layers lie over the
+  // text, which Playwright's element click counts as "intercepting".
+  const box = await tokenBox(page, marker);
+  await page.mouse.click(box.x + 40, box.y + box.height / 2);
+}
+
+/**
+ * Where a line's token is on screen, once the editor has drawn it (it redraws a line after
+ * every edit). @param {import("playwright-core").Page} page @param {string} marker
+ */
+function tokenBox(page, marker) {
+  return waitFor(`the token on the line with ${marker} on screen`, () => tokenSpan(page, marker).boundingBox({ timeout: 2_000 }), 10_000);
+}
+
 /** The JWT in an editor line's text. @param {string} text */
 function tokenIn(text) {
   return text.replace(/\u00a0/g, " ").match(/eyJ[\w-]+\.[\w-]+\.[\w-]*/)?.[0];
-}
-
-/** Whether the bundled jwtlens lists a subcommand (mint and verify came with issue 3). @param {string} name */
-function serverHas(name) {
-  const help = execFileSync(BUNDLED, ["--help"], { encoding: "utf8" });
-  return new RegExp(`^\\s+${name}\\b`, "m").test(help);
 }
 
 /**
@@ -251,18 +276,17 @@ try {
   });
 
   await check(page, "hovering the Clerk token shows the provider and its claims", async () => {
-    const token = editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last();
-    const box = await token.boundingBox();
-    if (!box) {
-      throw new Error("the token is not on screen");
-    }
     const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content", { hasText: "Clerk (v2)" }).first();
     const text = await waitFor("the hover", async () => {
+      // Each try starts afresh: no hover open, the token where it is now.
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      const box = await tokenBox(page, TOKEN_LINE);
       await page.mouse.move(box.x + 40, box.y + box.height / 2);
       await page.mouse.move(box.x + 60, box.y + box.height / 2);
-      await hover.waitFor({ state: "visible", timeout: 3_000 });
+      await hover.waitFor({ state: "visible", timeout: 5_000 });
       return (await hover.innerText()).replace(/\s+/g, " ");
-    });
+    }, 60_000);
     expectAll(text, ["Clerk (v2)", "Tenant", "org_2vC1Globex", "Role", "org:member", "user_2vC1Test", "JWT009"], "the hover");
     await page.screenshot({ path: join(OUT_DIR, "hover.png") });
     await page.mouse.move(5, 5);
@@ -270,9 +294,7 @@ try {
   });
 
   await check(page, "jwtlens: Decode token under cursor opens a read-only JSON document", async () => {
-    // Put the cursor inside the token.
-    const token = editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last();
-    await token.click({ position: { x: 40, y: 5 } });
+    await cursorOnToken(page, TOKEN_LINE);
     await runCommand(page, "jwtlens: Decode token under cursor");
     const tab = page.locator(".tabs-container .tab", { hasText: "Clerk token user_2vC1Test.json" }).first();
     await tab.waitFor({ timeout: TIMEOUT });
@@ -289,62 +311,66 @@ try {
     }
   });
 
-  await check(page, "jwtlens: Verify signature runs on the token under the cursor (or says the server cannot yet)", async () => {
+  await check(page, "mint-replacement: the token under the cursor becomes one that `jwtlens verify` accepts with the test key", async () => {
     await page.locator(".tabs-container .tab", { hasText: "session.test.ts" }).first().click();
-    await clearToasts(page);
-    await editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last().click({ position: { x: 40, y: 5 } });
-    await runCommand(page, "jwtlens: Verify signature with issuer keys");
-    // The server reports the outcome itself; a server without the LSP command gets the extension's message.
-    console.log(`    ${await toast(page, serverHas("verify") ? "" : "has no jwtlens.verify command yet")}`);
+    const before = tokenIn(await editorLine(page, TOKEN_LINE).innerText());
+    await cursorOnToken(page, TOKEN_LINE);
+    await runCommand(page, "jwtlens: Mint replacement test token");
+    const minted = await waitFor("a new token on the line", async () => {
+      const now = tokenIn(await editorLine(page, TOKEN_LINE).innerText());
+      return now && now !== before ? now : undefined;
+    });
+    if (verify(minted) !== 0) {
+      throw new Error("`jwtlens verify --key .jwtlens/test-keys.jwks.json` rejects the minted token");
+    }
+    // The check tells tokens apart: the original is not signed by the test key.
+    if (before === undefined || verify(before) !== 1) {
+      throw new Error("`jwtlens verify` with the test key does not reject the original token");
+    }
   });
 
-  if (!serverHas("mint")) {
-    console.log("# SKIP mint-replacement: the bundled jwtlens has no mint yet (issue 3); checking the message instead");
-    await check(page, "jwtlens: Mint replacement test token says the server has no mint yet", async () => {
-      await runCommand(page, "jwtlens: Mint replacement test token");
-      console.log(`    ${await toast(page, "has no jwtlens.mint command yet")}`);
-    });
-  } else {
-    await check(page, "mint-replacement: the token under the cursor becomes one that `jwtlens verify` accepts with the test key", async () => {
-      await clearToasts(page);
-      const before = tokenIn(await editorLine(page, TOKEN_LINE).innerText());
-      await editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last().click({ position: { x: 40, y: 5 } });
-      await runCommand(page, "jwtlens: Mint replacement test token");
-      const minted = await waitFor("a new token on the line", async () => {
-        const now = tokenIn(await editorLine(page, TOKEN_LINE).innerText());
-        return now && now !== before ? now : undefined;
-      });
-      if (verify(minted) !== 0) {
-        throw new Error("`jwtlens verify --key .jwtlens/test-keys.jwks.json` rejects the minted token");
-      }
-      // The check tells tokens apart: the original is not signed by the test key.
-      if (before === undefined || verify(before) !== 1) {
-        throw new Error("`jwtlens verify` with the test key does not reject the original token");
-      }
-    });
+  await check(page, "the Quick Fix menu's \"Mint expired variant\" adds an expired copy of the line (a code action through the extension's command)", async () => {
+    await cursorOnToken(page, TOKEN_LINE);
+    await page.keyboard.press("Control+.");
+    const action = page.locator(".action-widget .monaco-list-row", { hasText: "Mint expired variant" }).first();
+    await action.waitFor({ timeout: TIMEOUT });
+    const menu = (await page.locator(".action-widget").innerText()).replace(/\s+/g, " ");
+    expectAll(menu, ["Mint replacement test token (expires in", "Mint variant with wrong audience"], "the Quick Fix menu");
+    // Playwright's click waits for the list row to be "stable", which it never is here.
+    const box = await action.boundingBox();
+    if (!box) {
+      throw new Error("the action is not on screen");
+    }
+    await page.mouse.move(box.x + 20, box.y + box.height / 2);
+    await page.mouse.click(box.x + 20, box.y + box.height / 2);
+    const lines = page.locator(".editor-instance .view-lines .view-line", { hasText: TOKEN_LINE });
+    await waitFor("a copy of the token's line", async () => (await lines.count()) === 2);
+    const copy = tokenIn(await lines.nth(1).innerText());
+    if (!copy || verify(copy) !== 3) {
+      throw new Error("`jwtlens verify` does not say the copy is signed by the test key but expired (exit 3)");
+    }
+  });
 
-    await check(page, "the Quick Fix menu's \"Mint expired variant\" adds an expired copy of the line (a code action through the extension's command)", async () => {
-      await editorLine(page, TOKEN_LINE).locator("span", { hasText: "eyJ" }).last().click({ position: { x: 40, y: 5 } });
-      await page.keyboard.press("Control+.");
-      const action = page.locator(".action-widget .monaco-list-row", { hasText: "Mint expired variant" }).first();
-      await action.waitFor({ timeout: TIMEOUT });
-      const menu = (await page.locator(".action-widget").innerText()).replace(/\s+/g, " ");
-      expectAll(menu, ["Mint replacement test token (expires in", "Mint variant with wrong audience"], "the Quick Fix menu");
-      // Playwright's click waits for the list row to be "stable", which it never is here.
-      const box = await action.boundingBox();
-      if (!box) {
-        throw new Error("the action is not on screen");
-      }
-      await page.mouse.move(box.x + 20, box.y + box.height / 2);
-      await page.mouse.click(box.x + 20, box.y + box.height / 2);
-      const lines = page.locator(".editor-instance .view-lines .view-line", { hasText: TOKEN_LINE });
-      await waitFor("a copy of the token's line", async () => (await lines.count()) === 2);
-      const copy = tokenIn(await lines.nth(1).innerText());
-      if (!copy || verify(copy) !== 3) {
-        throw new Error("`jwtlens verify` does not say the copy is signed by the test key but expired (exit 3)");
-      }
-    });
-  }
+  // The Clerk tokens' issuer has its JWKS URL set (jwtlens.keys.jwksUrls, in the user
+  // settings run-e2e.sh writes) to the minted test keys served on loopback: verification
+  // fetches nothing from outside this machine.
+  /** @param {string} marker */
+  const verifyToken = async (marker) => {
+    await clearToasts(page);
+    await cursorOnToken(page, marker);
+    await runCommand(page, "jwtlens: Verify signature with issuer keys");
+    const message = await toast(page, "signature");
+    console.log(`    ${message.slice(0, 240)}`);
+    return message;
+  };
+
+  await check(page, "jwtlens: Verify signature verifies the minted token with the issuer's JWKS (served on loopback)", async () => {
+    expectAll(await verifyToken(TOKEN_LINE), ["signature verified with key jwtlens-test-", JWKS_URL], "the verification message");
+  });
+
+  await check(page, "jwtlens: Verify signature rejects a token the issuer's keys did not sign", async () => {
+    expectAll(await verifyToken("const clerkLegacySession ="), ["signature not verified"], "the verification message");
+  });
 
   await check(page, "a settings change reaches the running server (didChangeConfiguration): JWT009 off", async () => {
     await changeSettings(page, "User", { "jwtlens.rules": { JWT013: "off", JWT009: "off" } });
@@ -376,6 +402,23 @@ try {
     await waitFor(`a process running ${BUNDLED}`, async () => bundledServerProcesses());
     const text = await problems(page, ".env's findings again", (shown) => shown.includes("JWT103"));
     expectAll(text, ["JWT101", "JWT103"], "the Problems panel");
+  });
+
+  await check(page, "jwtlens.workspaceDiagnostics restarts the server, and Problems then lists a file never opened (api.http)", async () => {
+    const before = bundledServerProcesses();
+    await changeSettings(page, "User", { "jwtlens.workspaceDiagnostics": true });
+    await waitFor("a new server process", async () => {
+      const now = bundledServerProcesses();
+      return now && now !== before ? now : undefined;
+    });
+    await problems(page, "the Problems panel", () => true);
+    // Only api.http has a JWE (JWT108); filter the long list down to it.
+    const filter = page.locator(".panel .viewpane-filter input").first();
+    await filter.fill("JWT108");
+    const text = await problems(page, "api.http's JWT108 in the Problems panel", (shown) => shown.includes("api.http") && shown.includes("JWT108"));
+    console.log(`    ${text.slice(0, 200)}…`);
+    await filter.fill("");
+    await changeSettings(page, "User", { "jwtlens.workspaceDiagnostics": undefined });
   });
 
   await check(page, "jwtlens: Restart language server starts a new server process", async () => {

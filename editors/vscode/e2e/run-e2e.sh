@@ -31,7 +31,9 @@ code_server=$cache/code-server/node_modules/.bin/code-server
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/jwtlens-vscode-e2e.XXXXXX")
 server_pid=
+http_pid=
 cleanup() {
+  [ -z "$http_pid" ] || kill "$http_pid" 2>/dev/null || true
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     # setsid made code-server lead a process group with its extension host and jwtlens.
     kill -TERM -- "-$server_pid" 2>/dev/null || true
@@ -47,8 +49,23 @@ export XDG_CONFIG_HOME=$scratch/xdg-config XDG_DATA_HOME=$scratch/xdg-data XDG_C
 mkdir -p "$scratch/tmp" "$scratch/user-data/User" "$scratch/extensions" "$scratch/out"
 export TMPDIR=$scratch/tmp
 cp -R "$repo/examples" "$scratch/ws"
-cp "$here/settings.json" "$scratch/user-data/User/settings.json"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The workspace on loopback, so the Clerk issuer's JWKS URL can point at the minted test
+# keys: verification then fetches nothing from outside this machine.
+http_port=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$scratch/ws" "$http_port" >"$scratch/http.log" 2>&1 &
+http_pid=$!
+jwks_url=http://127.0.0.1:$http_port/.jwtlens/test-keys.jwks.json
+python3 - "$here/settings.json" "$scratch/user-data/User/settings.json" "$jwks_url" <<'PY'
+import json, sys
+settings = json.load(open(sys.argv[1]))
+settings["jwtlens.keys.jwksUrls"] = {"https://adapted-mole-42.clerk.accounts.dev": sys.argv[3]}
+json.dump(settings, open(sys.argv[2], "w"), indent=2)
+PY
+for _ in $(seq 1 40); do curl -fsS "http://127.0.0.1:$http_port/.jwtlens.toml" >/dev/null 2>&1 && break; sleep 0.25; done
+curl -fsS "http://127.0.0.1:$http_port/.jwtlens.toml" >/dev/null || fail "the loopback HTTP server did not start"
+port=$(free_port)
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$port" >"$scratch/config.yaml"
 common=(--config "$scratch/config.yaml" --user-data-dir "$scratch/user-data" --extensions-dir "$scratch/extensions"
   --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override)
@@ -71,7 +88,8 @@ curl -fsS "$url/healthz" >/dev/null 2>&1 || { cat "$scratch/code-server.log" >&2
 echo "vscode e2e: code-server $("$code_server" --version 2>/dev/null | grep -m1 -E '^[0-9]' || true) on $url, extension $(basename "$vsix")"
 
 status=0
-CS_URL=$url WS=$scratch/ws OUT_DIR=$scratch/out BUNDLED=$bundled CHROMIUM=$chromium USER_SETTINGS=$scratch/user-data/User/settings.json \
+CS_URL=$url WS=$scratch/ws OUT_DIR=$scratch/out BUNDLED=$bundled CHROMIUM=$chromium \
+  USER_SETTINGS=$scratch/user-data/User/settings.json JWKS_URL=$jwks_url \
   timeout --kill-after=5 300 node "$here/drive.mjs" || status=$?
 if [ -n "${JWTLENS_E2E_SCREENSHOT:-}" ] && [ -f "$scratch/out/hover.png" ]; then
   cp "$scratch/out/hover.png" "$JWTLENS_E2E_SCREENSHOT"

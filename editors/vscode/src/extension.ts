@@ -147,9 +147,12 @@ class Extension {
     }
   }
 
-  /** Settings changed: a new binary needs a restart, anything else is sent to the server. */
+  /**
+   * Settings changed: a new binary, or workspace diagnostics (a capability the server
+   * declares when it starts), need a restart; anything else is sent to the server.
+   */
   async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (event.affectsConfiguration("jwtlens.server")) {
+    if (event.affectsConfiguration("jwtlens.server") || event.affectsConfiguration("jwtlens.workspaceDiagnostics")) {
       await this.restart();
     } else if (event.affectsConfiguration("jwtlens") && this.client?.state === State.Running) {
       await this.client.sendNotification(DidChangeConfigurationNotification.type, {

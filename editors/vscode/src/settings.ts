@@ -32,6 +32,7 @@ const SERVER_SETTINGS: readonly (readonly [string, string])[] = [
   ["keys.jwksUrls", "keys.jwks_urls"],
   ["docsUrl", "docs_url"],
   ["maxDiagnostics", "max_diagnostics"],
+  ["workspaceDiagnostics", "workspace_diagnostics"],
   ["mint.lifetime", "mint.lifetime"],
   ["mint.keysDir", "mint.keys_dir"],
   ["mint.privateKeys", "mint.private_keys"],

@@ -164,7 +164,7 @@ function M.mint(variant)
     return
   end
   on_token("jwtlens.mint", { variant = variant }, function()
-    notify(("minted a %s token"):format(variant))
+    notify(("minted a test token (%s)"):format(variant))
   end)
 end
 
