@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use crate::scan::{Candidate, TokenKind};
+use crate::scan::{Candidate, TokenKind, SEGMENT_ENGINE};
 
 /// Segments longer than this (base64url characters) are not decoded: a real JWT payload is
 /// a few KB, and decoding megabytes for a hover would stall the editor.
@@ -176,16 +176,13 @@ pub fn fingerprint(token_text: &[u8]) -> String {
         .collect()
 }
 
-/// Decodes one base64url segment, tolerating `=` padding.
+/// Decodes one base64url segment, tolerating `=` padding and non-canonical trailing bits.
 pub fn decode_segment(segment: &[u8]) -> Result<Vec<u8>, SegmentError> {
     if segment.len() > MAX_SEGMENT_LEN {
         return Err(SegmentError::Oversized(segment.len()));
     }
-    let unpadded = segment
-        .strip_suffix(b"==")
-        .or_else(|| segment.strip_suffix(b"="));
-    URL_SAFE_NO_PAD
-        .decode(unpadded.unwrap_or(segment))
+    SEGMENT_ENGINE
+        .decode(segment)
         .map_err(|err| SegmentError::Base64(err.to_string()))
 }
 

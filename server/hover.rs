@@ -113,7 +113,7 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
     }
     if let (Some(iat), Some(exp)) = (token.numeric_claim("iat"), token.numeric_claim("exp")) {
         if exp >= iat {
-            rows.push(("Lifetime", timefmt::duration((exp - iat).unsigned_abs())));
+            rows.push(("Lifetime", timefmt::duration(exp.abs_diff(iat))));
         }
     }
     if token.claims().is_some() && token.numeric_claim("exp").is_none() {
@@ -290,13 +290,13 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
         (Body::Claims(_), Some(exp)) if exp < now => {
             format!(
                 "expired {} ago",
-                timefmt::short_duration((now - exp).unsigned_abs())
+                timefmt::short_duration(now.abs_diff(exp))
             )
         }
         (Body::Claims(_), Some(exp)) => {
             format!(
                 "expires in {}",
-                timefmt::short_duration((exp - now).unsigned_abs())
+                timefmt::short_duration(exp.abs_diff(now))
             )
         }
     });
@@ -337,4 +337,42 @@ pub fn decoded_json(report: &TokenReport) -> Value {
         .collect();
     out.insert("findings".into(), Value::Array(findings));
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyse, DocumentContext};
+    use crate::config::Config;
+
+    fn report(claims: &str) -> (TokenReport, Vec<u8>) {
+        let b64 = |text: &str| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+        };
+        let text = format!("{}.{}.c2ln", b64(r#"{"alg":"HS256"}"#), b64(claims)).into_bytes();
+        let config = Config::default();
+        let cx = DocumentContext {
+            path: None,
+            config: &config,
+            now: 1_800_000_000,
+            remote: None,
+        };
+        let mut reports = analyse(&text, &cx);
+        (reports.remove(0), text)
+    }
+
+    /// Found by `cargo fuzz run analyse`: `now - exp` overflowed for the earliest `exp`,
+    /// and `exp - iat` for the longest lifetime.
+    #[test]
+    fn expiry_at_the_ends_of_time() {
+        let (expired, text) = report(r#"{"exp":-9223372036854775808}"#);
+        assert!(summary(&expired, 1_800_000_000).starts_with("JWT HS256 · expired "));
+        render(&expired, &text, 1_800_000_000);
+        let (far, text) = report(r#"{"exp":9223372036854775807}"#);
+        assert!(summary(&far, -1_800_000_000).contains("expires in "));
+        render(&far, &text, -1_800_000_000);
+        let (lifetime, text) = report(r#"{"iat":-9223372036854775808,"exp":9223372036854775807}"#);
+        assert!(render(&lifetime, &text, 0).contains("Lifetime"));
+    }
 }

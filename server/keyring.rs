@@ -65,6 +65,43 @@ impl std::fmt::Debug for KeyRing {
     }
 }
 
+/// The HMAC secrets in one dotenv file's text: variables with a conventional secret name
+/// or configured for this file. Parsing stops at the first bad line, which is reported.
+pub fn dotenv_secrets(
+    text: &[u8],
+    file: &str,
+    settings: &KeySettings,
+) -> (Vec<Key>, Option<KeyError>) {
+    let mut keys = Vec::new();
+    for entry in dotenvy::from_read_iter(text) {
+        let (name, value) = match entry {
+            Ok(pair) => pair,
+            Err(err) => {
+                let problem = KeyError {
+                    source: file.to_owned(),
+                    reason: err.to_string(),
+                };
+                return (keys, Some(problem));
+            }
+        };
+        let wanted = SECRET_NAME_ENDINGS
+            .iter()
+            .any(|ending| name.ends_with(ending))
+            || settings
+                .dotenv
+                .iter()
+                .any(|entry| entry.file == file && entry.var == name);
+        if wanted && !value.is_empty() {
+            keys.push(Key::hmac(
+                value.as_bytes(),
+                format!("{file}: {name}"),
+                Origin::Workspace,
+            ));
+        }
+    }
+    (keys, None)
+}
+
 impl KeyRing {
     /// Gathers keys from the settings, the root's dotenv files and the test key folder.
     pub fn load(
@@ -116,35 +153,12 @@ impl KeyRing {
                 continue;
             }
             let path: PathBuf = root.join(file);
-            let Ok(entries) = dotenvy::from_path_iter(&path) else {
+            let Ok(text) = std::fs::read(&path) else {
                 continue;
             };
-            for entry in entries {
-                let (name, value) = match entry {
-                    Ok(pair) => pair,
-                    Err(err) => {
-                        self.problems.push(KeyError {
-                            source: (*file).to_owned(),
-                            reason: err.to_string(),
-                        });
-                        break;
-                    }
-                };
-                let wanted = SECRET_NAME_ENDINGS
-                    .iter()
-                    .any(|ending| name.ends_with(ending))
-                    || settings
-                        .dotenv
-                        .iter()
-                        .any(|entry| entry.file == *file && entry.var == name);
-                if wanted && !value.is_empty() {
-                    self.keys.push(Key::hmac(
-                        value.as_bytes(),
-                        format!("{file}: {name}"),
-                        Origin::Workspace,
-                    ));
-                }
-            }
+            let (keys, problem) = dotenv_secrets(&text, file, settings);
+            self.keys.extend(keys);
+            self.problems.extend(problem);
         }
     }
 

@@ -486,7 +486,7 @@ fn live_credential(cx: &Context) -> Option<String> {
         Some(exp) if exp <= cx.now => return None,
         Some(exp) => format!(
             "valid for another {}",
-            timefmt::duration((exp - cx.now).unsigned_abs())
+            timefmt::duration(exp.abs_diff(cx.now))
         ),
         None if claims.contains_key("exp") => return None,
         None => "never expires".to_owned(),

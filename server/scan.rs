@@ -123,9 +123,10 @@ impl Iterator for Scanner<'_> {
 /// Built once: the searcher picks its SIMD prefilter at construction.
 static TOKEN_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"eyJ"));
 
-/// Decodes headers as JOSE producers actually write them: unpadded per RFC 7515, but padded
-/// ones and non-canonical trailing bits are common enough to tolerate.
-const HEADER_ENGINE: GeneralPurpose = GeneralPurpose::new(
+/// Decodes segments as JOSE producers actually write them: unpadded per RFC 7515, but padded
+/// ones and non-canonical trailing bits are common enough to tolerate. The decoder uses it
+/// too, so every header the scanner accepts decodes there as well.
+pub(crate) const SEGMENT_ENGINE: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
@@ -292,12 +293,14 @@ fn header_kind(segment: &[u8]) -> Option<TokenKind> {
         large = [0; MAX_HEADER_LEN / 4 * 3];
         &mut large
     };
-    let len = HEADER_ENGINE.decode_slice(segment, &mut *buf).ok()?;
+    let len = SEGMENT_ENGINE.decode_slice(segment, &mut *buf).ok()?;
     let json = &buf[..len];
     // serde_json boxes its errors; this catches most non-JSON without reaching it.
     if json.trim_ascii_end().last() != Some(&b'}') {
         return None;
     }
+    // serde_json does not check the UTF-8 of strings it skips; the decoder's parse does.
+    std::str::from_utf8(json).ok()?;
     let probe: Probe = serde_json::from_slice(json).ok()?;
     match (probe.alg, probe.enc) {
         (None, _) => None,
@@ -382,6 +385,25 @@ mod tests {
 
     fn assert_finds_kind(text: &str, token: &str, kind: TokenKind) {
         assert_eq!(found(text), [(kind, at(text, token))]);
+    }
+
+    /// Found by `cargo fuzz run scan`: serde_json skips the unused `kid` without checking
+    /// its UTF-8, so the probe accepted a header that the decoder then rejected.
+    #[test]
+    fn header_with_invalid_utf8_is_no_token() {
+        let token = jws(b"{\"alg\":\"RS256\",\"kid\":\"ex\x87le\"}", CLAIMS);
+        assert_eq!(found(format!("## \"{token}")), []);
+    }
+
+    /// Found by `cargo fuzz run scan`: the scanner tolerated non-canonical trailing bits
+    /// (`In1` for `"}`) and the decoder did not, so a found token failed to decode.
+    #[test]
+    fn non_canonical_trailing_bits_are_tolerated_by_scanner_and_decoder() {
+        let text = b"to\0eyJhbGciOiJiIn1.X.9";
+        let candidates = scan(text);
+        assert_eq!(candidates.len(), 1);
+        let token = crate::decode::DecodedToken::decode(text, &candidates[0]).unwrap();
+        assert_eq!(token.alg(), "b");
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub async fn verify_remote(
 
 /// The fetched JWKS and certificates as verification keys; keys that cannot be used are
 /// left out (the fetcher already skipped what it could not parse).
-fn fetched_keys(fetched: &FetchedKeys) -> Vec<Key> {
+pub fn fetched_keys(fetched: &FetchedKeys) -> Vec<Key> {
     let source = fetched.url.to_string();
     let from_jwks = fetched
         .jwks

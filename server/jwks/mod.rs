@@ -26,7 +26,7 @@ mod source;
 
 pub use error::FetchError;
 pub use fetch::{FetchOptions, Fetcher, USER_AGENT};
-pub use parse::{Certificate, FetchedKeys, SkippedKey};
+pub use parse::{parse_discovery, parse_keys, Certificate, FetchedKeys, SkippedKey};
 pub use policy::{is_allowed, is_loopback, same_server};
 pub use source::{
     key_source, parse_configured_url, KeySource, SourceKind, FIREBASE_ID_TOKEN_CERTS,

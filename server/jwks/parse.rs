@@ -79,7 +79,7 @@ impl FetchedKeys {
 
 /// The keys in a key document, sniffed by shape: `{"keys": [...]}` is a JWKS, an object of
 /// PEM strings a certificate map.
-pub(crate) fn parse_keys(url: &Url, body: &[u8]) -> Result<FetchedKeys, FetchError> {
+pub fn parse_keys(url: &Url, body: &[u8]) -> Result<FetchedKeys, FetchError> {
     let bad = |reason: String| FetchError::BadJson {
         url: url.clone(),
         reason,
@@ -195,7 +195,7 @@ fn read_jwk(entry: &Value) -> Result<Jwk, String> {
 }
 
 /// The `jwks_uri` of an OIDC discovery document, resolved against the document's URL.
-pub(crate) fn parse_discovery(url: &Url, body: &[u8]) -> Result<Url, FetchError> {
+pub fn parse_discovery(url: &Url, body: &[u8]) -> Result<Url, FetchError> {
     let bad = |reason: String| FetchError::BadJson {
         url: url.clone(),
         reason,
