@@ -2,7 +2,6 @@
 
 use std::ops::Range;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
@@ -210,6 +209,7 @@ fn json_type(value: &Value) -> &'static str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn b64(json: &str) -> String {
         URL_SAFE_NO_PAD.encode(json)

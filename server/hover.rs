@@ -288,16 +288,10 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
         (Body::Malformed(_), _) => "malformed".to_owned(),
         (Body::Claims(_), None) => "never expires".to_owned(),
         (Body::Claims(_), Some(exp)) if exp < now => {
-            format!(
-                "expired {} ago",
-                timefmt::short_duration(now.abs_diff(exp))
-            )
+            format!("expired {} ago", timefmt::short_duration(now.abs_diff(exp)))
         }
         (Body::Claims(_), Some(exp)) => {
-            format!(
-                "expires in {}",
-                timefmt::short_duration(exp.abs_diff(now))
-            )
+            format!("expires in {}", timefmt::short_duration(exp.abs_diff(now)))
         }
     });
     parts.join(" · ")

@@ -3,6 +3,7 @@
 
 mod commands;
 pub mod position;
+mod transport;
 mod workspace;
 
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::*;
-use tower_lsp::{Client, LanguageServer, LspService, Server};
+use tower_lsp::{Client, LanguageServer, LspService};
 
 use crate::analysis::{self, DocumentContext, TokenReport};
 use crate::config::{Config, ConfigError, CONFIG_FILE};
@@ -25,59 +26,17 @@ use position::{Encoding, LineIndex};
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
 pub async fn serve_stdio() {
+    serve(tokio::io::stdin(), tokio::io::stdout()).await;
+}
+
+/// Serves LSP on any byte streams (tests use an in-memory pipe).
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite + Unpin,
+{
     let (service, socket) = LspService::new(Backend::new);
-    let exited = Arc::new(tokio::sync::Notify::new());
-    let service = ExitWatch {
-        inner: service,
-        exited: exited.clone(),
-    };
-    let server = Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service);
-    // tower-lsp only stops reading after the next message following `exit`; an editor
-    // waits for the process to end instead, so stop as soon as `exit` has been handled.
-    tokio::select! {
-        () = server => {}
-        () = exited.notified() => {}
-    }
-}
-
-type Request = tower_lsp::jsonrpc::Request;
-type Inner = LspService<Backend>;
-
-/// Passes every message to the server and signals once `exit` has gone through.
-struct ExitWatch {
-    inner: Inner,
-    exited: Arc<tokio::sync::Notify>,
-}
-
-impl tower::Service<Request> for ExitWatch {
-    type Response = <Inner as tower::Service<Request>>::Response;
-    type Error = <Inner as tower::Service<Request>>::Error;
-    type Future = std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = std::result::Result<Self::Response, Self::Error>>
-                + Send,
-        >,
-    >;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::result::Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let is_exit = request.method() == "exit";
-        let response = self.inner.call(request);
-        let exited = self.exited.clone();
-        Box::pin(async move {
-            let response = response.await;
-            if is_exit {
-                exited.notify_one();
-            }
-            response
-        })
-    }
+    transport::serve(input, output, service, socket).await;
 }
 
 /// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.

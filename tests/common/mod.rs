@@ -21,8 +21,7 @@ pub type InProcess = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
 pub fn in_process() -> InProcess {
     let (client_end, server_end) = tokio::io::duplex(1 << 20);
     let (server_read, server_write) = tokio::io::split(server_end);
-    let (service, socket) = tower_lsp::LspService::new(jwtlens::lsp::Backend::new);
-    tokio::spawn(tower_lsp::Server::new(server_read, server_write, socket).serve(service));
+    tokio::spawn(jwtlens::lsp::serve(server_read, server_write));
     let (client_read, client_write) = tokio::io::split(client_end);
     LspClient::new(client_read, client_write)
 }
