@@ -121,7 +121,7 @@ where
         };
         let message = match frame {
             Frame::End => return Ended::Input,
-            Frame::BadHeaders(why) => Err((Id::Null, Error::parse_error(), why)),
+            Frame::BadHeaders(why) => Err(Rejection::parse_error(why)),
             Frame::Body(body) => parse_message(&body),
         };
         match message {
@@ -146,7 +146,8 @@ where
                     return Ended::Exit;
                 }
             }
-            Err((id, error, why)) => {
+            Err(rejection) => {
+                let Rejection { id, error, why } = *rejection;
                 tracing::warn!("malformed message from the client: {why}");
                 let error = Message::Response(Response::from_error(id, error));
                 if outgoing.send(error).await.is_err() {
@@ -157,10 +158,27 @@ where
     }
 }
 
+/// A frame that is no message, and the error response it earns.
+struct Rejection {
+    id: Id,
+    error: Error,
+    why: String,
+}
+
+impl Rejection {
+    fn parse_error(why: String) -> Box<Rejection> {
+        Box::new(Rejection {
+            id: Id::Null,
+            error: Error::parse_error(),
+            why,
+        })
+    }
+}
+
 /// The message in a frame's body, or the error response it earns: a parse error for
 /// text that is not JSON, an invalid request (with the request's id, when it has a
 /// usable one) for JSON that is not a JSON-RPC message.
-fn parse_message(body: &[u8]) -> Result<Message, (Id, Error, String)> {
+fn parse_message(body: &[u8]) -> Result<Message, Box<Rejection>> {
     match serde_json::from_slice::<Message>(body) {
         Ok(message) => Ok(message),
         Err(err) if err.is_data() => {
@@ -168,13 +186,13 @@ fn parse_message(body: &[u8]) -> Result<Message, (Id, Error, String)> {
                 .ok()
                 .and_then(|value| serde_json::from_value::<Id>(value.get("id")?.clone()).ok())
                 .unwrap_or(Id::Null);
-            Err((
+            Err(Box::new(Rejection {
                 id,
-                Error::invalid_request(),
-                format!("not a JSON-RPC message: {err}"),
-            ))
+                error: Error::invalid_request(),
+                why: format!("not a JSON-RPC message: {err}"),
+            }))
         }
-        Err(err) => Err((Id::Null, Error::parse_error(), format!("not JSON: {err}"))),
+        Err(err) => Err(Rejection::parse_error(format!("not JSON: {err}"))),
     }
 }
 
@@ -346,7 +364,7 @@ mod tests {
     fn bodies_that_are_not_messages() {
         let error = |body: &str| match parse_message(body.as_bytes()) {
             Ok(_) => panic!("{body} parsed"),
-            Err((id, error, _)) => (id, error.code.code()),
+            Err(rejection) => (rejection.id, rejection.error.code.code()),
         };
         assert_eq!(error("{bad"), (Id::Null, -32700));
         assert_eq!(error(""), (Id::Null, -32700));
