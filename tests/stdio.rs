@@ -2,33 +2,17 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use common::{codes, now, token, LspClient};
+use common::{codes, now, spawn_binary, token};
 use serde_json::{json, Value};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-
-fn spawn(args: &[&str]) -> (Child, LspClient<ChildStdout, ChildStdin>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jwtlens"))
-        .args(args)
-        .env("JWTLENS_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the jwtlens binary starts");
-    let client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
-    (child, client)
-}
 
 async fn session(args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let root = tower_lsp::lsp_types::Url::from_file_path(dir.path())
         .unwrap()
         .to_string();
-    let (mut child, mut client) = spawn(args);
+    let (mut child, mut client) = spawn_binary(args, &[("JWTLENS_LOG", "debug")]);
     let init = client.initialize(&root, Value::Null, &["utf-16"]).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
 

@@ -5,22 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{codes, now, token, LspClient};
-use jwtlens::lsp::Backend;
+use common::{codes, in_process as start, now, token, InProcess as Client};
 use serde_json::{json, Value};
-use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
-use tower_lsp::{LspService, Server};
-
-type Client = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
-
-fn start() -> Client {
-    let (client_end, server_end) = tokio::io::duplex(1 << 20);
-    let (server_read, server_write) = tokio::io::split(server_end);
-    let (service, socket) = LspService::new(Backend::new);
-    tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
-    let (client_read, client_write) = tokio::io::split(client_end);
-    LspClient::new(client_read, client_write)
-}
 
 fn url(path: &Path) -> String {
     tower_lsp::lsp_types::Url::from_file_path(path)

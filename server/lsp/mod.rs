@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod memory;
 pub mod position;
 mod transport;
 mod workspace;
@@ -35,6 +36,7 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite + Unpin,
 {
+    memory::limit_arenas();
     let (service, socket) = LspService::new(Backend::new);
     transport::serve(input, output, service, socket).await;
 }
@@ -650,13 +652,16 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.shared.state().documents.remove(&uri);
+        let closed = self.shared.state().documents.remove(&uri);
         let mut published = self.shared.published.lock().await;
         published.remove(&uri);
+        drop(published);
         self.shared
             .client
             .publish_diagnostics(uri, Vec::new(), None)
             .await;
+        drop(closed);
+        memory::release_freed();
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

@@ -26,6 +26,25 @@ pub fn in_process() -> InProcess {
     LspClient::new(client_read, client_write)
 }
 
+/// A client of the real binary, over its stdin and stdout.
+pub type Binary = LspClient<tokio::process::ChildStdout, tokio::process::ChildStdin>;
+
+/// Starts the `jwtlens` binary with `args` and extra environment variables; its stderr
+/// is piped for the test to read.
+pub fn spawn_binary(args: &[&str], env: &[(&str, &str)]) -> (tokio::process::Child, Binary) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the jwtlens binary starts");
+    let client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    (child, client)
+}
+
 /// How long a test waits for any one message before failing.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -51,6 +70,12 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
             configuration: Value::Null,
             applied_edits: Vec::new(),
         }
+    }
+
+    /// Writes bytes as they are: malformed frames for robustness tests.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.unwrap();
+        self.writer.flush().await.unwrap();
     }
 
     pub async fn send(&mut self, message: &Value) {

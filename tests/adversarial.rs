@@ -1,0 +1,402 @@
+//! Hostile clients, spoken to the real binary over stdio: malformed JSON-RPC, impossible
+//! positions, documents that were never opened, floods of changes and huge documents.
+//! In every case the server answers (with an error where the protocol says so), stays up,
+//! and gives its memory back when the document is closed.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{codes, now, spawn_binary, token, Binary};
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+use tokio::process::Child;
+
+/// A session with the binary; its stderr is drained so logging never blocks it.
+struct Session {
+    child: Child,
+    client: Binary,
+    stderr: tokio::task::JoinHandle<String>,
+}
+
+impl Session {
+    async fn start() -> Session {
+        let (mut child, mut client) = spawn_binary(&["--stdio"], &[("JWTLENS_LOG", "info")]);
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text).await;
+            text
+        });
+        let init = client
+            .initialize("file:///adversarial", Value::Null, &["utf-16"])
+            .await;
+        assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
+        Session {
+            child,
+            client,
+            stderr,
+        }
+    }
+
+    /// Resident memory of the server process, in MiB.
+    fn rss_mib(&self) -> f64 {
+        let pid = self.child.id().expect("the server is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let kib: f64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/<pid>/status");
+        kib / 1024.0
+    }
+
+    /// The server answers a hover on a fresh document with the token's claims.
+    async fn assert_alive(&mut self) {
+        let uri = format!("file:///adversarial/probe-{}.ts", self.client_id());
+        let tok = token(
+            json!({"alg": "HS256"}),
+            json!({"sub": "probe", "exp": now() + 3600}),
+        );
+        self.client.open(&uri, &format!("'{tok}'"), 1).await;
+        self.client.diagnostics(&uri, Some(1)).await;
+        let hover = self.client.hover(&uri, 0, 5).await;
+        let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+        assert!(text.contains("probe"), "hover after the ordeal: {hover}");
+        self.client
+            .notify(
+                "textDocument/didClose",
+                json!({"textDocument": {"uri": uri}}),
+            )
+            .await;
+    }
+
+    fn client_id(&self) -> u128 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    }
+
+    /// `shutdown`, `exit`, and a clean exit status; returns stderr.
+    async fn finish(mut self) -> String {
+        let shutdown = self.client.request("shutdown", Value::Null).await;
+        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
+        self.client.notify("exit", Value::Null).await;
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("the server exits after `exit`")
+            .unwrap();
+        assert!(status.success(), "{status}");
+        self.stderr.await.unwrap()
+    }
+
+    /// The next error response with a null id (errors about frames that had no usable id).
+    async fn next_null_id_error(&mut self) -> i64 {
+        loop {
+            let message = self.client.receive().await.expect("the server is up");
+            if message.get("error").is_some() && message["id"].is_null() {
+                return message["error"]["code"].as_i64().unwrap();
+            }
+        }
+    }
+}
+
+fn frame(body: &str) -> Vec<u8> {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+#[tokio::test]
+async fn malformed_json_rpc_is_answered_and_the_session_goes_on() {
+    // Before `initialize`, requests are refused as the protocol says.
+    let (child, mut client) = spawn_binary(&["--stdio"], &[]);
+    let early = client.hover("file:///a.ts", 0, 0).await;
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    drop((child, client));
+
+    let mut session = Session::start().await;
+    // Invalid JSON.
+    session.client.send_raw(&frame("{\"jsonrpc\": 2.0,")).await;
+    assert_eq!(session.next_null_id_error().await, -32700);
+    // A Content-Length that is no number, and one far over the limit.
+    session
+        .client
+        .send_raw(b"Content-Length: twelve\r\n\r\n")
+        .await;
+    assert_eq!(session.next_null_id_error().await, -32700);
+    session
+        .client
+        .send_raw(b"Content-Length: 99999999999999999\r\n\r\n")
+        .await;
+    assert_eq!(session.next_null_id_error().await, -32700);
+    // No Content-Length at all.
+    session
+        .client
+        .send_raw(b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n")
+        .await;
+    assert_eq!(session.next_null_id_error().await, -32700);
+    // Invalid UTF-8 in a body.
+    session
+        .client
+        .send_raw(b"Content-Length: 4\r\n\r\n\"\xff\xfe\"")
+        .await;
+    assert_eq!(session.next_null_id_error().await, -32700);
+    // JSON that is not a JSON-RPC message; the id is kept when it is usable.
+    session.client.send_raw(&frame("[1, 2, 3]")).await;
+    assert_eq!(session.next_null_id_error().await, -32600);
+    session
+        .client
+        .send_raw(&frame(r#"{"jsonrpc": "1.0", "id": 41, "method": "x"}"#))
+        .await;
+    let invalid = session.client.receive().await.unwrap();
+    assert_eq!(
+        (&invalid["id"], &invalid["error"]["code"]),
+        (&json!(41), &json!(-32600))
+    );
+    // Unknown methods: a request gets MethodNotFound, a notification is ignored.
+    let unknown = session
+        .client
+        .request("jwtlens/noSuchThing", json!({}))
+        .await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    session
+        .client
+        .notify("$/noSuchNotification", json!({}))
+        .await;
+    // A body shorter than its Content-Length swallows what follows: the next messages
+    // are lost, and the server resynchronises at a later header.
+    session
+        .client
+        .send_raw(b"Content-Length: 200\r\n\r\n{\"jsonrpc\": \"2.0\", \"id\": 9")
+        .await;
+    for _ in 0..3 {
+        session
+            .client
+            .notify("$/noSuchNotification", json!({}))
+            .await;
+    }
+    assert_eq!(session.next_null_id_error().await, -32700);
+    session.assert_alive().await;
+    let stderr = session.finish().await;
+    assert!(stderr.contains("malformed message"), "{stderr}");
+}
+
+#[tokio::test]
+async fn impossible_positions_are_clamped_not_fatal() {
+    let mut session = Session::start().await;
+    let uri = "file:///adversarial/emoji.ts";
+    let tok = token(
+        json!({"alg": "HS256"}),
+        json!({"sub": "emoji", "exp": now() + 3600}),
+    );
+    // "😀" is two UTF-16 code units: character 1 is the middle of a surrogate pair.
+    let text = format!("😀😀 '{tok}'\n\n");
+    session.client.open(uri, &text, 1).await;
+    session.client.diagnostics(uri, Some(1)).await;
+    for (line, character) in [
+        (0, 1),
+        (0, 3),
+        (0, 1_000_000),
+        (2, 0),
+        (99, 99),
+        (u32::MAX, u32::MAX),
+    ] {
+        let hover = session.client.hover(uri, line, character).await;
+        assert!(
+            hover.get("error").is_none(),
+            "hover at {line}:{character}: {hover}"
+        );
+    }
+    // Inside the token, after the emoji: the hover is there.
+    let hover = session.client.hover(uri, 0, 8).await;
+    assert!(hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("emoji"));
+    let far = json!({"start": {"line": 0, "character": 1}, "end": {"line": 4_000_000_000u32, "character": 7}});
+    let backwards =
+        json!({"start": {"line": 5, "character": 0}, "end": {"line": 0, "character": 0}});
+    for range in [far, backwards] {
+        let actions = session
+            .client
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
+            )
+            .await;
+        assert!(actions.get("error").is_none(), "{actions}");
+        let hints = session
+            .client
+            .request(
+                "textDocument/inlayHint",
+                json!({"textDocument": {"uri": uri}, "range": range}),
+            )
+            .await;
+        assert!(hints.get("error").is_none(), "{hints}");
+    }
+    session.assert_alive().await;
+    session.finish().await;
+}
+
+#[tokio::test]
+async fn documents_that_were_never_opened() {
+    let mut session = Session::start().await;
+    let uri = "file:///adversarial/never-opened.ts";
+    session
+        .client
+        .change(uri, "'eyJhbGciOiJub25lIn0.e30.'", 2)
+        .await;
+    session
+        .client
+        .notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    session
+        .client
+        .notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": uri}, "text": "x"}),
+        )
+        .await;
+    let hover = session.client.hover(uri, 0, 3).await;
+    assert_eq!(hover["result"], Value::Null, "{hover}");
+    let actions = session
+        .client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    assert!(actions.get("error").is_none(), "{actions}");
+    // Not a file URI at all.
+    let odd = session.client.hover("untitled:Untitled-1", 0, 0).await;
+    assert!(odd.get("error").is_none(), "{odd}");
+    session.assert_alive().await;
+    session.finish().await;
+}
+
+#[tokio::test]
+async fn a_thousand_rapid_changes_end_with_the_final_texts_diagnostics() {
+    let mut session = Session::start().await;
+    let uri = "file:///adversarial/rapid.ts";
+    let expired = token(
+        json!({"alg": "HS256"}),
+        json!({"sub": "a", "exp": now() - 7200, "iat": now() - 9000}),
+    );
+    let unsigned = token(json!({"alg": "none"}), json!({"sub": "b", "iat": now()}));
+    session.client.open(uri, "", 1).await;
+    for version in 2..=1001 {
+        // Every text differs; the last one holds only the unsigned token.
+        let text = if version == 1001 {
+            format!("const b = '{unsigned}';\n")
+        } else if version % 2 == 0 {
+            format!("// {version}\nconst a = '{expired}';\n")
+        } else {
+            format!("// {version}\nconst b = '{unsigned}'; const a = '{expired}';\n")
+        };
+        session.client.change(uri, &text, version).await;
+    }
+    let last = codes(&session.client.diagnostics(uri, Some(1001)).await);
+    session.client.notifications.clear();
+    // The same text opened fresh is the reference.
+    let reference_uri = "file:///adversarial/reference.ts";
+    session
+        .client
+        .open(reference_uri, &format!("const b = '{unsigned}';\n"), 1)
+        .await;
+    let reference = codes(&session.client.diagnostics(reference_uri, Some(1)).await);
+    assert!(reference.contains(&"JWT001".to_owned()), "{reference:?}");
+    assert_eq!(last, reference);
+    // Nothing older is published after the final version's diagnostics.
+    session.assert_alive().await;
+    let stale = session.client.notifications.iter().any(|m| {
+        m["params"]["uri"] == uri && m["params"]["version"].as_i64().is_some_and(|v| v < 1001)
+    });
+    assert!(
+        !stale,
+        "diagnostics for an older version came after the last one"
+    );
+    session.finish().await;
+}
+
+/// Opens `text`, waits for its diagnostics, closes it, and returns (codes, RSS while open).
+async fn open_and_close(session: &mut Session, uri: &str, text: &str) -> (Vec<String>, f64) {
+    session.client.open(uri, text, 1).await;
+    let found = codes(&session.client.diagnostics(uri, Some(1)).await);
+    let open_rss = session.rss_mib();
+    let hover = session.client.hover(uri, 0, 0).await;
+    assert!(hover.get("error").is_none(), "{hover}");
+    session
+        .client
+        .notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    session.client.cleared(uri).await;
+    (found, open_rss)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn huge_documents_are_served_and_their_memory_given_back() {
+    let mut session = Session::start().await;
+    session.assert_alive().await;
+    let baseline = session.rss_mib();
+    let tok = token(
+        json!({"alg": "HS256"}),
+        json!({"sub": "needle", "exp": now() - 60}),
+    );
+    let line = "2026-11-22T09:00:00Z INFO request served in 12 ms path=/v1/orders status=200\n";
+    let mut huge = line.repeat(100 * 1024 * 1024 / line.len());
+    huge.push_str(&format!("Authorization: Bearer {tok}\n"));
+    let eyj_line = "eyJ".repeat(5 * 1024 * 1024 / 3);
+    let many: String = (0..10_000)
+        .map(|i| {
+            let tok = token(
+                json!({"alg": "ES256", "kid": "k1"}),
+                json!({"sub": format!("user_{i}"), "exp": now() - 60}),
+            );
+            format!("{{\"token\": \"{tok}\"}}\n")
+        })
+        .collect();
+    let mut report = Vec::new();
+    let mut after_first_many = None;
+    for (name, text, expect) in [
+        ("100 MB log", huge, Some("JWT003")),
+        ("5 MB line of eyJ", eyj_line, None),
+        ("10,000 tokens", many.clone(), Some("JWT003")),
+        // Again: what a closed document leaves behind must not add up.
+        ("10,000 tokens again", many, Some("JWT003")),
+    ] {
+        let uri = format!("file:///adversarial/{}.log", name.replace([' ', ','], "-"));
+        let (found, open_rss) = open_and_close(&mut session, &uri, &text).await;
+        drop(text);
+        match expect {
+            Some(code) => assert!(found.contains(&code.to_owned()), "{name}: {found:?}"),
+            None => assert_eq!(found, Vec::<String>::new(), "{name}"),
+        }
+        session.assert_alive().await;
+        // Give the allocator a moment, then compare with the baseline.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let closed_rss = session.rss_mib();
+        report.push(format!(
+            "{name}: {open_rss:.0} MiB open, {closed_rss:.0} MiB after close"
+        ));
+        assert!(
+            closed_rss < baseline + 10.0,
+            "{name}: RSS {closed_rss:.0} MiB after close, baseline {baseline:.0} MiB"
+        );
+        match after_first_many {
+            None if name == "10,000 tokens" => after_first_many = Some(closed_rss),
+            Some(first) => assert!(
+                closed_rss < first + 2.0,
+                "RSS grew from {first:.0} to {closed_rss:.0} MiB with the same document"
+            ),
+            None => {}
+        }
+    }
+    eprintln!("baseline {baseline:.0} MiB; {}", report.join("; "));
+    session.finish().await;
+}
