@@ -32,9 +32,14 @@ pub type Binary = LspClient<tokio::process::ChildStdout, tokio::process::ChildSt
 /// Starts the `jwtlens` binary with `args` and extra environment variables; its stderr
 /// is piped for the test to read.
 pub fn spawn_binary(args: &[&str], env: &[(&str, &str)]) -> (tokio::process::Child, Binary) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"))
-        .args(args)
-        .envs(env.iter().copied())
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"));
+    command.args(args).envs(env.iter().copied());
+    spawn_command(command)
+}
+
+/// Starts a command that serves LSP on its stdio (the binary, or a wrapper around it).
+pub fn spawn_command(mut command: tokio::process::Command) -> (tokio::process::Child, Binary) {
+    let mut child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -1,0 +1,409 @@
+//! The privacy promise, tested on the real binary: nothing connects anywhere unless the
+//! user asks for a verification against an issuer's keys, and no token, secret or private
+//! key reaches the logs, even at trace level.
+//!
+//! Connections are watched with `strace` (every network system call of every thread),
+//! inside a network namespace with no interface up (`unshare --net`), so an attempt is
+//! both recorded and bound to fail. Both tools are Linux-only; `.ci/run` installs them.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use common::{codes, now, Binary};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+use tower_lsp::lsp_types::Url;
+
+/// The HMAC secret in the workspace's `.jwtlens.toml`.
+const CONFIG_SECRET: &str = "privacy-config-secret-9f8e7d6c5b4a";
+/// The HMAC secret in the workspace's `.env`.
+const DOTENV_SECRET: &str = "privacy-dotenv-secret-0a1b2c3d4e5f";
+
+/// A workspace with secrets in its config and `.env`, and a source file holding tokens:
+/// one signed with each secret, and one from a provider whose keys are published (so a
+/// network verification would be possible, and must not happen unasked).
+struct Workspace {
+    dir: tempfile::TempDir,
+    tokens: Vec<String>,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join(".jwtlens.toml"),
+            format!("[keys]\nsecrets = [\"{CONFIG_SECRET}\"]\n"),
+        )
+        .unwrap();
+        std::fs::write(root.join(".env"), format!("JWT_SECRET={DOTENV_SECRET}\n")).unwrap();
+        let hs256 = |secret: &str, sub: &str| {
+            let claims = json!({"sub": sub, "iss": "https://api.example.com", "iat": now(), "exp": now() + 600});
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .unwrap()
+        };
+        let clerk = {
+            let part = |value: Value| URL_SAFE_NO_PAD.encode(value.to_string());
+            format!(
+                "{}.{}.{}",
+                part(json!({"alg": "RS256", "kid": "ins_2abc", "typ": "JWT"})),
+                part(
+                    json!({"iss": "https://clerk.example.com", "sub": "user_2x", "sid": "sess_2y", "iat": now(), "exp": now() + 60, "v": 2})
+                ),
+                URL_SAFE_NO_PAD.encode([9u8; 256])
+            )
+        };
+        let tokens = vec![
+            hs256(CONFIG_SECRET, "config-user"),
+            hs256(DOTENV_SECRET, "dotenv-user"),
+            clerk,
+        ];
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        let source: String = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| format!("const token{i} = \"{token}\";\n"))
+            .collect();
+        std::fs::write(root.join("src/tokens.ts"), source).unwrap();
+        Workspace { dir, tokens }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn uri(&self, path: &str) -> String {
+        Url::from_file_path(self.root().join(path))
+            .unwrap()
+            .to_string()
+    }
+
+    /// Texts that must never be logged: the tokens' payloads and signatures, the secrets,
+    /// and the lines of every private key in the workspace.
+    fn confidential(&self) -> Vec<String> {
+        let mut texts: Vec<String> = self
+            .tokens
+            .iter()
+            .flat_map(|token| token.split('.').skip(1).map(str::to_owned))
+            .collect();
+        texts.extend([CONFIG_SECRET.to_owned(), DOTENV_SECRET.to_owned()]);
+        for entry in std::fs::read_dir(self.root().join(".jwtlens"))
+            .into_iter()
+            .flatten()
+        {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            if text.contains("PRIVATE KEY") {
+                texts.extend(
+                    text.lines()
+                        .filter(|line| !line.starts_with("-----"))
+                        .map(str::to_owned),
+                );
+            }
+        }
+        texts
+    }
+}
+
+/// A command run under `strace`, inside a network namespace with no interface up when
+/// `isolated`, with the network system calls written to `trace`.
+fn guarded(trace: &Path, isolated: bool, args: &[&str]) -> Command {
+    let mut command = Command::new(if isolated { "unshare" } else { "strace" });
+    if isolated {
+        command.args(["--net", "--map-root-user", "strace"]);
+    }
+    command
+        .args(["-f", "-qq", "-e", "trace=%network", "-o"])
+        .arg(trace)
+        .arg(env!("CARGO_BIN_EXE_jwtlens"))
+        .args(args);
+    command
+}
+
+/// The calls in a trace that reach for the network: any `connect` (a name lookup starts
+/// with one, to nscd or a DNS server), and any IPv4 or IPv6 socket. (tokio's own
+/// `socketpair(AF_UNIX)` for signal handling stays inside the process.)
+fn network_calls(trace: &Path) -> Vec<String> {
+    std::fs::read_to_string(trace)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("connect(") || line.contains("AF_INET"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The LSP server under the guard, with trace-level logs.
+fn spawn_server(trace: &Path, isolated: bool, root: &Path) -> (tokio::process::Child, Binary) {
+    let mut command = tokio::process::Command::from(guarded(trace, isolated, &["--stdio"]));
+    command
+        .env("RUST_LOG", "trace")
+        .env_remove("JWTLENS_LOG")
+        .current_dir(root);
+    common::spawn_command(command)
+}
+
+/// Everything a user does without asking for a network verification: open, diagnostics,
+/// hover, code actions (the verify action is offered, not run), mint in place, decode.
+async fn offline_session(client: &mut Binary, workspace: &Workspace) {
+    let root = workspace.uri("");
+    let init = client
+        .initialize(root.trim_end_matches('/'), Value::Null, &["utf-16"])
+        .await;
+    assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
+    let uri = workspace.uri("src/tokens.ts");
+    let text = std::fs::read_to_string(workspace.root().join("src/tokens.ts")).unwrap();
+    client.open(&uri, &text, 1).await;
+    let found = codes(&client.diagnostics(&uri, Some(1)).await);
+    assert!(!found.is_empty(), "diagnostics for the tokens");
+    // Offline verification with the workspace's secrets shows in the hover.
+    for line in 0..2 {
+        let hover = client.hover(&uri, line, 20).await;
+        let value = hover["result"]["contents"]["value"].as_str().unwrap();
+        assert!(value.contains("verified with"), "line {line}: {value}");
+    }
+    let clerk_hover = client.hover(&uri, 2, 20).await;
+    assert!(clerk_hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("Clerk"));
+    let at = |line: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
+    let range = json!({"start": {"line": 2, "character": 20}, "end": {"line": 2, "character": 20}});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let offered: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|action| action["command"]["command"].as_str())
+        .collect();
+    assert!(offered.contains(&"jwtlens.verify"), "{actions}");
+    let decoded = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.decode", "arguments": [at(0)]}),
+        )
+        .await;
+    assert_eq!(
+        decoded["result"]["payload"]["sub"], "config-user",
+        "{decoded}"
+    );
+    let minted = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.mint", "arguments": [at(2)]}),
+        )
+        .await;
+    assert!(minted["result"]["token"].as_str().is_some(), "{minted}");
+    assert_eq!(client.applied_edits.len(), 1);
+}
+
+async fn finish(mut child: tokio::process::Child, mut client: Binary) -> String {
+    let shutdown = client.request("shutdown", Value::Null).await;
+    assert_eq!(shutdown["result"], Value::Null);
+    client.notify("exit", Value::Null).await;
+    drop(client);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the server exits")
+        .unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    stderr
+}
+
+/// The terminal commands, offline: check, decode, verify with a secret, mint.
+fn offline_cli(workspace: &Workspace, trace_dir: &Path, isolated: bool) -> Vec<(String, Output)> {
+    let token = &workspace.tokens[0];
+    let runs: [&[&str]; 4] = [
+        &["check", "--hidden", "."],
+        &["decode", token],
+        &["verify", token, "--secret", CONFIG_SECRET],
+        &["mint", "--alg", "ES256", "--claims", r#"{"sub": "cli"}"#],
+    ];
+    runs.iter()
+        .enumerate()
+        .map(|(i, args)| {
+            let trace = trace_dir.join(format!("cli-{i}.trace"));
+            let output = guarded(&trace, isolated, args)
+                .env("RUST_LOG", "trace")
+                .current_dir(workspace.root())
+                .stdin(Stdio::null())
+                .output()
+                .expect("the guarded command runs");
+            let name = args[0].to_owned();
+            assert!(
+                network_calls(&trace).is_empty(),
+                "`jwtlens {name}` made network calls: {:?}",
+                network_calls(&trace)
+            );
+            (name, output)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whole_offline_session_makes_no_network_call() {
+    let workspace = Workspace::new();
+    let traces = tempfile::tempdir().unwrap();
+    let trace = traces.path().join("server.trace");
+    let (child, mut client) = spawn_server(&trace, true, workspace.root());
+    offline_session(&mut client, &workspace).await;
+    finish(child, client).await;
+    assert_eq!(
+        network_calls(&trace),
+        Vec::<String>::new(),
+        "the server made network calls"
+    );
+
+    let cli = offline_cli(&workspace, traces.path(), true);
+    let (_, check) = &cli[0];
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "check finds issues: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let (_, verify) = &cli[2];
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    // The guard sees what it is meant to catch: a verification against a key URL, which
+    // the user asked for, tries to connect (and cannot, in the namespace).
+    let control = traces.path().join("control.trace");
+    let output = guarded(
+        &control,
+        true,
+        &[
+            "verify",
+            &workspace.tokens[2],
+            "--jwks",
+            "http://127.0.0.1:9/jwks.json",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        network_calls(&control)
+            .iter()
+            .any(|call| call.contains("connect(") && call.contains("127.0.0.1")),
+        "{:?}",
+        network_calls(&control)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_requested_verification_is_the_only_connection() {
+    // The issuer's key server, on loopback.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut request).await;
+                let body = r#"{"keys": []}"#;
+                let reply = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, reply.as_bytes()).await;
+            });
+        }
+    });
+    let workspace = Workspace::new();
+    let jwks_url = format!("http://127.0.0.1:{port}/jwks.json");
+    std::fs::write(
+        workspace.root().join(".jwtlens.toml"),
+        format!("[keys]\nsecrets = [\"{CONFIG_SECRET}\"]\njwks_urls = {{ \"https://clerk.example.com\" = \"{jwks_url}\" }}\n"),
+    )
+    .unwrap();
+    let traces = tempfile::tempdir().unwrap();
+    let trace = traces.path().join("server.trace");
+    let (child, mut client) = spawn_server(&trace, false, workspace.root());
+    offline_session(&mut client, &workspace).await;
+    assert_eq!(
+        network_calls(&trace),
+        Vec::<String>::new(),
+        "network calls before the user asked"
+    );
+
+    let uri = workspace.uri("src/tokens.ts");
+    let verify = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "jwtlens.verify", "arguments": [{"textDocument": {"uri": uri}, "position": {"line": 2, "character": 20}}]}),
+        )
+        .await;
+    assert_eq!(verify["result"]["verified"], false, "{verify}");
+    finish(child, client).await;
+    let calls = network_calls(&trace);
+    let connects: Vec<&String> = calls
+        .iter()
+        .filter(|call| call.contains("connect("))
+        .collect();
+    assert!(
+        !connects.is_empty(),
+        "the verification connected: {calls:?}"
+    );
+    for connect in connects {
+        assert!(
+            connect.contains(&format!("sin_port=htons({port})")) && connect.contains("127.0.0.1"),
+            "a connection elsewhere than the key server: {connect}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_logs_carry_no_token_secret_or_private_key() {
+    let workspace = Workspace::new();
+    let traces = tempfile::tempdir().unwrap();
+    let (child, mut client) =
+        spawn_server(&traces.path().join("server.trace"), true, workspace.root());
+    offline_session(&mut client, &workspace).await;
+    let mut logs = vec![("server".to_owned(), finish(child, client).await)];
+    for (name, output) in offline_cli(&workspace, traces.path(), true) {
+        logs.push((name, String::from_utf8_lossy(&output.stderr).into_owned()));
+    }
+    let confidential = workspace.confidential();
+    assert!(
+        confidential
+            .iter()
+            .any(|text| text.len() > 40 && !text.contains('.')),
+        "the minted test keys' private lines are among the texts checked"
+    );
+    let (_, server_log) = &logs[0];
+    assert!(
+        server_log.contains("TRACE"),
+        "trace logging is on: {server_log}"
+    );
+    for (name, log) in &logs {
+        for text in &confidential {
+            assert!(!log.contains(text.as_str()), "{name} logged {text:?}");
+        }
+    }
+}
