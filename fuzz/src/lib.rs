@@ -67,7 +67,10 @@ fn check_candidates(text: &[u8], candidates: &[Candidate]) {
     let mut end_of_previous = 0;
     for candidate in candidates {
         let range = &candidate.range;
-        assert!(end_of_previous <= range.start, "candidates overlap or are out of order");
+        assert!(
+            end_of_previous <= range.start,
+            "candidates overlap or are out of order"
+        );
         assert!(range.start < range.end && range.end <= text.len());
         assert!(text[range.start..].starts_with(b"eyJ"));
         assert!(matches!(candidate.segments.len(), 3 | 5));
@@ -114,13 +117,18 @@ pub fn decode_shape(shape: &TokenShape) {
             Segment::Encoded { bytes, padded } => {
                 let encoded = URL_SAFE_NO_PAD.encode(bytes);
                 // Round trip: any base64url segment within the cap decodes to its bytes.
-                assert_eq!(decode_segment(encoded.as_bytes()).as_deref(), Ok(&bytes[..]));
+                assert_eq!(
+                    decode_segment(encoded.as_bytes()).as_deref(),
+                    Ok(&bytes[..])
+                );
                 text.push_str(&encoded);
                 if *padded {
                     text.push_str(&"=".repeat((4 - encoded.len() % 4) % 4));
                 }
             }
-            Segment::Json(json) => text.push_str(&URL_SAFE_NO_PAD.encode(json.to_value(0).to_string())),
+            Segment::Json(json) => {
+                text.push_str(&URL_SAFE_NO_PAD.encode(json.to_value(0).to_string()))
+            }
             Segment::Raw(raw) => text.push_str(raw),
         }
     }
@@ -177,17 +185,94 @@ pub enum ClaimName {
 }
 
 const KNOWN_NAMES: &[&str] = &[
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "azp", "sid", "scope", "scp", "roles",
-    "role", "permissions", "tid", "oid", "org_id", "org_role", "org_slug", "org_permissions",
-    "o", "id", "rol", "per", "fpm", "fea", "v", "sts", "act", "app_metadata", "user_metadata",
-    "tenant_id", "realm_access", "resource_access", "cognito:groups", "token_use", "client_id",
-    "custom:tenant_id", "firebase", "tenant", "org_code", "org_id_to_org_member_info",
-    "tenantId", "tenants", "urn:zitadel:iam:org:id", "urn:zitadel:iam:org:project:roles",
-    "https://hasura.io/jwt/claims", "x-hasura-default-role", "x-hasura-allowed-roles", "email",
-    "email_verified", "is_anonymous", "aal", "amr", "auth_time", "nonce", "session_id", "ver",
-    "wids", "groups", "entitlements", "hd", "user_id", "uid", "project_id", "ref",
-    "alg", "typ", "kid", "cty", "crit", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "b64",
-    "enc", "zip", "epk", "apu", "apv", "p2s", "p2c", "iv", "tag", "jwtlens",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "azp",
+    "sid",
+    "scope",
+    "scp",
+    "roles",
+    "role",
+    "permissions",
+    "tid",
+    "oid",
+    "org_id",
+    "org_role",
+    "org_slug",
+    "org_permissions",
+    "o",
+    "id",
+    "rol",
+    "per",
+    "fpm",
+    "fea",
+    "v",
+    "sts",
+    "act",
+    "app_metadata",
+    "user_metadata",
+    "tenant_id",
+    "realm_access",
+    "resource_access",
+    "cognito:groups",
+    "token_use",
+    "client_id",
+    "custom:tenant_id",
+    "firebase",
+    "tenant",
+    "org_code",
+    "org_id_to_org_member_info",
+    "tenantId",
+    "tenants",
+    "urn:zitadel:iam:org:id",
+    "urn:zitadel:iam:org:project:roles",
+    "https://hasura.io/jwt/claims",
+    "x-hasura-default-role",
+    "x-hasura-allowed-roles",
+    "email",
+    "email_verified",
+    "is_anonymous",
+    "aal",
+    "amr",
+    "auth_time",
+    "nonce",
+    "session_id",
+    "ver",
+    "wids",
+    "groups",
+    "entitlements",
+    "hd",
+    "user_id",
+    "uid",
+    "project_id",
+    "ref",
+    "alg",
+    "typ",
+    "kid",
+    "cty",
+    "crit",
+    "jku",
+    "jwk",
+    "x5u",
+    "x5c",
+    "x5t",
+    "x5t#S256",
+    "b64",
+    "enc",
+    "zip",
+    "epk",
+    "apu",
+    "apv",
+    "p2s",
+    "p2c",
+    "iv",
+    "tag",
+    "jwtlens",
 ];
 
 impl ClaimName {
@@ -200,9 +285,30 @@ impl ClaimName {
 }
 
 const ALGORITHMS: &[&str] = &[
-    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-    "ES384", "ES512", "EdDSA", "Ed25519", "none", "None", "NONE", "dir", "RSA-OAEP",
-    "RSA-OAEP-256", "A256KW", "ECDH-ES", "PBES2-HS256+A128KW", "",
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+    "Ed25519",
+    "none",
+    "None",
+    "NONE",
+    "dir",
+    "RSA-OAEP",
+    "RSA-OAEP-256",
+    "A256KW",
+    "ECDH-ES",
+    "PBES2-HS256+A128KW",
+    "",
 ];
 
 /// Issuers the built-in provider profiles recognise, and some that only nearly match.
@@ -320,7 +426,10 @@ impl TokenInput {
         let mut claims = Map::new();
         match &self.issuer {
             Some(Issuer::Known(i)) => {
-                claims.insert("iss".into(), Value::from(ISSUERS[*i as usize % ISSUERS.len()]));
+                claims.insert(
+                    "iss".into(),
+                    Value::from(ISSUERS[*i as usize % ISSUERS.len()]),
+                );
             }
             Some(Issuer::Other(json)) => {
                 claims.insert("iss".into(), json.to_value(1));
@@ -347,7 +456,8 @@ impl TokenInput {
         let payload = URL_SAFE_NO_PAD.encode(Value::Object(claims).to_string());
         if self.jwe {
             // Encrypted key, IV, ciphertext, tag: shapes only, nothing here decrypts.
-            let token = format!("{header}.{payload}.AAAAAAAAAAAAAAAA.{payload}.AAAAAAAAAAAAAAAAAAAAAA");
+            let token =
+                format!("{header}.{payload}.AAAAAAAAAAAAAAAA.{payload}.AAAAAAAAAAAAAAAAAAAAAA");
             return (token, recognisable);
         }
         let signing_input = format!("{header}.{payload}");
@@ -374,7 +484,10 @@ impl TokenInput {
         let base64url = signature
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-        (format!("{signing_input}.{signature}"), recognisable && base64url)
+        (
+            format!("{signing_input}.{signature}"),
+            recognisable && base64url,
+        )
     }
 }
 
@@ -406,20 +519,39 @@ pub fn analyse_token(input: &TokenInput) {
     let config = workspace_config();
     let remote: Option<RemoteResults> = input.remote.map(|verified| {
         let outcome = if verified {
-            RemoteOutcome::Verified { kid: None, url: "https://idp.example/jwks".into(), at: NOW }
+            RemoteOutcome::Verified {
+                kid: None,
+                url: "https://idp.example/jwks".into(),
+                at: NOW,
+            }
         } else {
-            RemoteOutcome::Failed { reason: "no key".into() }
+            RemoteOutcome::Failed {
+                reason: "no key".into(),
+            }
         };
-        [(fingerprint(token.as_bytes()), outcome)].into_iter().collect()
+        [(fingerprint(token.as_bytes()), outcome)]
+            .into_iter()
+            .collect()
     });
-    let path = input.in_fixture_path.then(|| Path::new("tests/fixtures/tokens.json"));
-    let cx = DocumentContext { path, config, now: NOW, remote: remote.as_ref() };
+    let path = input
+        .in_fixture_path
+        .then(|| Path::new("tests/fixtures/tokens.json"));
+    let cx = DocumentContext {
+        path,
+        config,
+        now: NOW,
+        remote: remote.as_ref(),
+    };
     let reports = analyse(document.as_bytes(), &cx);
     for report in &reports {
         check_report(&document, report);
     }
     let set_apart = |text: &str, at_end: bool| {
-        let byte = if at_end { text.bytes().next() } else { text.bytes().last() };
+        let byte = if at_end {
+            text.bytes().next()
+        } else {
+            text.bytes().last()
+        };
         byte.is_none_or(|byte| byte.is_ascii_whitespace() || byte == b'"')
     };
     if recognisable && set_apart(&before, false) && set_apart(&after, true) {
@@ -440,7 +572,12 @@ fn check_report(document: &str, report: &TokenReport) {
     };
     assert!(inside(&report.token.range));
     for finding in &report.findings {
-        assert!(inside(&finding.range), "{} at {:?}", finding.rule.code, finding.range);
+        assert!(
+            inside(&finding.range),
+            "{} at {:?}",
+            finding.rule.code,
+            finding.range
+        );
         assert!(!finding.message.is_empty());
     }
     if let Body::Claims(_) = report.token.body {
@@ -477,8 +614,17 @@ pub fn config_text(data: &[u8]) {
         return;
     };
     const SAMPLE: &str = "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3RlbmFudC5ldS5hdXRoMC5jb20vIiwic3ViIjoiYXV0aDB8MTIzIiwiZXhwIjoxNzAwMDAwMDAwfQ.c2ln";
-    for path in [None, Some(Path::new("src/app.ts")), Some(Path::new("tests/a.json"))] {
-        let cx = DocumentContext { path, config: &config, now: NOW, remote: None };
+    for path in [
+        None,
+        Some(Path::new("src/app.ts")),
+        Some(Path::new("tests/a.json")),
+    ] {
+        let cx = DocumentContext {
+            path,
+            config: &config,
+            now: NOW,
+            remote: None,
+        };
         for report in analyse(SAMPLE.as_bytes(), &cx) {
             check_report(SAMPLE, &report);
         }
@@ -512,7 +658,8 @@ pub fn key_material(data: &[u8]) {
             }
         }
         _ => {
-            let url = url::Url::parse("https://idp.example/.well-known/openid-configuration").unwrap();
+            let url =
+                url::Url::parse("https://idp.example/.well-known/openid-configuration").unwrap();
             let _ = jwks::parse_discovery(&url, body);
             Vec::new()
         }
