@@ -115,35 +115,35 @@ async fn malformed_json_rpc_is_answered_and_the_session_goes_on() {
     drop((child, client));
 
     let mut session = Session::start().await;
-    // Invalid JSON.
-    session.client.send_raw(&frame("{\"jsonrpc\": 2.0,")).await;
-    assert_eq!(session.next_null_id_error().await, -32700);
-    // A Content-Length that is no number, and one far over the limit.
-    session
-        .client
-        .send_raw(b"Content-Length: twelve\r\n\r\n")
-        .await;
-    assert_eq!(session.next_null_id_error().await, -32700);
-    session
-        .client
-        .send_raw(b"Content-Length: 99999999999999999\r\n\r\n")
-        .await;
-    assert_eq!(session.next_null_id_error().await, -32700);
-    // No Content-Length at all.
-    session
-        .client
-        .send_raw(b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n")
-        .await;
-    assert_eq!(session.next_null_id_error().await, -32700);
-    // Invalid UTF-8 in a body.
-    session
-        .client
-        .send_raw(b"Content-Length: 4\r\n\r\n\"\xff\xfe\"")
-        .await;
-    assert_eq!(session.next_null_id_error().await, -32700);
-    // JSON that is not a JSON-RPC message; the id is kept when it is usable.
-    session.client.send_raw(&frame("[1, 2, 3]")).await;
-    assert_eq!(session.next_null_id_error().await, -32600);
+    let malformed: [(&str, Vec<u8>, i64); 6] = [
+        ("invalid JSON", frame("{\"jsonrpc\": 2.0,"), -32700),
+        (
+            "a length that is no number",
+            b"Content-Length: twelve\r\n\r\n".to_vec(),
+            -32700,
+        ),
+        (
+            "a length far over the limit",
+            b"Content-Length: 99999999999999999\r\n\r\n".to_vec(),
+            -32700,
+        ),
+        (
+            "no Content-Length",
+            b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n".to_vec(),
+            -32700,
+        ),
+        (
+            "invalid UTF-8",
+            b"Content-Length: 4\r\n\r\n\"\xff\xfe\"".to_vec(),
+            -32700,
+        ),
+        ("JSON that is no message", frame("[1, 2, 3]"), -32600),
+    ];
+    for (what, bytes, code) in malformed {
+        session.client.send_raw(&bytes).await;
+        assert_eq!(session.next_null_id_error().await, code, "{what}");
+    }
+    // The id of an invalid request is kept when it is usable.
     session
         .client
         .send_raw(&frame(r#"{"jsonrpc": "1.0", "id": 41, "method": "x"}"#))
