@@ -358,8 +358,11 @@ impl Shared {
             return;
         }
         published.insert(uri.clone(), this);
+        // Let go of the analysis before sending: once the client has the diagnostics it
+        // may close the document, whose memory is released then (see `memory`).
+        drop(analysis);
         self.client
-            .publish_diagnostics(uri, diagnostics, Some(analysis.version))
+            .publish_diagnostics(uri, diagnostics, Some(this.0))
             .await;
     }
 
