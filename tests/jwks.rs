@@ -99,9 +99,18 @@ struct Server {
 }
 
 impl Server {
-    /// Starts a server; `handler` gets each request and its index (0 for the first).
+    /// Starts a server on loopback; `handler` gets each request and its index (0 for the
+    /// first).
     async fn start(handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Server::bound("127.0.0.1:0", handler).await
+    }
+
+    /// Starts a server listening on `address`.
+    async fn bound(
+        address: &str,
+        handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        let listener = TcpListener::bind(address).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -928,6 +937,27 @@ async fn non_https_urls_are_refused_without_a_connection() {
         assert_eq!(err, FetchError::NotHttps(url), "{text}");
     }
     assert_eq!(fetcher.requests_sent(), 0);
+}
+
+#[tokio::test]
+async fn plain_http_to_a_host_other_than_loopback_is_refused_without_connecting() {
+    // A key server on every interface of this machine, named by the machine's host name:
+    // over plain http a name other than `localhost` could be anywhere, so the URL is
+    // refused before any lookup, and the server sees no connection.
+    let server = Server::bound("0.0.0.0:0", |_, _| Reply::json(jwks(&["a"]))).await;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let url = Url::parse(&format!(
+        "http://{}:{}/jwks",
+        host.trim(),
+        server.addr.port()
+    ))
+    .unwrap();
+    let err = fetcher()
+        .keys(&KeySource::from_url(url.clone(), "test"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err, FetchError::NotHttps(url));
+    assert_eq!(server.connections(), 0);
 }
 
 #[tokio::test]
