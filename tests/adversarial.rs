@@ -63,12 +63,7 @@ impl Session {
         let hover = self.client.hover(&uri, 0, 5).await;
         let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
         assert!(text.contains("probe"), "hover after the ordeal: {hover}");
-        self.client
-            .notify(
-                "textDocument/didClose",
-                json!({"textDocument": {"uri": uri}}),
-            )
-            .await;
+        self.client.close(&uri).await;
     }
 
     fn client_id(&self) -> u128 {
@@ -217,13 +212,7 @@ async fn impossible_positions_are_clamped_not_fatal() {
     let backwards =
         json!({"start": {"line": 5, "character": 0}, "end": {"line": 0, "character": 0}});
     for range in [far, backwards] {
-        let actions = session
-            .client
-            .request(
-                "textDocument/codeAction",
-                json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
-            )
-            .await;
+        let actions = session.client.code_actions(uri, range.clone()).await;
         assert!(actions.get("error").is_none(), "{actions}");
         let hints = session
             .client
@@ -246,13 +235,7 @@ async fn documents_that_were_never_opened() {
         .client
         .change(uri, "'eyJhbGciOiJub25lIn0.e30.'", 2)
         .await;
-    session
-        .client
-        .notify(
-            "textDocument/didClose",
-            json!({"textDocument": {"uri": uri}}),
-        )
-        .await;
+    session.client.close(uri).await;
     session
         .client
         .notify(
@@ -262,13 +245,8 @@ async fn documents_that_were_never_opened() {
         .await;
     let hover = session.client.hover(uri, 0, 3).await;
     assert_eq!(hover["result"], Value::Null, "{hover}");
-    let actions = session
-        .client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "context": {"diagnostics": []}}),
-        )
-        .await;
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}});
+    let actions = session.client.code_actions(uri, range).await;
     assert!(actions.get("error").is_none(), "{actions}");
     // Not a file URI at all.
     let odd = session.client.hover("untitled:Untitled-1", 0, 0).await;
@@ -328,13 +306,7 @@ async fn open_and_close(session: &mut Session, uri: &str, text: &str) -> (Vec<St
     let open_rss = session.rss_mib();
     let hover = session.client.hover(uri, 0, 0).await;
     assert!(hover.get("error").is_none(), "{hover}");
-    session
-        .client
-        .notify(
-            "textDocument/didClose",
-            json!({"textDocument": {"uri": uri}}),
-        )
-        .await;
+    session.client.close(uri).await;
     session.client.cleared(uri).await;
     (found, open_rss)
 }

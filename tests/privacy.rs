@@ -177,12 +177,7 @@ async fn offline_session(client: &mut Binary, workspace: &Workspace) {
         .contains("Clerk"));
     let at = |line: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
     let range = json!({"start": {"line": 2, "character": 20}, "end": {"line": 2, "character": 20}});
-    let actions = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
-        )
-        .await;
+    let actions = client.code_actions(&uri, range).await;
     let offered: Vec<&str> = actions["result"]
         .as_array()
         .unwrap()

@@ -226,6 +226,21 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         self.notify("textDocument/didChange", params).await;
     }
 
+    pub async fn close(&mut self, uri: &str) {
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    }
+
+    /// The code actions for `range` (a JSON LSP range), with no diagnostics in context.
+    pub async fn code_actions(&mut self, uri: &str, range: Value) -> Value {
+        let params =
+            json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}});
+        self.request("textDocument/codeAction", params).await
+    }
+
     pub async fn hover(&mut self, uri: &str, line: u32, character: u32) -> Value {
         let params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
         self.request("textDocument/hover", params).await
