@@ -194,6 +194,7 @@ fn main() -> ExitCode {
 }
 
 fn serve() -> ExitCode {
+    jwtlens::lsp::limit_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,11 +4,13 @@
 //! document eight times left the server at 18 → 71 MiB. glibc gives each thread that
 //! contends for the heap its own arena (up to 8 per core), analyses run on tokio's
 //! blocking threads, which come and go, and memory freed in an arena stays there. Trimming
-//! after each close alone did not help (33 MiB with two arenas); one arena and a trim
-//! after each close keep it at 18–19 MiB. The server's threads rarely allocate at the
-//! same time, so sharing one arena costs little.
+//! after each close alone did not help (33 MiB with two arenas): `malloc_trim` gives back
+//! the free top of the main arena's heap but not of the others'. One arena, set before the
+//! async runtime starts any thread, and a trim after each close keep it at 18–19 MiB. The
+//! server's threads rarely allocate at the same time, so sharing one arena costs little.
 
-/// Makes glibc use one arena; call before the server's threads start allocating.
+/// Makes glibc use one arena. Call it before any thread starts: a thread that allocates
+/// before this gets an arena of its own, which trimming cannot empty.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning; M_ARENA_MAX takes any positive count.

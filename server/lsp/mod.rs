@@ -3,6 +3,7 @@
 
 mod commands;
 mod memory;
+pub use memory::limit_arenas;
 pub mod position;
 mod transport;
 mod workspace;
@@ -36,7 +37,6 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite + Unpin,
 {
-    memory::limit_arenas();
     let (service, socket) = LspService::new(Backend::new);
     transport::serve(input, output, service, socket).await;
 }
