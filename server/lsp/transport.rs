@@ -277,10 +277,12 @@ async fn write_messages<O: AsyncWrite + Unpin>(
                 continue;
             }
         };
-        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        // One write per message: each write to tokio's stdout is a trip to a blocking thread.
+        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        frame.extend_from_slice(&body);
+        drop(body);
         let written = async {
-            output.write_all(header.as_bytes()).await?;
-            output.write_all(&body).await?;
+            output.write_all(&frame).await?;
             output.flush().await
         };
         if let Err(err) = written.await {
