@@ -195,7 +195,8 @@ pub fn decode_object(segment: &[u8]) -> Result<Map<String, Value>, SegmentError>
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
+/// "an object", "a string"…: a JSON value's type, for messages.
+pub(crate) fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::FetchError;
+use crate::decode::json_type;
 
 /// Keys fetched from one URL.
 ///
@@ -80,18 +81,8 @@ impl FetchedKeys {
 /// The keys in a key document, sniffed by shape: `{"keys": [...]}` is a JWKS, an object of
 /// PEM strings a certificate map.
 pub fn parse_keys(url: &Url, body: &[u8]) -> Result<FetchedKeys, FetchError> {
-    let bad = |reason: String| FetchError::BadJson {
-        url: url.clone(),
-        reason,
-    };
-    let value: Value =
-        serde_json::from_slice(body).map_err(|err| bad(format!("not JSON: {err}")))?;
-    let Value::Object(object) = value else {
-        return Err(bad(format!(
-            "expected a JWKS object, got JSON {}",
-            json_type(&value)
-        )));
-    };
+    let bad = |reason: String| bad_json(url, reason);
+    let object = parse_object(url, body, "a JWKS")?;
     let mut fetched = FetchedKeys {
         url: url.clone(),
         jwks: JwkSet::default(),
@@ -196,33 +187,31 @@ fn read_jwk(entry: &Value) -> Result<Jwk, String> {
 
 /// The `jwks_uri` of an OIDC discovery document, resolved against the document's URL.
 pub fn parse_discovery(url: &Url, body: &[u8]) -> Result<Url, FetchError> {
-    let bad = |reason: String| FetchError::BadJson {
-        url: url.clone(),
-        reason,
-    };
-    let value: Value =
-        serde_json::from_slice(body).map_err(|err| bad(format!("not JSON: {err}")))?;
-    let Value::Object(object) = value else {
-        return Err(bad(format!(
-            "expected a discovery document object, got JSON {}",
-            json_type(&value)
-        )));
-    };
+    let object = parse_object(url, body, "a discovery document")?;
     let Some(jwks_uri) = object.get("jwks_uri").and_then(Value::as_str) else {
         return Err(FetchError::NoJwksUri { url: url.clone() });
     };
     url.join(jwks_uri)
-        .map_err(|err| bad(format!("jwks_uri {jwks_uri:?} is not a URL: {err}")))
+        .map_err(|err| bad_json(url, format!("jwks_uri {jwks_uri:?} is not a URL: {err}")))
 }
 
-fn json_type(value: &Value) -> &'static str {
+/// The body as a JSON object; `what` names the document expected, for the error.
+fn parse_object(url: &Url, body: &[u8], what: &str) -> Result<Map<String, Value>, FetchError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|err| bad_json(url, format!("not JSON: {err}")))?;
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Object(object) => Ok(object),
+        other => Err(bad_json(
+            url,
+            format!("expected {what} object, got JSON {}", json_type(&other)),
+        )),
+    }
+}
+
+fn bad_json(url: &Url, reason: String) -> FetchError {
+    FetchError::BadJson {
+        url: url.clone(),
+        reason,
     }
 }
 
