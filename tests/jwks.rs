@@ -1002,13 +1002,18 @@ async fn max_age_sets_the_ttl() {
         default_ttl: Duration::ZERO,
         ..options()
     });
+    assert_fresh_then_stale(&server, &fetcher, Duration::from_millis(1100)).await;
+}
+
+/// A second fetch is served from the cache; one `after` later goes to the server again.
+async fn assert_fresh_then_stale(server: &Server, fetcher: &Fetcher, after: Duration) {
     let source = server.jwks("/jwks");
     fetcher.keys(&source, None).await.unwrap();
     fetcher.keys(&source, None).await.unwrap();
-    assert_eq!(server.connections(), 1, "fresh for a second");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(server.connections(), 1, "fresh at first");
+    tokio::time::sleep(after).await;
     fetcher.keys(&source, None).await.unwrap();
-    assert_eq!(server.connections(), 2, "stale after it");
+    assert_eq!(server.connections(), 2, "stale after {after:?}");
 }
 
 #[tokio::test]
@@ -1020,13 +1025,7 @@ async fn max_age_is_capped() {
         max_age_cap: Duration::from_millis(200),
         ..options()
     });
-    let source = server.jwks("/jwks");
-    fetcher.keys(&source, None).await.unwrap();
-    fetcher.keys(&source, None).await.unwrap();
-    assert_eq!(server.connections(), 1);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    fetcher.keys(&source, None).await.unwrap();
-    assert_eq!(server.connections(), 2);
+    assert_fresh_then_stale(&server, &fetcher, Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
@@ -1036,13 +1035,7 @@ async fn without_cache_control_the_default_ttl_applies() {
         default_ttl: Duration::from_millis(200),
         ..options()
     });
-    let source = server.jwks("/jwks");
-    fetcher.keys(&source, None).await.unwrap();
-    fetcher.keys(&source, None).await.unwrap();
-    assert_eq!(server.connections(), 1);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    fetcher.keys(&source, None).await.unwrap();
-    assert_eq!(server.connections(), 2);
+    assert_fresh_then_stale(&server, &fetcher, Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
