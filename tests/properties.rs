@@ -142,7 +142,10 @@ proptest! {
             text.push(' ');
         }
         text.push_str(&tail);
-        for report in analyse(text.as_bytes(), &context()) {
+        let reports = analyse(text.as_bytes(), &context());
+        // Every token, set apart by spaces, is found: the check below has ranges to check.
+        prop_assert_eq!(reports.len(), parts.len());
+        for report in reports {
             let ranges = std::iter::once(report.token.range.clone())
                 .chain(report.findings.iter().map(|finding| finding.range.clone()));
             for range in ranges {
