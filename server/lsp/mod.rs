@@ -23,6 +23,7 @@ use crate::config::{Config, ConfigError, CONFIG_FILE};
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
+use crate::untrusted::escape_controls;
 use crate::verify::{RemoteOutcome, RemoteResults};
 use position::{Encoding, LineIndex};
 
@@ -159,7 +160,9 @@ impl Analysis {
                 tooltip: report.findings.first().map(|finding| {
                     InlayHintTooltip::String(format!(
                         "{} {}: {}",
-                        finding.rule.code, finding.rule.name, finding.message
+                        finding.rule.code,
+                        finding.rule.name,
+                        escape_controls(&finding.message)
                     ))
                 }),
                 padding_left: Some(true),
@@ -212,7 +215,7 @@ impl Analysis {
                     range,
                     severity: Some(DiagnosticSeverity::INFORMATION),
                     source: Some("jwtlens".to_owned()),
-                    message: format!("signature {note}"),
+                    message: format!("signature {}", escape_controls(note)),
                     ..Diagnostic::default()
                 });
             }
@@ -235,7 +238,7 @@ impl Analysis {
                     .ok()
                     .map(|href| CodeDescription { href }),
                     source: Some("jwtlens".to_owned()),
-                    message: finding.message.clone(),
+                    message: escape_controls(&finding.message).into_owned(),
                     data: Some(json!({
                         "rule": rule.code,
                         "start": finding.range.start,
