@@ -77,6 +77,8 @@ struct State {
     can_watch_files: bool,
     /// The client re-requests inlay hints when asked to.
     can_refresh_inlay_hints: bool,
+    /// The client applies versioned `documentChanges` (and refuses stale ones).
+    can_version_edits: bool,
     documents: HashMap<Url, Document>,
 }
 
@@ -481,6 +483,7 @@ impl Backend {
             can_pull_configuration: false,
             can_watch_files: false,
             can_refresh_inlay_hints: false,
+            can_version_edits: false,
             documents: HashMap::new(),
         };
         let published = tokio::sync::Mutex::new(HashMap::new());
@@ -535,6 +538,10 @@ impl LanguageServer for Backend {
             state.can_refresh_inlay_hints = workspace
                 .and_then(|w| w.inlay_hint.as_ref())
                 .and_then(|inlay| inlay.refresh_support)
+                .unwrap_or(false);
+            state.can_version_edits = workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|edit| edit.document_changes)
                 .unwrap_or(false);
             state.can_watch_files = workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
