@@ -21,4 +21,5 @@ pub mod rules;
 pub mod scan;
 pub mod secrets;
 pub mod timefmt;
+pub mod untrusted;
 pub mod verify;

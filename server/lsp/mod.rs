@@ -23,6 +23,7 @@ use crate::config::{Config, ConfigError, CONFIG_FILE};
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
+use crate::untrusted::escape_controls;
 use crate::verify::{RemoteOutcome, RemoteResults};
 use position::{Encoding, LineIndex};
 
@@ -76,6 +77,8 @@ struct State {
     can_watch_files: bool,
     /// The client re-requests inlay hints when asked to.
     can_refresh_inlay_hints: bool,
+    /// The client applies versioned `documentChanges` (and refuses stale ones).
+    can_version_edits: bool,
     documents: HashMap<Url, Document>,
 }
 
@@ -159,7 +162,9 @@ impl Analysis {
                 tooltip: report.findings.first().map(|finding| {
                     InlayHintTooltip::String(format!(
                         "{} {}: {}",
-                        finding.rule.code, finding.rule.name, finding.message
+                        finding.rule.code,
+                        finding.rule.name,
+                        escape_controls(&finding.message)
                     ))
                 }),
                 padding_left: Some(true),
@@ -212,7 +217,7 @@ impl Analysis {
                     range,
                     severity: Some(DiagnosticSeverity::INFORMATION),
                     source: Some("jwtlens".to_owned()),
-                    message: format!("signature {note}"),
+                    message: format!("signature {}", escape_controls(note)),
                     ..Diagnostic::default()
                 });
             }
@@ -235,7 +240,7 @@ impl Analysis {
                     .ok()
                     .map(|href| CodeDescription { href }),
                     source: Some("jwtlens".to_owned()),
-                    message: finding.message.clone(),
+                    message: escape_controls(&finding.message).into_owned(),
                     data: Some(json!({
                         "rule": rule.code,
                         "start": finding.range.start,
@@ -478,6 +483,7 @@ impl Backend {
             can_pull_configuration: false,
             can_watch_files: false,
             can_refresh_inlay_hints: false,
+            can_version_edits: false,
             documents: HashMap::new(),
         };
         let published = tokio::sync::Mutex::new(HashMap::new());
@@ -532,6 +538,10 @@ impl LanguageServer for Backend {
             state.can_refresh_inlay_hints = workspace
                 .and_then(|w| w.inlay_hint.as_ref())
                 .and_then(|inlay| inlay.refresh_support)
+                .unwrap_or(false);
+            state.can_version_edits = workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|edit| edit.document_changes)
                 .unwrap_or(false);
             state.can_watch_files = workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
