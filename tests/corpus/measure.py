@@ -18,6 +18,11 @@ baseline-judgements.toml). For each repository this runs
   literals split over several lines); split: those split over lines; missed: split ones
   that no finding covers from their first to their last line.
 
+With --corpus it instead checks the corpus in this directory against the binary and prints
+how many expectations hold: providers and claims of tokens.toml, severities per rule,
+split tokens reconstructed (a finding spanning the expected lines whose fingerprint is the
+SHA-256 of the whole token), and precision cases that pass.
+
 Standard library only; Python 3.11 or newer (tomllib).
 """
 
@@ -27,11 +32,13 @@ import argparse
 import base64
 import binascii
 import collections
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 
@@ -50,7 +57,7 @@ START_TAIL = re.compile(r"""^(["'`]?)\s*(""" + JOIN_OPS + r""")?\s*(?:(?:#|//).*
 # `.replace(/\n/g, '')` after a template literal) or a comment.
 PIECE = re.compile(
     r"""^\s*(?P<lead>""" + JOIN_OPS + r""")?\s*(?:(?:[A-Za-z]{1,2}|@|\$)?(?P<open>["'`]))?"""
-    r"""(?P<text>[A-Za-z0-9_.=-]+)(?P<close>["'`]?)\s*(?P<op>""" + JOIN_OPS + r""")?"""
+    r"""(?P<text>(?:[A-Za-z0-9_.-]|=(?=[=.]|["'`\s\\+,;)]|$))+)(?P<close>["'`]?)\s*(?P<op>""" + JOIN_OPS + r""")?"""
     r"""\s*(?P<end>[,;)\]}].*|\.[A-Za-z_]+\(.*|(?:#|//).*)?$"""
 )
 SKIP_DIRS = {".git", "node_modules"}
@@ -67,12 +74,14 @@ def b64json(segment: str):
 
 
 def is_jwt(text: str) -> bool:
-    """A JWS (3 segments) or JWE (5) whose header is a JSON object naming an alg."""
+    """A JWS (3 segments) or JWE (5, with `enc`) whose header is a JSON object naming an alg."""
     segments = text.split(".")
     if len(segments) not in (3, 5):
         return False
     header = b64json(segments[0])
-    return isinstance(header, dict) and "alg" in header
+    if not isinstance(header, dict) or "alg" not in header:
+        return False
+    return len(segments) == 3 or "enc" in header
 
 
 @dataclass
@@ -122,31 +131,41 @@ def split_tokens(path: str, lines: list[str]) -> list[Split]:
         match, tail = start
         pieces = [match.group(0)]
         joins = set()
-        # Lines that continue one literal over a line break (a template literal, a YAML
-        # block, wrapped text), as opposed to one quoted literal per line.
-        open_lines = not tail.group(1) and tail.group(2) != "\\"
-        if tail.group(2):
-            joins.add("backslash" if tail.group(2) == "\\" else "operator")
-        last = index
-        cursor = index + 1
+        op = tail.group(2)
+        if op:
+            joins.add("backslash" if op == "\\" else "operator")
+        # Whether the line break falls inside a literal (a template literal, a YAML block,
+        # wrapped text, a backslash continuation) or between two quoted literals.
+        inside = not tail.group(1)
+        if inside and op != "\\":
+            joins.add("multiline")
+        last, cursor = index, index + 1
         while cursor < len(lines):
             piece = PIECE.match(lines[cursor])
             if not piece:
                 break
+            opened, closed, end = piece.group("open"), piece.group("close"), piece.group("end")
+            if inside == bool(opened):
+                break  # a quote where none can be, or code where a quote must be
+            if end and not closed and not end.startswith(("#", "//")):
+                break  # code such as `name, err := …` after an unquoted word
             text = piece.group("text")
             sofar = "".join(pieces)
-            complete = len(sofar.split(".")) >= 3 and sofar.split(".")[-1]
-            if complete and text.startswith("eyJ"):
+            if len(sofar.split(".")) >= 3 and sofar.split(".")[-1] and text.startswith("eyJ"):
                 break  # the next token in a list, not a continuation
+            if opened and not op and not piece.group("lead"):
+                joins.add("adjacent")
             pieces.append(text)
             last = cursor
-            if piece.group("lead") or piece.group("op"):
-                op = piece.group("op") or piece.group("lead")
+            after_backslash = op == "\\"
+            op = piece.group("op")
+            if piece.group("lead") or op:
                 joins.add("backslash" if op == "\\" else "operator")
-            if not (piece.group("open") and piece.group("close")) and not piece.group("end"):
-                open_lines = open_lines or piece.group("op") != "\\"
-            if piece.group("end"):
-                break
+            inside = not closed
+            if end or (inside and after_backslash and op != "\\"):
+                break  # the expression, or the backslash-continued word, ends here
+            if inside and op != "\\":
+                joins.add("multiline")
             cursor += 1
         if last == index:
             index += 1
@@ -160,8 +179,6 @@ def split_tokens(path: str, lines: list[str]) -> list[Split]:
                 span = index + offset
             length += len(piece_text)
         if token and span > index and is_jwt(token.group(0)):
-            if "backslash" not in joins:
-                joins.add("multiline" if open_lines else ("operator" if joins else "adjacent"))
             found.append(Split(path, index + 1, span + 1, token.group(0), classify(path, joins)))
             index = span + 1
         else:
@@ -290,10 +307,130 @@ def print_table(repos: list[Repo], details: bool) -> None:
             print(f"split  {state} {repo.name}/{split.path}:{split.first}-{split.last} {split.syntax}")
 
 
+LEVELS = ["none", "hint", "info", "warning", "error"]
+
+
+def run_check(jwtlens: str, text: str, context: str) -> list:
+    """Findings for `text` checked as if it were the file at `context`."""
+    result = subprocess.run(
+        [jwtlens, "check", "--format", "json", "--fail-on", "off", "--stdin",
+         "--stdin-filename", context],
+        input=text, capture_output=True, text=True, cwd="/",
+    )
+    return json.loads(result.stdout)["findings"]
+
+
+def levels_by_code(findings: list) -> dict:
+    levels = {}
+    for finding in findings:
+        code, level = finding["code"], finding["severity"]
+        if LEVELS.index(level) > LEVELS.index(levels.get(code, "none")):
+            levels[code] = level
+    return levels
+
+
+def check_tokens(here: str, jwtlens: str, details: bool) -> None:
+    with open(os.path.join(here, "tokens.toml"), "rb") as handle:
+        tokens = tomllib.load(handle)["token"]
+    now = time.time()
+    tally = collections.Counter()
+    for entry in tokens:
+        token, expect = entry["token"], entry["expect"]
+        decoded = subprocess.run(
+            [jwtlens, "decode", "--json", "-"], input=token, capture_output=True, text=True, cwd="/"
+        )
+        facts = (json.loads(decoded.stdout or "{}").get("facts") or {})
+        provider = (facts.get("provider") or {})
+        want = None if expect["provider"] in ("generic", "jwe") else expect["provider"]
+        ok = provider.get("id") == want
+        tally["provider ok" if ok else "provider wrong"] += 1
+        problems = [] if ok else [f"provider {provider.get('id')} (want {want})"]
+        if ok and want:
+            for key in ("tenants", "roles", "permissions"):
+                if key in expect and sorted(map(str, expect[key])) != sorted(map(str, facts.get(key) or [])):
+                    problems.append(f"{key} {facts.get(key)} (want {expect[key]})")
+            if "session" in expect and facts.get("session") != expect["session"]:
+                problems.append(f"session {facts.get('session')} (want {expect['session']})")
+            if "variant" in expect and provider.get("variant") != expect["variant"]:
+                problems.append(f"variant {provider.get('variant')} (want {expect['variant']})")
+            tally["claims ok" if len(problems) == 0 else "claims wrong"] += 1
+        got = levels_by_code(run_check(jwtlens, token + "\n", entry["context"]))
+        segments = token.split(".")
+        payload = b64json(segments[1]) if len(segments) == 3 else None
+        exp = payload.get("exp") if isinstance(payload, dict) else None
+        expired = isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp < now
+        for code, level in entry["severity"].items():
+            if code == "JWT003" and not expired:
+                continue  # the level applies once the token has expired
+            if code == "JWT104" and expired:
+                continue  # the level applies while the token is unexpired
+            if got.get(code, "none") == level:
+                tally["severity ok"] += 1
+            else:
+                tally["severity wrong"] += 1
+                tally[f"severity wrong {code}"] += 1
+                problems.append(f"{code} {got.get(code, 'none')} (want {level})")
+        if details and problems:
+            print(f"  token {entry['id']}: " + "; ".join(problems))
+    real = sum(1 for entry in tokens if not entry["synthetic"])
+    print(f"tokens.toml: {len(tokens)} tokens ({real} real); " + ", ".join(
+        f"{key} {value}" for key, value in sorted(tally.items())))
+
+
+def check_split(here: str, jwtlens: str, details: bool) -> None:
+    directory = os.path.join(here, "split")
+    with open(os.path.join(directory, "manifest.toml"), "rb") as handle:
+        cases = tomllib.load(handle)["case"]
+    found = 0
+    for case in cases:
+        result = subprocess.run(
+            [jwtlens, "check", "--format", "json", "--fail-on", "off", case["file"]],
+            cwd=directory, capture_output=True, text=True,
+        )
+        fingerprint = hashlib.sha256(case["token"].encode()).hexdigest()
+        spans = [
+            f for f in json.loads(result.stdout)["findings"]
+            if f["fingerprint"] == fingerprint
+            and f["range"]["start"]["line"] == case["first_line"]
+            and f["range"]["end"]["line"] == case["last_line"]
+        ]
+        found += bool(spans)
+        if details and not spans:
+            print(f"  split {case['file']}: not reconstructed")
+    print(f"split/: {found} of {len(cases)} split tokens reconstructed with the expected range")
+
+
+def check_precision(here: str, jwtlens: str, details: bool) -> None:
+    directory = os.path.join(here, "precision")
+    with open(os.path.join(directory, "manifest.toml"), "rb") as handle:
+        cases = tomllib.load(handle)["case"]
+    passed = 0
+    for case in cases:
+        with open(os.path.join(directory, case["file"]), encoding="utf-8") as handle:
+            text = handle.read()
+        got = levels_by_code(run_check(jwtlens, text, case["context"]))
+        problems = [
+            f"{code} {got.get(code, 'none')} (want {level})"
+            for code, level in case["expect"].items() if got.get(code, "none") != level
+        ]
+        problems += [
+            f"{code} {level} above {case['max_level']}"
+            for code, level in got.items()
+            if LEVELS.index(level) > LEVELS.index(case["max_level"])
+        ]
+        if case.get("new_findings"):
+            problems.append("needs " + ", ".join(n["name"] for n in case["new_findings"]))
+        passed += not problems
+        if details and problems:
+            print(f"  precision {case['file']}: " + "; ".join(problems))
+    print(f"precision/: {passed} of {len(cases)} cases pass")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jwtlens", required=True, help="the jwtlens binary to measure")
-    parser.add_argument("--src", required=True, help="directory holding one checkout per repository")
+    parser.add_argument("--src", help="directory holding one checkout per repository")
+    parser.add_argument("--corpus", action="store_true", help="check tokens.toml, split/ and precision/ instead")
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument(
         "--judgements", default=os.path.join(here, "baseline-judgements.toml"),
@@ -302,11 +439,18 @@ def main() -> None:
     parser.add_argument("--details", action="store_true", help="list wrong and new errors and every split literal")
     parser.add_argument("repos", nargs="*", help="repository names under --src (default: the judged ones)")
     args = parser.parse_args()
+    jwtlens = os.path.abspath(args.jwtlens)
+    if args.corpus:
+        check_tokens(here, jwtlens, args.details)
+        check_split(here, jwtlens, args.details)
+        check_precision(here, jwtlens, args.details)
+        return
+    if not args.src:
+        parser.error("--src is needed unless --corpus is given")
     judgements, commits = load_judgements(
         args.judgements if os.path.exists(args.judgements) else None
     )
     names = args.repos or list(commits) or sorted(os.listdir(args.src))
-    jwtlens = os.path.abspath(args.jwtlens)
     repos = [measure(n, os.path.join(args.src, n), jwtlens, judgements, commits) for n in names]
     print_table(repos, args.details)
 
