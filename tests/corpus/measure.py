@@ -349,6 +349,15 @@ def check_tokens(here: str, jwtlens: str, details: bool) -> None:
             for key in ("tenants", "roles", "permissions"):
                 if key in expect and sorted(map(str, expect[key])) != sorted(map(str, facts.get(key) or [])):
                     problems.append(f"{key} {facts.get(key)} (want {expect[key]})")
+            if "memberships" in expect:
+                def shape(items):
+                    return sorted(
+                        (str(m.get("tenant")), sorted(map(str, m.get("roles") or [])),
+                         sorted(map(str, m.get("permissions") or [])))
+                        for m in items
+                    )
+                if shape(expect["memberships"]) != shape(facts.get("memberships") or []):
+                    problems.append(f"memberships {facts.get('memberships')}")
             if "session" in expect and facts.get("session") != expect["session"]:
                 problems.append(f"session {facts.get('session')} (want {expect['session']})")
             if "variant" in expect and provider.get("variant") != expect["variant"]:
