@@ -386,10 +386,15 @@ def check_tokens(here: str, jwtlens: str, details: bool) -> None:
         f"{key} {value}" for key, value in sorted(tally.items())))
 
 
-def check_split(here: str, jwtlens: str, details: bool) -> None:
-    directory = os.path.join(here, "split")
+def load_cases(here: str, name: str) -> tuple[str, list]:
+    """The directory `name` and the cases of its manifest.toml."""
+    directory = os.path.join(here, name)
     with open(os.path.join(directory, "manifest.toml"), "rb") as handle:
-        cases = tomllib.load(handle)["case"]
+        return directory, tomllib.load(handle)["case"]
+
+
+def check_split(here: str, jwtlens: str, details: bool) -> None:
+    directory, cases = load_cases(here, "split")
     found = 0
     for case in cases:
         result = subprocess.run(
@@ -410,9 +415,7 @@ def check_split(here: str, jwtlens: str, details: bool) -> None:
 
 
 def check_precision(here: str, jwtlens: str, details: bool) -> None:
-    directory = os.path.join(here, "precision")
-    with open(os.path.join(directory, "manifest.toml"), "rb") as handle:
-        cases = tomllib.load(handle)["case"]
+    directory, cases = load_cases(here, "precision")
     passed = 0
     for case in cases:
         with open(os.path.join(directory, case["file"]), encoding="utf-8") as handle:
