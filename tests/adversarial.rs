@@ -21,16 +21,19 @@ struct Session {
 
 impl Session {
     async fn start() -> Session {
-        let (mut child, mut client) = spawn_binary(&["--stdio"], &[("JWTLENS_LOG", "info")]);
+        Session::start_with("file:///adversarial", &["--stdio"]).await
+    }
+
+    /// A session on workspace `root`, the binary started with `args`.
+    async fn start_with(root: &str, args: &[&str]) -> Session {
+        let (mut child, mut client) = spawn_binary(args, &[("JWTLENS_LOG", "info")]);
         let mut stderr = child.stderr.take().unwrap();
         let stderr = tokio::spawn(async move {
             let mut text = String::new();
             let _ = stderr.read_to_string(&mut text).await;
             text
         });
-        let init = client
-            .initialize("file:///adversarial", Value::Null, &["utf-16"])
-            .await;
+        let init = client.initialize(root, Value::Null, &["utf-16"]).await;
         assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
         Session {
             child,
@@ -118,8 +121,8 @@ async fn malformed_json_rpc_is_answered_and_the_session_goes_on() {
             -32700,
         ),
         (
-            "a length far over the limit",
-            b"Content-Length: 99999999999999999\r\n\r\n".to_vec(),
+            "a length too long to be a number",
+            b"Content-Length: 99999999999999999999999\r\n\r\n".to_vec(),
             -32700,
         ),
         (
@@ -313,7 +316,9 @@ async fn open_and_close(session: &mut Session, uri: &str, text: &str) -> (Vec<St
 
 #[tokio::test(flavor = "multi_thread")]
 async fn huge_documents_are_served_and_their_memory_given_back() {
-    let mut session = Session::start().await;
+    // The 100 MB document is over the default message size limit (64 MiB).
+    let args = ["--stdio", "--max-message-size", "128M"];
+    let mut session = Session::start_with("file:///adversarial", &args).await;
     session.assert_alive().await;
     let baseline = session.rss_mib();
     let tok = token(
@@ -370,5 +375,113 @@ async fn huge_documents_are_served_and_their_memory_given_back() {
         }
     }
     eprintln!("baseline {baseline:.0} MiB; {}", report.join("; "));
+    session.finish().await;
+}
+
+/// A temporary workspace with one open document holding a token to mint from.
+struct MintWorkspace {
+    _dir: tempfile::TempDir,
+    root: String,
+    uri: String,
+}
+
+impl MintWorkspace {
+    async fn open(args: &[&str]) -> (MintWorkspace, Session) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = tower_lsp::lsp_types::Url::from_file_path(dir.path())
+            .unwrap()
+            .to_string();
+        let mut session = Session::start_with(&root, args).await;
+        let uri = format!("{root}/src/session.ts");
+        let tok = token(
+            json!({"alg": "HS256"}),
+            json!({"sub": "mint-me", "exp": now() + 3600}),
+        );
+        session.client.open(&uri, &format!("'{tok}'\n"), 1).await;
+        session.client.diagnostics(&uri, Some(1)).await;
+        let workspace = MintWorkspace {
+            _dir: dir,
+            root,
+            uri,
+        };
+        (workspace, session)
+    }
+
+    /// A `jwtlens.mint` request on the token, with the given id.
+    fn mint(&self, id: i64) -> Value {
+        let argument =
+            json!({"textDocument": {"uri": self.uri}, "position": {"line": 0, "character": 5}});
+        json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+               "params": {"command": "jwtlens.mint", "arguments": [argument]}})
+    }
+}
+
+impl Session {
+    /// Reads until `count` requests of `method` come from the server, and returns them
+    /// unanswered; other requests are answered as an editor would.
+    async fn withhold(&mut self, method: &str, count: usize) -> Vec<Value> {
+        let mut withheld = Vec::new();
+        while withheld.len() < count {
+            let message = self.client.receive().await.expect("the server is up");
+            if message["method"] == method && message.get("id").is_some() {
+                withheld.push(message);
+            } else {
+                self.client.handle(message).await;
+            }
+        }
+        withheld
+    }
+
+    /// Reads until the responses to every request in `ids` arrive, answering the server's
+    /// requests meanwhile; returns them in the order of `ids`.
+    async fn responses(&mut self, ids: &[i64]) -> Vec<Value> {
+        let mut found: Vec<Option<Value>> = vec![None; ids.len()];
+        while found.iter().any(Option::is_none) {
+            let message = self.client.receive().await.expect("the server is up");
+            let answered = message.get("method").is_none().then(|| {
+                ids.iter()
+                    .position(|id| message.get("id") == Some(&json!(id)))
+            });
+            match answered.flatten() {
+                Some(at) => found[at] = Some(message),
+                None => self.client.handle(message).await,
+            }
+        }
+        found.into_iter().map(Option::unwrap).collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn late_replies_to_the_server_are_read_however_full_the_queues() {
+    let (workspace, mut session) = MintWorkspace::open(&["--stdio"]).await;
+    let started = std::time::Instant::now();
+    let ids = [1001, 1002, 1003, 1004];
+    for id in ids {
+        session.client.send(&workspace.mint(id)).await;
+    }
+    // Four commands wait for the editor, which does not answer yet, and keeps typing.
+    let edits = session.withhold("workspace/applyEdit", ids.len()).await;
+    let last = 151;
+    for version in 2..=last {
+        let text = format!("// edit {version}\n");
+        session.client.change(&workspace.uri, &text, version).await;
+    }
+    for edit in &edits {
+        let reply = json!({"jsonrpc": "2.0", "id": edit["id"], "result": {"applied": true}});
+        session.client.send(&reply).await;
+    }
+    let answers = session.responses(&ids).await;
+    for answer in &answers {
+        assert!(answer["result"]["token"].is_string(), "{answer}");
+    }
+    session.client.diagnostics(&workspace.uri, Some(last)).await;
+    let elapsed = started.elapsed();
+    eprintln!("deadlock scenario answered in {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(60),
+        "generous bound: {elapsed:?}"
+    );
+    session.assert_alive().await;
+    let _ = workspace.root;
     session.finish().await;
 }

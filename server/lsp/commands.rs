@@ -223,7 +223,7 @@ async fn mint_command(
         changes: Some(changes),
         ..WorkspaceEdit::default()
     };
-    let applied = shared.client.apply_edit(workspace_edit).await?;
+    let applied = shared.apply_edit(workspace_edit).await?;
     if !applied.applied {
         let why = applied
             .failure_reason

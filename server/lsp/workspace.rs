@@ -319,8 +319,8 @@ impl<'a> WorkDone<'a> {
                     .fetch_add(1, Ordering::Relaxed);
                 let token = ProgressToken::String(format!("jwtlens/workspace/{n}"));
                 let created = shared
-                    .client
-                    .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                    .requests
+                    .send::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
                         token: token.clone(),
                     })
                     .await;
