@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod log_name;
 mod memory;
 pub use memory::limit_arenas;
 pub mod position;
@@ -27,6 +28,7 @@ use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
 use crate::verify::{RemoteOutcome, RemoteResults};
+use log_name::LogName;
 use position::{Encoding, LineIndex};
 use transport::{ClientRequestError, ClientRequests};
 
@@ -278,28 +280,6 @@ impl Analysis {
             });
         }
         diagnostics
-    }
-}
-
-/// How logs name a document: never by its URI, which can hold anything (a token, a
-/// customer's name), but by a short hash of it and its extension, enough to follow one
-/// document through a log and to tell the kinds of files apart.
-struct LogName<'a>(&'a Url);
-
-impl std::fmt::Display for LogName<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hash = crate::decode::fingerprint(self.0.as_str().as_bytes());
-        write!(f, "#{}", &hash[..8])?;
-        let name = self.0.path().rsplit('/').next().unwrap_or("");
-        match name.rsplit_once('.') {
-            Some((_, extension))
-                if (1..=8).contains(&extension.len())
-                    && extension.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-            {
-                write!(f, ".{extension}")
-            }
-            _ => Ok(()),
-        }
     }
 }
 

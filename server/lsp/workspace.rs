@@ -192,7 +192,13 @@ fn scan(
 ) -> Vec<(Url, Vec<Diagnostic>)> {
     let configs = Configs::fixed(config, root.clone());
     let found = Mutex::new(Vec::new());
-    let report = |problem: walk::Problem| tracing::warn!("{}", problem.message);
+    // Problems name paths, which logs never carry; `jwtlens check` shows them.
+    let report = |problem: walk::Problem| {
+        tracing::warn!(
+            incomplete = problem.error,
+            "workspace scan: a path was skipped (`jwtlens check` names it)"
+        )
+    };
     walk::walk(
         &[root],
         &WalkOptions::default(),

@@ -52,8 +52,10 @@ pub enum ClientRequestError {
         method: &'static str,
         error: jsonrpc::Error,
     },
-    /// The client's result is not what the protocol says it should be.
-    Malformed { method: &'static str, why: String },
+    /// The client's result is not what the protocol says it should be. (Serde's reason
+    /// is not kept: it quotes the reply, which for `workspace/configuration` holds the
+    /// user's settings, secrets included.)
+    Malformed { method: &'static str },
     /// The connection to the client has ended.
     Closed { method: &'static str },
 }
@@ -69,8 +71,11 @@ impl fmt::Display for ClientRequestError {
             ClientRequestError::Failed { method, error } => {
                 write!(f, "the editor refused {method}: {}", error.message)
             }
-            ClientRequestError::Malformed { method, why } => {
-                write!(f, "the editor's answer to {method} is malformed: {why}")
+            ClientRequestError::Malformed { method } => {
+                write!(
+                    f,
+                    "the editor's answer to {method} is not what LSP says it is"
+                )
             }
             ClientRequestError::Closed { method } => {
                 write!(
@@ -125,10 +130,8 @@ impl ClientRequests {
         if self.shared.closed.load(Ordering::Acquire) {
             return Err(ClientRequestError::Closed { method });
         }
-        let params = serde_json::to_value(params).map_err(|err| ClientRequestError::Malformed {
-            method,
-            why: err.to_string(),
-        })?;
+        // The parameters' types come from lsp_types: they always serialise.
+        let params = serde_json::to_value(params).unwrap_or_default();
         let id = Id::Number(self.shared.next_id.fetch_add(1, Ordering::Relaxed));
         let (reply, replied) = oneshot::channel();
         self.waiting().insert(id.clone(), reply);
@@ -162,10 +165,7 @@ impl ClientRequests {
         };
         let (_, result) = response.into_parts();
         let value = result.map_err(|error| ClientRequestError::Failed { method, error })?;
-        serde_json::from_value(value).map_err(|err| ClientRequestError::Malformed {
-            method,
-            why: err.to_string(),
-        })
+        serde_json::from_value(value).map_err(|_| ClientRequestError::Malformed { method })
     }
 
     /// Hands a reply from the client to the request waiting for it. A reply nobody waits
