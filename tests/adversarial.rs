@@ -462,6 +462,29 @@ impl Session {
         }
         found.into_iter().map(Option::unwrap).collect()
     }
+
+    /// The response to request `id`.
+    async fn response(&mut self, id: i64) -> Value {
+        self.responses(&[id]).await.remove(0)
+    }
+
+    /// Cancels request `id`; returns its response, and how long after the cancellation it
+    /// came.
+    async fn cancel(&mut self, id: i64) -> (Value, Duration) {
+        let asked = std::time::Instant::now();
+        let cancel = json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}});
+        self.client.send(&cancel).await;
+        let response = self.response(id).await;
+        (response, asked.elapsed())
+    }
+
+    /// Answers withheld `workspace/applyEdit` requests: applied.
+    async fn apply(&mut self, edits: &[Value]) {
+        for edit in edits {
+            let reply = json!({"jsonrpc": "2.0", "id": edit["id"], "result": {"applied": true}});
+            self.client.send(&reply).await;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -479,10 +502,7 @@ async fn late_replies_to_the_server_are_read_however_full_the_queues() {
         let text = format!("// edit {version}\n");
         session.client.change(&workspace.uri, &text, version).await;
     }
-    for edit in &edits {
-        let reply = json!({"jsonrpc": "2.0", "id": edit["id"], "result": {"applied": true}});
-        session.client.send(&reply).await;
-    }
+    session.apply(&edits).await;
     let answers = session.responses(&ids).await;
     for answer in &answers {
         assert!(answer["result"]["token"].is_string(), "{answer}");
@@ -495,7 +515,6 @@ async fn late_replies_to_the_server_are_read_however_full_the_queues() {
         "generous bound: {elapsed:?}"
     );
     session.assert_alive().await;
-    let _ = workspace.root;
     session.finish().await;
 }
 
@@ -504,12 +523,8 @@ async fn a_request_the_editor_never_answers_times_out_and_the_command_says_so() 
     let args = ["--stdio", "--client-timeout", "1s"];
     let (workspace, mut session) = MintWorkspace::open(&args).await;
     session.client.send(&workspace.mint(2001)).await;
-    let [edit] = &session.withhold("workspace/applyEdit", 1).await[..] else {
-        unreachable!()
-    };
-    let [answer] = &session.responses(&[2001]).await[..] else {
-        unreachable!()
-    };
+    let edit = session.withhold("workspace/applyEdit", 1).await.remove(0);
+    let answer = session.response(2001).await;
     let message = answer["error"]["message"].as_str().unwrap_or_default();
     assert_eq!(answer["error"]["code"], -32803, "{answer}");
     assert!(
@@ -553,37 +568,20 @@ async fn cancelled_and_overtaken_requests_are_answered_while_the_slots_are_busy(
         json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
                "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 3}}})
     };
-    let cancel =
-        |id: i64| json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}});
     // A request waiting for a slot, cancelled.
     session.client.send(&hover(3005, &other)).await;
-    let asked = std::time::Instant::now();
-    session.client.send(&cancel(3005)).await;
-    let [waiting] = &session.responses(&[3005]).await[..] else {
-        unreachable!()
-    };
-    let waiting_cancelled = asked.elapsed();
+    let (waiting, waiting_cancelled) = session.cancel(3005).await;
     assert_eq!(waiting["error"]["code"], -32800, "{waiting}");
     // A request waiting for a slot, overtaken by a change to its document.
     session.client.send(&hover(3006, &other)).await;
     session.client.change(&other, "const b = 2;\n", 2).await;
-    let [overtaken] = &session.responses(&[3006]).await[..] else {
-        unreachable!()
-    };
+    let overtaken = session.response(3006).await;
     assert_eq!(overtaken["error"]["code"], -32801, "{overtaken}");
     // A running request, cancelled.
-    let asked = std::time::Instant::now();
-    session.client.send(&cancel(3001)).await;
-    let [running] = &session.responses(&[3001]).await[..] else {
-        unreachable!()
-    };
-    let running_cancelled = asked.elapsed();
+    let (running, running_cancelled) = session.cancel(3001).await;
     assert_eq!(running["error"]["code"], -32800, "{running}");
     // The editor answers, the cancelled command's edit included; the others finish.
-    for edit in &edits {
-        let reply = json!({"jsonrpc": "2.0", "id": edit["id"], "result": {"applied": true}});
-        session.client.send(&reply).await;
-    }
+    session.apply(&edits).await;
     for answer in session.responses(&mints[1..]).await {
         assert!(answer["result"]["token"].is_string(), "{answer}");
     }

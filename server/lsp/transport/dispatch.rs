@@ -309,6 +309,39 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Requests are refused once the waiting ones hold the bound (one always fits an
+    /// empty queue); notifications never are.
+    #[test]
+    fn the_bytes_of_waiting_requests_are_bounded() {
+        let (messages, mut received) = mpsc::unbounded_channel();
+        let intake = Intake {
+            messages,
+            waiting_bytes: Arc::new(AtomicUsize::new(0)),
+            max_waiting_bytes: 100,
+        };
+        let request = |id: i64| Request::build("textDocument/hover").id(id).finish();
+        let notification = Request::build("textDocument/didChange").finish();
+        assert!(
+            intake.submit(request(1), 150).is_ok(),
+            "alone, even over the bound"
+        );
+        assert!(intake.submit(request(2), 10).is_err());
+        assert!(intake.submit(notification.clone(), 1000).is_ok());
+        intake.waiting_bytes.fetch_sub(150, Ordering::AcqRel); // the first one started
+        assert!(intake.submit(request(3), 60).is_ok());
+        assert!(intake.submit(request(4), 40).is_ok());
+        assert!(intake.submit(request(5), 1).is_err());
+        let sizes: Vec<(Option<Id>, usize)> = std::iter::from_fn(|| received.try_recv().ok())
+            .map(|(message, size)| (message.id().cloned(), size))
+            .collect();
+        let id = |n| Some(Id::Number(n));
+        assert_eq!(
+            sizes,
+            [(id(1), 150), (None, 0), (id(3), 60), (id(4), 40)],
+            "notifications are not counted"
+        );
+    }
+
     #[test]
     fn the_document_of_a_message() {
         let message =
