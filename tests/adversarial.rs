@@ -635,7 +635,7 @@ async fn a_gigabyte_message_is_refused_and_skipped_as_it_streams_past() {
         n["method"] == "window/showMessage"
             && n["params"]["message"]
                 .as_str()
-                .is_some_and(|message| message.contains("1024 MiB"))
+                .is_some_and(|message| message.contains("1024.0 MiB"))
     });
     assert!(
         refused,

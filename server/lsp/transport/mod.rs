@@ -122,6 +122,8 @@ where
         ended = &mut read => ended,
         // The client stopped reading for good: nothing can be answered any more.
         () = &mut write => return,
+        // `forward` never ends, and `dispatch` only after `read`: they are polled here to
+        // make progress.
         () = &mut forward => return,
         () = &mut dispatch => return,
     };
@@ -216,6 +218,8 @@ async fn read_messages<I: AsyncRead + Unpin>(
     }
 }
 
+const MIB: f64 = (1 << 20) as f64;
+
 /// Answers a message over the size limit, whose body is about to be skipped, and tells
 /// the user: a document that large is not analysed.
 fn refuse_too_large(outgoing: &Outgoing, length: u64, limit: usize) {
@@ -230,9 +234,9 @@ fn refuse_too_large(outgoing: &Outgoing, length: u64, limit: usize) {
         .params(serde_json::json!(ShowMessageParams {
             typ: MessageType::WARNING,
             message: format!(
-                "jwtlens: the editor sent a message of {} MiB, over the limit of {} MiB; it was skipped (a document that large is not analysed; see --max-message-size)",
-                length >> 20,
-                limit >> 20
+                "jwtlens: the editor sent a message of {:.1} MiB, over the limit of {:.1} MiB; it was skipped (a document that large is not analysed; see --max-message-size)",
+                length as f64 / MIB,
+                limit as f64 / MIB
             ),
         }))
         .finish();
