@@ -285,7 +285,7 @@ async fn mint_command(
     let report = locate_or_tell(shared, &minted_from, &current).await?;
     let edit = mint_edit(&current, report, &token, variant);
     let workspace_edit = workspace_edit(shared, &argument.uri, current.version, edit);
-    let applied = shared.client.apply_edit(workspace_edit).await?;
+    let applied = shared.apply_edit(workspace_edit).await?;
     if !applied.applied {
         let why = applied
             .failure_reason

@@ -19,9 +19,14 @@ pub type InProcess = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
 
 /// Starts the server in this process, over an in-memory pipe with real LSP framing.
 pub fn in_process() -> InProcess {
+    in_process_with(jwtlens::lsp::Limits::default())
+}
+
+/// [`in_process`], within `limits`.
+pub fn in_process_with(limits: jwtlens::lsp::Limits) -> InProcess {
     let (client_end, server_end) = tokio::io::duplex(1 << 20);
     let (server_read, server_write) = tokio::io::split(server_end);
-    tokio::spawn(jwtlens::lsp::serve(server_read, server_write));
+    tokio::spawn(jwtlens::lsp::serve_with(server_read, server_write, limits));
     let (client_read, client_write) = tokio::io::split(client_end);
     LspClient::new(client_read, client_write)
 }
@@ -140,7 +145,8 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         }
     }
 
-    async fn handle(&mut self, message: Value) {
+    /// Answers a request from the server as an editor would, or keeps a notification.
+    pub async fn handle(&mut self, message: Value) {
         match (
             message.get("id"),
             message.get("method").and_then(Value::as_str),
