@@ -11,6 +11,7 @@ use crate::analysis::{self, DocumentContext, TokenReport};
 use crate::config::Config;
 use crate::decode::Body;
 use crate::hover;
+use crate::jose;
 use crate::jwks::{Fetcher, KeySource};
 use crate::keys::{Key, Origin};
 use crate::mint::{self, TestKeys, Variant};
@@ -19,8 +20,9 @@ use crate::verify::{self, RemoteOutcome};
 
 /// Exit status: the signature verifies and the token is within its validity window.
 pub const VALID: u8 = 0;
-/// Exit status: the signature does not verify.
-pub const BAD_SIGNATURE: u8 = 1;
+/// Exit status: the signature does not verify, or the token is invalid whatever its key
+/// (a `crit` extension jwtlens does not understand, a time claim that is not a NumericDate).
+pub const INVALID: u8 = 1;
 /// Exit status: bad usage or input.
 pub const USAGE: u8 = 2;
 /// Exit status: the signature verifies but the token is expired or not yet valid.
@@ -150,6 +152,13 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
     if token.kind == crate::scan::TokenKind::Jwe {
         return fail("this is an encrypted JWE: jwtlens verifies signed tokens (JWS)");
     }
+    // Checked before any key is read or fetched: no key makes such a token valid.
+    let invalid = jose::crit_problem(&token.header)
+        .or_else(|| token.claims().and_then(jose::numeric_date_problem));
+    if let Some(problem) = invalid {
+        println!("invalid: {problem}");
+        return ExitCode::from(INVALID);
+    }
     let keys: Vec<Key> = match choice {
         KeyChoice::Secret(secret) => {
             vec![Key::hmac(secret.as_bytes(), "--secret", Origin::Workspace)]
@@ -206,7 +215,7 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
         }
         Err(failure) => {
             println!("signature: does not verify: {failure}");
-            return ExitCode::from(BAD_SIGNATURE);
+            return ExitCode::from(INVALID);
         }
     }
     time_verdict(&report, &config, ignore_time)
@@ -243,7 +252,7 @@ fn verify_remotely(
         }
         RemoteOutcome::Failed { reason } => {
             println!("signature: does not verify: {reason}");
-            return ExitCode::from(BAD_SIGNATURE);
+            return ExitCode::from(INVALID);
         }
     }
     time_verdict(report, config, ignore_time)
