@@ -386,5 +386,9 @@ mod tests {
             "{hover}"
         );
         assert!(!hover.contains("never"), "{hover}");
+        assert!(
+            hover.contains("exp is a string, not a NumericDate (RFC 7519 §2)"),
+            "{hover}"
+        );
     }
 }
