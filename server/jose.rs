@@ -95,10 +95,7 @@ mod tests {
     use super::*;
 
     fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            other => panic!("not an object: {other}"),
-        }
+        value.as_object().cloned().expect("a JSON object")
     }
 
     fn crit(header: Value) -> Option<String> {

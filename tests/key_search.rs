@@ -31,15 +31,13 @@ fn a_crowded_workspace_costs_a_bounded_number_of_signature_checks() {
         config.keys.problems
     );
     let text = crowded::document();
-    let reports = analyse(
-        text.as_bytes(),
-        &DocumentContext {
-            path: Some(Path::new("src/tokens.ts")),
-            config: &config,
-            now: 1_800_000_000,
-            remote: None,
-        },
-    );
+    let document = DocumentContext {
+        path: Some(Path::new("src/tokens.ts")),
+        config: &config,
+        now: 1_800_000_000,
+        remote: None,
+    };
+    let reports = analyse(text.as_bytes(), &document);
     assert_eq!(reports.len(), crowded::TOKENS);
 
     // Per token: at most MAX_KEYS_PER_TOKEN signature checks, one for the key that claims
@@ -91,14 +89,6 @@ fn a_crowded_workspace_costs_a_bounded_number_of_signature_checks() {
     }
 
     // The verdicts are cached: a second analysis checks nothing again.
-    analyse(
-        text.as_bytes(),
-        &DocumentContext {
-            path: Some(Path::new("src/tokens.ts")),
-            config: &config,
-            now: 1_800_000_000,
-            remote: None,
-        },
-    );
+    analyse(text.as_bytes(), &document);
     assert_eq!(config.keys.signature_checks(), checks);
 }
