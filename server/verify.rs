@@ -259,6 +259,41 @@ mod tests {
     }
 
     #[test]
+    fn a_kid_nobody_has_falls_back_to_keys_without_one() {
+        let keys = [key(b"a", Some("k1"), "keyed"), key(b"b", None, "bare")];
+        let (input, signature) = token(b"b", Some("k9"));
+        assert_eq!(
+            verify_with_keys(&keys, "HS256", Some("k9"), input.as_bytes(), &signature)
+                .unwrap()
+                .source,
+            "bare"
+        );
+        // The key with the token's kid comes first, then keys without a kid.
+        let (input, signature) = token(b"b", Some("k1"));
+        assert_eq!(
+            verify_with_keys(&keys, "HS256", Some("k1"), input.as_bytes(), &signature)
+                .unwrap()
+                .source,
+            "bare"
+        );
+    }
+
+    #[test]
+    fn the_search_stops_at_the_cap_and_says_so() {
+        let secrets: Vec<Vec<u8>> = (0..40).map(|i| format!("s{i}").into_bytes()).collect();
+        let keys: Vec<Key> = secrets.iter().map(|s| key(s, None, "set")).collect();
+        let (input, signature) = token(b"s39", None);
+        let failure =
+            verify_with_keys(&keys, "HS256", None, input.as_bytes(), &signature).unwrap_err();
+        assert_eq!(
+            failure.to_string(),
+            "bad signature (set) and 31 more keys; stopped after 32 of 40 keys that could verify it, so give the token a kid"
+        );
+        let (input, signature) = token(b"s31", None);
+        assert!(verify_with_keys(&keys, "HS256", None, input.as_bytes(), &signature).is_ok());
+    }
+
+    #[test]
     fn failures_say_why() {
         let keys = [key(b"a", Some("k1"), "jwks")];
         let (input, signature) = token(b"a", Some("k9"));
