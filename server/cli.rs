@@ -11,6 +11,7 @@ use crate::analysis::{self, DocumentContext, TokenReport};
 use crate::config::Config;
 use crate::decode::Body;
 use crate::hover;
+use crate::jose;
 use crate::jwks::{Fetcher, KeySource};
 use crate::keys::{Key, Origin};
 use crate::mint::{self, TestKeys, Variant};
@@ -20,8 +21,9 @@ use crate::verify::{self, RemoteOutcome};
 
 /// Exit status: the signature verifies and the token is within its validity window.
 pub const VALID: u8 = 0;
-/// Exit status: the signature does not verify.
-pub const BAD_SIGNATURE: u8 = 1;
+/// Exit status: the signature does not verify, or the token is invalid whatever its key
+/// (a `crit` extension jwtlens does not understand, a time claim that is not a NumericDate).
+pub const INVALID: u8 = 1;
 /// Exit status: bad usage or input.
 pub const USAGE: u8 = 2;
 /// Exit status: the signature verifies but the token is expired or not yet valid.
@@ -150,6 +152,13 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
     if token.kind == crate::scan::TokenKind::Jwe {
         return fail("this is an encrypted JWE: jwtlens verifies signed tokens (JWS)");
     }
+    // Checked before any key is read or fetched: no key makes such a token valid.
+    let invalid = jose::crit_problem(&token.header)
+        .or_else(|| token.claims().and_then(jose::numeric_date_problem));
+    if let Some(problem) = invalid {
+        println!("invalid: {}", escape_controls(&problem));
+        return ExitCode::from(INVALID);
+    }
     let keys: Vec<Key> = match choice {
         KeyChoice::Secret(secret) => {
             vec![Key::hmac(secret.as_bytes(), "--secret", Origin::Workspace)]
@@ -208,7 +217,7 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
         Err(failure) => {
             let failure = failure.to_string();
             println!("signature: does not verify: {}", escape_controls(&failure));
-            return ExitCode::from(BAD_SIGNATURE);
+            return ExitCode::from(INVALID);
         }
     }
     time_verdict(&report, &config, ignore_time)
@@ -246,7 +255,7 @@ fn verify_remotely(
         }
         RemoteOutcome::Failed { reason } => {
             println!("signature: does not verify: {}", escape_controls(&reason));
-            return ExitCode::from(BAD_SIGNATURE);
+            return ExitCode::from(INVALID);
         }
     }
     time_verdict(report, config, ignore_time)

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use serde_json::{Map, Value};
 
 use crate::analysis::TokenReport;
-use crate::decode::Body;
+use crate::decode::{json_type, Body};
 use crate::rules::Level;
 use crate::scan::TokenKind;
 use crate::timefmt;
@@ -122,8 +122,12 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
             rows.push(("Lifetime", timefmt::duration(exp.abs_diff(iat))));
         }
     }
-    if token.claims().is_some() && token.numeric_claim("exp").is_none() {
-        rows.push(("Expires", "never (no `exp`)".to_owned()));
+    if let (Some(claims), None) = (token.claims(), token.numeric_claim("exp")) {
+        let expires = match claims.get("exp") {
+            None => "never (no `exp`)".to_owned(),
+            Some(exp) => format!("unknown: `exp` is {}, not a NumericDate", json_type(exp)),
+        };
+        rows.push(("Expires", expires));
     }
     if let Some(note) = &report.signature {
         rows.push(("Signature", escaped(note)));
@@ -373,6 +377,7 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
     parts.push(match (&token.body, token.numeric_claim("exp")) {
         (Body::Encrypted, _) => "encrypted".to_owned(),
         (Body::Malformed(_), _) => "malformed".to_owned(),
+        (Body::Claims(claims), None) if claims.contains_key("exp") => "invalid exp".to_owned(),
         (Body::Claims(_), None) => "never expires".to_owned(),
         (Body::Claims(_), Some(exp)) if exp < now => {
             format!("expired {} ago", timefmt::short_duration(now.abs_diff(exp)))
@@ -479,5 +484,22 @@ mod tests {
         render(&far, &text, -1_800_000_000);
         let (lifetime, text) = report(r#"{"iat":-9223372036854775808,"exp":9223372036854775807}"#);
         assert!(render(&lifetime, &text, 0).contains("Lifetime"));
+    }
+
+    /// A string `exp` is not "never expires": verifiers reject the token.
+    #[test]
+    fn an_exp_that_is_not_a_number_is_not_shown_as_never_expiring() {
+        let (report, text) = report(r#"{"exp":"1700000000"}"#);
+        assert_eq!(summary(&report, 1_800_000_000), "JWT HS256 · invalid exp");
+        let hover = render(&report, &text, 1_800_000_000);
+        assert!(
+            hover.contains("| Expires | unknown: `exp` is a string, not a NumericDate |"),
+            "{hover}"
+        );
+        assert!(!hover.contains("never"), "{hover}");
+        assert!(
+            hover.contains("exp is a string, not a NumericDate (RFC 7519 §2)"),
+            "{hover}"
+        );
     }
 }

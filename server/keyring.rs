@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use crate::config::KeySettings;
 use crate::decode::DecodedToken;
-use crate::keys::{Family, Key, KeyError, Mismatch, Origin};
+use crate::jose;
+use crate::keys::{Capped, Family, Key, KeyError, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
 use crate::mint::TestKeys;
 use crate::scan::TokenKind;
 
@@ -35,6 +37,10 @@ pub struct Verdict {
     pub outcome: Outcome,
     /// An HS* token whose HMAC secret is the text of a public key (RS→HS confusion).
     pub confusion: Option<usize>,
+    /// The signature search stopped at [`MAX_KEYS_PER_TOKEN`] without a key verifying it.
+    pub capped: Option<Capped>,
+    /// The RS→HS confusion search stopped at [`MAX_KEYS_PER_TOKEN`] public keys.
+    pub confusion_capped: Option<Capped>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +52,9 @@ pub enum Outcome {
     Failed(usize, Mismatch),
     /// No key verifies it and none claims to.
     Uncovered,
+    /// No key was tried: the token is invalid whatever its key (an unknown or malformed
+    /// `crit`, see [`jose::crit_problem`]); holds why.
+    Refused(String),
 }
 
 /// Every key found, and why some could not be read.
@@ -53,6 +62,10 @@ pub enum Outcome {
 pub struct KeyRing {
     keys: Vec<Key>,
     pub problems: Vec<KeyError>,
+    /// How `keys` are looked up, built on first use (once every key is loaded).
+    lookup: OnceLock<Lookup>,
+    /// Signature checks run so far (each one a cryptographic verification).
+    checks: AtomicU64,
     cache: Mutex<HashMap<u64, Verdict>>,
 }
 
@@ -145,6 +158,10 @@ impl KeyRing {
         ring
     }
 
+    fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| Lookup::new(&self.keys))
+    }
+
     fn load_dotenv(&mut self, root: &Path, settings: &KeySettings) {
         let configured = settings.dotenv.iter().map(|entry| entry.file.as_str());
         let files: Vec<&str> = DOTENV_FILES.iter().copied().chain(configured).collect();
@@ -202,62 +219,152 @@ impl KeyRing {
         Some(verdict)
     }
 
+    /// Signature checks run so far by this ring: each one a cryptographic verification,
+    /// for the signature or for RS→HS confusion. Bounded per token by
+    /// [`MAX_KEYS_PER_TOKEN`] each.
+    pub fn signature_checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+
+    /// Verifies with one key, counting the check when it runs.
+    fn check(
+        &self,
+        key: &Key,
+        alg: &str,
+        signing_input: &[u8],
+        signature: &str,
+    ) -> Result<(), Mismatch> {
+        if let Some(refused) = key.refuses(alg) {
+            return Err(refused);
+        }
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        key.verify(alg, signing_input, signature)
+    }
+
     fn compute(&self, token: &DecodedToken, text: &[u8]) -> Verdict {
         let alg = token.alg();
         let signing_input = token.signing_input(text);
         let signature = token.signature_text(text);
         let kid = token.header_str("kid");
-        let verified = self.keys.iter().position(|key| {
-            key.family.supports(alg) && key.verify(alg, signing_input, signature).is_ok()
-        });
-        let outcome = match verified {
-            Some(index) => Outcome::Verified(index),
-            None => match self.claimant(kid, alg) {
-                Some(index) => match self.keys[index].verify(alg, signing_input, signature) {
-                    Ok(()) => Outcome::Verified(index),
-                    Err(mismatch) => Outcome::Failed(index, mismatch),
+        let mut capped = None;
+        let outcome = if let Some(problem) = jose::crit_problem(&token.header) {
+            Outcome::Refused(problem)
+        } else {
+            let candidates = self.lookup().index.candidates(&self.keys, kid, alg);
+            let verified = candidates.iter().take(MAX_KEYS_PER_TOKEN).find(|&index| {
+                self.check(&self.keys[index], alg, signing_input, signature)
+                    .is_ok()
+            });
+            if verified.is_none() && candidates.len() > MAX_KEYS_PER_TOKEN {
+                capped = Some(Capped {
+                    tried: MAX_KEYS_PER_TOKEN,
+                    candidates: candidates.len(),
+                });
+            }
+            match verified {
+                Some(index) => Outcome::Verified(index),
+                None => match self.claimant(kid, alg) {
+                    Some(index) => {
+                        match self.check(&self.keys[index], alg, signing_input, signature) {
+                            Ok(()) => Outcome::Verified(index),
+                            Err(mismatch) => Outcome::Failed(index, mismatch),
+                        }
+                    }
+                    None => Outcome::Uncovered,
                 },
-                None => Outcome::Uncovered,
-            },
+            }
         };
-        let confusion = match (&outcome, alg.starts_with("HS")) {
-            (Outcome::Verified(_), _) | (_, false) => None,
-            _ => self.keys.iter().position(|key| {
-                !key.public_text.is_empty()
-                    && confusion_secrets(&key.public_text).any(|secret| {
-                        Key::hmac(secret, "", Origin::Workspace)
-                            .verify(alg, signing_input, signature)
-                            .is_ok()
-                    })
-            }),
+        let (confusion, confusion_capped) = match (&outcome, alg.starts_with("HS")) {
+            (Outcome::Verified(_), _) | (_, false) => (None, None),
+            _ => self.confusion(kid, alg, signing_input, signature),
         };
-        Verdict { outcome, confusion }
+        Verdict {
+            outcome,
+            confusion,
+            capped,
+            confusion_capped,
+        }
+    }
+
+    /// The public key whose text is the HMAC secret of an HS* token (RS→HS confusion):
+    /// keys with the token's `kid` first (a forger copies the header), then the others,
+    /// at most [`MAX_KEYS_PER_TOKEN`] of them.
+    fn confusion(
+        &self,
+        kid: Option<&str>,
+        alg: &str,
+        signing_input: &[u8],
+        signature: &str,
+    ) -> (Option<usize>, Option<Capped>) {
+        let same_kid = |index: &usize| kid.is_some() && self.keys[*index].kid.as_deref() == kid;
+        let public_keys = &self.lookup().public_keys;
+        let first = public_keys.iter().filter(|index| same_kid(index));
+        let then = public_keys.iter().filter(|index| !same_kid(index));
+        let mut candidates = first.chain(then).copied();
+        let found = candidates.by_ref().take(MAX_KEYS_PER_TOKEN).find(|&index| {
+            confusion_secrets(&self.keys[index].public_text).any(|secret| {
+                let forged_with = Key::hmac(secret, "", Origin::Workspace);
+                self.check(&forged_with, alg, signing_input, signature)
+                    .is_ok()
+            })
+        });
+        let left = candidates.count();
+        let capped = (found.is_none() && left > 0).then(|| Capped {
+            tried: MAX_KEYS_PER_TOKEN,
+            candidates: MAX_KEYS_PER_TOKEN + left,
+        });
+        (found, capped)
     }
 
     /// The key that claims to cover a token: the one with its `kid`, else the project's
     /// only HMAC secret for an HS* token (unless that secret names another `kid`).
     fn claimant(&self, kid: Option<&str>, alg: &str) -> Option<usize> {
-        if let Some(kid) = kid {
-            if let Some(index) = self
-                .keys
-                .iter()
-                .position(|key| key.kid.as_deref() == Some(kid))
-            {
-                return Some(index);
-            }
+        let lookup = self.lookup();
+        if let Some(&index) = kid.and_then(|kid| lookup.index.with_kid(kid).first()) {
+            return Some(index);
         }
         if !alg.starts_with("HS") {
             return None;
         }
-        let mut secrets = self
-            .keys
-            .iter()
-            .enumerate()
-            .filter(|(_, key)| key.family == Family::Hmac && key.origin == Origin::Workspace)
-            .filter(|(_, key)| kid.is_none() || key.kid.is_none());
-        match (secrets.next(), secrets.next()) {
-            (Some((index, _)), None) => Some(index),
-            _ => None,
+        match kid {
+            Some(_) => lookup.only_secret_without_kid,
+            None => lookup.only_secret,
+        }
+    }
+}
+
+/// What [`KeyRing::compute`] looks keys up by, so that a token costs a bounded number of
+/// steps however many keys the workspace has.
+struct Lookup {
+    index: KeyIndex,
+    /// The only workspace HMAC secret, and the only one without a `kid`, when there is
+    /// exactly one: the key that claims an HS* token (see [`KeyRing::claimant`]).
+    only_secret: Option<usize>,
+    only_secret_without_kid: Option<usize>,
+    /// Keys with a public text (PEM or JWK), for the RS→HS confusion check.
+    public_keys: Vec<usize>,
+}
+
+impl Lookup {
+    fn new(keys: &[Key]) -> Lookup {
+        let only = |with_kid_too: bool| {
+            let mut secrets = keys.iter().enumerate().filter(|(_, key)| {
+                key.family == Family::Hmac
+                    && key.origin == Origin::Workspace
+                    && (with_kid_too || key.kid.is_none())
+            });
+            match (secrets.next(), secrets.next()) {
+                (Some((index, _)), None) => Some(index),
+                _ => None,
+            }
+        };
+        Lookup {
+            index: KeyIndex::new(keys),
+            only_secret: only(true),
+            only_secret_without_kid: only(false),
+            public_keys: (0..keys.len())
+                .filter(|&index| !keys[index].public_text.is_empty())
+                .collect(),
         }
     }
 }
@@ -418,6 +525,145 @@ mod tests {
             .problems
             .iter()
             .any(|p| p.source == "missing.pem" && p.reason.starts_with("cannot read")));
+    }
+
+    /// An HS256 token with this header, signed with `secret`.
+    fn hs256_with_header(header: serde_json::Value, secret: &[u8]) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#)
+        );
+        let signature = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &EncodingKey::from_secret(secret),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        format!("{input}.{signature}")
+    }
+
+    #[test]
+    fn a_token_with_an_unknown_crit_is_never_verified() {
+        let settings = KeySettings {
+            secrets: vec!["the-secret".into()],
+            ..KeySettings::default()
+        };
+        let ring = KeyRing::load(None, &settings, None);
+        let token = hs256_with_header(
+            json!({"alg": "HS256", "crit": ["b64"], "b64": false}),
+            b"the-secret",
+        );
+        let refused = verdict(&ring, &token);
+        match &refused.outcome {
+            Outcome::Refused(why) => assert!(
+                why.contains("\"b64\", an extension jwtlens does not understand"),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ring.signature_checks(), 0, "no key is tried");
+        // The same token without crit verifies.
+        let plain = hs256_with_header(json!({"alg": "HS256"}), b"the-secret");
+        assert_eq!(verdict(&ring, &plain).outcome, Outcome::Verified(0));
+    }
+
+    /// 100 secrets without a kid and 100 JWKS secrets with one.
+    fn crowded_ring() -> (tempfile::TempDir, KeyRing) {
+        let jwks = json!({"keys": (0..100).map(|i| json!({
+            "kty": "oct", "kid": format!("k{i}"), "k": URL_SAFE_NO_PAD.encode(format!("jwk-{i}")),
+        })).collect::<Vec<_>>()});
+        let settings = KeySettings {
+            secrets: (0..100).map(|i| format!("secret-{i}")).collect(),
+            files: vec!["keys.json".into()],
+            ..KeySettings::default()
+        };
+        ring_with(&[("keys.json", &jwks.to_string())], settings)
+    }
+
+    #[test]
+    fn keys_are_tried_by_kid_first() {
+        let (_dir, ring) = crowded_ring();
+        let token = hs256(b"jwk-77", Some("k77"));
+        match verdict(&ring, &token).outcome {
+            Outcome::Verified(index) => assert_eq!(ring.key(index).kid.as_deref(), Some("k77")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            ring.signature_checks(),
+            1,
+            "the key with the token's kid, and no other"
+        );
+        // A kid nobody has: the secrets without a kid, up to the cap.
+        let stranger = hs256(b"secret-5", Some("elsewhere"));
+        match verdict(&ring, &stranger).outcome {
+            Outcome::Verified(index) => {
+                assert_eq!(ring.key(index).source, "keys.secrets[5] in config")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ring.signature_checks(), 1 + 6);
+    }
+
+    #[test]
+    fn the_search_stops_at_the_cap_and_says_so() {
+        let (_dir, ring) = crowded_ring();
+        let beyond = hs256(b"secret-99", None);
+        let stopped = verdict(&ring, &beyond);
+        assert_eq!(stopped.outcome, Outcome::Uncovered);
+        assert_eq!(
+            stopped.capped,
+            Some(Capped {
+                tried: MAX_KEYS_PER_TOKEN,
+                candidates: 200
+            })
+        );
+        assert_eq!(ring.signature_checks(), MAX_KEYS_PER_TOKEN as u64);
+        // The same secret, named by kid in the JWKS, is found at once.
+        let named = hs256(b"jwk-99", Some("k99"));
+        let found = verdict(&ring, &named);
+        assert!(matches!(found.outcome, Outcome::Verified(_)));
+        assert_eq!(found.capped, None);
+    }
+
+    #[test]
+    fn the_confusion_search_is_capped_and_prefers_the_tokens_kid() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TestKeys::new(dir.path().join("k"));
+        keys.ensure(crate::mint::KeyKind::Rsa).unwrap();
+        let jwks: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(keys.dir().join(crate::mint::JWKS_FILE)).unwrap(),
+        )
+        .unwrap();
+        let mut rsa = jwks["keys"][0].clone();
+        let set = json!({"keys": (0..40).map(|i| {
+            rsa["kid"] = json!(format!("r{i}"));
+            rsa.clone()
+        }).collect::<Vec<_>>()});
+        let settings = KeySettings {
+            files: vec!["public.json".into()],
+            ..KeySettings::default()
+        };
+        let (_dir, ring) = ring_with(&[("public.json", &set.to_string())], settings);
+        let last = ring.key(39).public_text.clone();
+        let forged_with_kid = hs256(&last, Some("r39"));
+        assert_eq!(verdict(&ring, &forged_with_kid).confusion, Some(39));
+        let checks = ring.signature_checks();
+        let forged = hs256(&last, None);
+        let stopped = verdict(&ring, &forged);
+        assert_eq!(
+            stopped.confusion, None,
+            "the 40th public key is past the cap"
+        );
+        assert_eq!(
+            stopped.confusion_capped,
+            Some(Capped {
+                tried: MAX_KEYS_PER_TOKEN,
+                candidates: 40
+            })
+        );
+        let per_key = confusion_secrets(&last).count() as u64;
+        assert!(ring.signature_checks() - checks <= MAX_KEYS_PER_TOKEN as u64 * per_key);
     }
 
     #[test]

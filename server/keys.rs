@@ -2,10 +2,13 @@
 //! and JWKS, wherever they come from (workspace files, `.env`, config, the workspace test
 //! key, an issuer's JWKS). Pure apart from reading the files it is given.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, KeyOperations, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use p521::pkcs8::DecodePublicKey;
 use serde_json::Value;
@@ -81,8 +84,12 @@ pub enum Origin {
 #[derive(Clone)]
 pub struct Key {
     pub kid: Option<String>,
-    /// The JWK's `alg`, when it names one.
+    /// The JWK's `alg`, when it names one: the only algorithm the key verifies
+    /// (RFC 7517 §4.4).
     pub alg: Option<String>,
+    /// Why the JWK's `use` or `key_ops` forbid verifying signatures with this key
+    /// (RFC 7517 §4.2, §4.3), when they do.
+    not_for_signatures: Option<String>,
     pub family: Family,
     /// Where it is, for messages: `keys/public.pem`, `.env: JWT_SECRET`.
     pub source: String,
@@ -123,6 +130,10 @@ pub enum Mismatch {
     BadSignature,
     /// An `alg` jwtlens does not know.
     UnknownAlgorithm(String),
+    /// The key's JWK names another `alg` (`key_alg`) than the token's.
+    KeyAlgorithm { key_alg: String, alg: String },
+    /// The key's JWK `use` or `key_ops` forbid signatures; holds which and why.
+    NotForSignatures(String),
 }
 
 impl fmt::Display for Mismatch {
@@ -137,6 +148,13 @@ impl fmt::Display for Mismatch {
             }
             Mismatch::BadSignature => f.write_str("bad signature"),
             Mismatch::UnknownAlgorithm(alg) => write!(f, "unknown algorithm {alg}"),
+            Mismatch::KeyAlgorithm { key_alg, alg } => write!(
+                f,
+                "the key's JWK alg is {key_alg}, so it does not verify {alg} (RFC 7517 §4.4)"
+            ),
+            Mismatch::NotForSignatures(why) => {
+                write!(f, "the key is not for signatures: {why}")
+            }
         }
     }
 }
@@ -147,6 +165,7 @@ impl Key {
         Key {
             kid: None,
             alg: None,
+            not_for_signatures: None,
             family: Family::Hmac,
             source: source.into(),
             origin,
@@ -165,11 +184,8 @@ impl Key {
         if !known {
             return Err(Mismatch::UnknownAlgorithm(alg.to_owned()));
         }
-        if !self.family.supports(alg) {
-            return Err(Mismatch::KeyType {
-                alg: alg.to_owned(),
-                family: self.family,
-            });
+        if let Some(refused) = self.refuses(alg) {
+            return Err(refused);
         }
         let verified = match (&self.verifier, alg) {
             (Verifier::P521(key), "ES512") => verify_es512(key, signing_input, signature),
@@ -189,11 +205,33 @@ impl Key {
         }
     }
 
-    /// The key from a JWK. `source` names where it was read.
+    /// Why this key cannot verify `alg` whatever the signature: its JWK `use` or
+    /// `key_ops` forbid signatures, it is of another family, or its JWK names another
+    /// `alg`. Cheap: no cryptography.
+    pub fn refuses(&self, alg: &str) -> Option<Mismatch> {
+        if let Some(why) = &self.not_for_signatures {
+            return Some(Mismatch::NotForSignatures(why.clone()));
+        }
+        if !self.family.supports(alg) {
+            return Some(Mismatch::KeyType {
+                alg: alg.to_owned(),
+                family: self.family,
+            });
+        }
+        match &self.alg {
+            Some(key_alg) if key_alg != alg => Some(Mismatch::KeyAlgorithm {
+                key_alg: key_alg.clone(),
+                alg: alg.to_owned(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The key from a JWK. `source` names where it was read. Its `alg`, `use` and
+    /// `key_ops` are kept and honoured by [`Key::verify`].
     pub fn from_jwk(jwk: &Jwk, source: &str, origin: Origin) -> Result<Key, KeyError> {
         let invalid = |why: String| KeyError::new(source, why);
         let kid = jwk.common.key_id.clone();
-        let alg = jwk.common.key_algorithm.map(|alg| alg.to_string());
         let text = serde_json::to_vec(jwk).unwrap_or_default();
         let (family, verifier) = match &jwk.algorithm {
             AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P521 => {
@@ -241,7 +279,8 @@ impl Key {
         };
         Ok(Key {
             kid,
-            alg,
+            alg: jwk_alg(jwk, family),
+            not_for_signatures: jwk_not_for_signatures(jwk),
             family,
             source: source.to_owned(),
             origin,
@@ -268,6 +307,7 @@ impl Key {
                 Ok(Key {
                     kid: None,
                     alg: None,
+                    not_for_signatures: None,
                     family,
                     source: source.to_owned(),
                     origin: origin.clone(),
@@ -334,6 +374,51 @@ impl Key {
     }
 }
 
+/// The JWK's `alg` as its JOSE name. jsonwebtoken reads every name it lacks as
+/// `UNKNOWN_ALGORITHM`, ES512 included: on a P-521 key that can only be ES512 (the one
+/// JOSE algorithm for the curve, RFC 7518 §3.4); on any other key it is an algorithm
+/// jwtlens cannot verify, and the key verifies nothing.
+fn jwk_alg(jwk: &Jwk, family: Family) -> Option<String> {
+    let alg = jwk.common.key_algorithm?;
+    if alg == KeyAlgorithm::UNKNOWN_ALGORITHM {
+        let name = match family {
+            Family::Ec(Some(Curve::P521)) => "ES512",
+            _ => "an algorithm jwtlens does not know",
+        };
+        return Some(name.to_owned());
+    }
+    match serde_json::to_value(alg) {
+        Ok(Value::String(name)) => Some(name),
+        _ => Some(format!("{alg:?}")),
+    }
+}
+
+/// Why a JWK's `use` (RFC 7517 §4.2) or `key_ops` (§4.3) forbid verifying signatures.
+fn jwk_not_for_signatures(jwk: &Jwk) -> Option<String> {
+    match &jwk.common.public_key_use {
+        None | Some(PublicKeyUse::Signature) => {}
+        Some(PublicKeyUse::Encryption) => return Some("its use is \"enc\"".to_owned()),
+        Some(PublicKeyUse::Other(other)) => {
+            return Some(format!("its use is {other:?}, not \"sig\""))
+        }
+    }
+    let ops = jwk.common.key_operations.as_ref()?;
+    if ops.contains(&KeyOperations::Verify) {
+        return None;
+    }
+    let listed: Vec<String> = ops
+        .iter()
+        .map(|op| match serde_json::to_value(op) {
+            Ok(Value::String(name)) => format!("{name:?}"),
+            _ => "?".to_owned(),
+        })
+        .collect();
+    Some(format!(
+        "its key_ops [{}] do not include \"verify\"",
+        listed.join(", ")
+    ))
+}
+
 fn jwt_verifier(key: jsonwebtoken::errors::Result<DecodingKey>) -> Result<Verifier, String> {
     key.map(Verifier::Jwt).map_err(|err| err.to_string())
 }
@@ -394,6 +479,150 @@ fn verify_es512(key: &p521::ecdsa::VerifyingKey, signing_input: &[u8], signature
     key.verify(signing_input, &signature).is_ok()
 }
 
+/// Most keys one token is checked against (signature checks per token, per analysis).
+///
+/// Keys are tried by `kid` first, so a token meets its own key at once and the cap never
+/// matters for it. It matters for a token without a `kid` (or with one no key has) in a
+/// workspace with many keys of its type: without it, a 3,000-key JWKS and 20,000 literal
+/// secrets cost 23,000 checks per token, a minute for one 200-token file. Real projects
+/// have a handful of secrets and keys, far under 32; and 200 tokens × 32 checks take well
+/// under a second even when every check is RSA.
+pub const MAX_KEYS_PER_TOKEN: usize = 32;
+
+/// A key search that stopped at [`MAX_KEYS_PER_TOKEN`] before every candidate was tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capped {
+    /// Keys tried.
+    pub tried: usize,
+    /// Keys that could have verified the token (of a family that verifies its `alg`).
+    pub candidates: usize,
+}
+
+impl fmt::Display for Capped {
+    /// `stopped after 32 of 23,000`, to be followed by what was searched.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "stopped after {} of {}",
+            self.tried,
+            thousands(self.candidates)
+        )
+    }
+}
+
+/// `23000` → `23,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Keys by `kid`, and by family for the rest, so that each token meets the keys that may
+/// verify it in order without walking all the others.
+#[derive(Debug, Default)]
+pub struct KeyIndex {
+    by_kid: HashMap<String, Vec<usize>>,
+    /// Keys without a `kid`, grouped by family, each group in load order.
+    without_kid: Vec<(Family, Vec<usize>)>,
+    /// Keys with a `kid`, grouped the same way: for tokens that name no kid.
+    with_kid: Vec<(Family, Vec<usize>)>,
+}
+
+/// The keys worth a signature check for one token, best first (see
+/// [`KeyIndex::candidates`]).
+pub struct Candidates<'a> {
+    kid_matched: Vec<usize>,
+    groups: Vec<&'a [usize]>,
+}
+
+impl Candidates<'_> {
+    /// Positions in the key list, best first.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.kid_matched
+            .iter()
+            .chain(self.groups.iter().flat_map(|group| group.iter()))
+            .copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.kid_matched.len() + self.groups.iter().map(|group| group.len()).sum::<usize>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl KeyIndex {
+    pub fn new(keys: &[Key]) -> KeyIndex {
+        let mut index = KeyIndex::default();
+        for (position, key) in keys.iter().enumerate() {
+            let groups = match &key.kid {
+                Some(kid) => {
+                    index.by_kid.entry(kid.clone()).or_default().push(position);
+                    &mut index.with_kid
+                }
+                None => &mut index.without_kid,
+            };
+            match groups.iter_mut().find(|(family, _)| *family == key.family) {
+                Some((_, members)) => members.push(position),
+                None => groups.push((key.family, vec![position])),
+            }
+        }
+        index
+    }
+
+    /// The keys with this `kid`, in load order.
+    pub fn with_kid(&self, kid: &str) -> &[usize] {
+        self.by_kid.get(kid).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether some key has no `kid`.
+    pub fn has_keys_without_kid(&self) -> bool {
+        !self.without_kid.is_empty()
+    }
+
+    /// The keys worth a signature check for a token with this `kid` and `alg`, best
+    /// first: the keys with the token's `kid`, then keys without a `kid`, as JWKS
+    /// consumers match them (a key with another `kid` is not this token's key). A token
+    /// without a `kid` meets keys without one first, then the others. Keys of a family
+    /// that cannot verify `alg` are left out: they fail without a check.
+    pub fn candidates<'a>(&'a self, keys: &[Key], kid: Option<&str>, alg: &str) -> Candidates<'a> {
+        let supported = |groups: &'a [(Family, Vec<usize>)]| -> Vec<&'a [usize]> {
+            groups
+                .iter()
+                .filter(|(family, _)| family.supports(alg))
+                .map(|(_, members)| members.as_slice())
+                .collect()
+        };
+        match kid {
+            Some(kid) => Candidates {
+                kid_matched: self
+                    .with_kid(kid)
+                    .iter()
+                    .copied()
+                    .filter(|&position| keys[position].family.supports(alg))
+                    .collect(),
+                groups: supported(&self.without_kid),
+            },
+            None => {
+                let mut groups = supported(&self.without_kid);
+                groups.extend(supported(&self.with_kid));
+                Candidates {
+                    kid_matched: Vec::new(),
+                    groups,
+                }
+            }
+        }
+    }
+}
+
 /// A key that could not be loaded, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyError {
@@ -450,6 +679,167 @@ mod tests {
         let keys = Key::from_json(&map, "certs.json", Origin::Remote).unwrap();
         let kids: Vec<_> = keys.iter().map(|key| key.kid.as_deref().unwrap()).collect();
         assert_eq!(kids, ["kid-a", "kid-b"]);
+    }
+
+    /// The fixture's RSA public key as a JWK with these extra members.
+    fn rsa_jwk(extra: serde_json::Value) -> Key {
+        use rsa::pkcs8::DecodePrivateKey as _;
+        use rsa::traits::PublicKeyParts as _;
+        let private = rsa::RsaPrivateKey::from_pkcs8_pem(PRIVATE_KEY).unwrap();
+        let b64 = |bytes: Vec<u8>| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        };
+        let mut jwk = serde_json::json!({
+            "kty": "RSA",
+            "n": b64(private.n().to_bytes_be()),
+            "e": b64(private.e().to_bytes_be()),
+        });
+        for (name, value) in extra.as_object().unwrap() {
+            jwk[name] = value.clone();
+        }
+        let keys = Key::from_json(&jwk, "key.jwk", Origin::Workspace).unwrap();
+        keys.into_iter().next().unwrap()
+    }
+
+    fn signed(alg: Algorithm) -> (String, String) {
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(alg),
+            &serde_json::json!({}),
+            &key,
+        )
+        .unwrap();
+        let dot = token.rfind('.').unwrap();
+        (token[..dot].to_owned(), token[dot + 1..].to_owned())
+    }
+
+    #[test]
+    fn a_jwk_alg_restricts_the_key_to_that_algorithm() {
+        let rs256 = rsa_jwk(serde_json::json!({"alg": "RS256"}));
+        let (input, signature) = signed(Algorithm::RS256);
+        assert_eq!(rs256.verify("RS256", input.as_bytes(), &signature), Ok(()));
+        let (input, signature) = signed(Algorithm::PS256);
+        let refused = rs256
+            .verify("PS256", input.as_bytes(), &signature)
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the key's JWK alg is RS256, so it does not verify PS256 (RFC 7517 §4.4)"
+        );
+        // The same key without an alg verifies both.
+        let any = rsa_jwk(serde_json::json!({}));
+        assert_eq!(any.verify("PS256", input.as_bytes(), &signature), Ok(()));
+        // An alg jsonwebtoken does not know: the key verifies nothing.
+        let unknown = rsa_jwk(serde_json::json!({"alg": "RS1024"}));
+        assert!(unknown
+            .verify("PS256", input.as_bytes(), &signature)
+            .unwrap_err()
+            .to_string()
+            .contains("JWK alg is an algorithm jwtlens does not know"));
+    }
+
+    #[test]
+    fn a_p521_jwk_with_alg_es512_verifies_es512() {
+        use base64::Engine as _;
+        use p521::ecdsa::signature::Signer as _;
+        let signing = p521::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+        let point = p521::ecdsa::VerifyingKey::from(&signing).to_encoded_point(false);
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-521", "alg": "ES512",
+            "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap()),
+        });
+        let key = Key::from_json(&jwk, "p521.jwk", Origin::Workspace)
+            .unwrap()
+            .remove(0);
+        let input = format!("{}.{}", b64(br#"{"alg":"ES512"}"#), b64(b"{}"));
+        let signature: p521::ecdsa::Signature = signing.sign(input.as_bytes());
+        let signature = b64(&signature.to_bytes());
+        assert_eq!(key.verify("ES512", input.as_bytes(), &signature), Ok(()));
+    }
+
+    #[test]
+    fn jwk_use_and_key_ops_other_than_verify_refuse_signatures() {
+        let (input, signature) = signed(Algorithm::RS256);
+        let cases = [
+            (serde_json::json!({"use": "enc"}), "the key is not for signatures: its use is \"enc\""),
+            (serde_json::json!({"use": "wrap"}), "the key is not for signatures: its use is \"wrap\", not \"sig\""),
+            (
+                serde_json::json!({"key_ops": ["encrypt", "wrapKey"]}),
+                "the key is not for signatures: its key_ops [\"encrypt\", \"wrapKey\"] do not include \"verify\"",
+            ),
+            (serde_json::json!({"key_ops": []}), "its key_ops [] do not include \"verify\""),
+        ];
+        for (extra, expected) in cases {
+            let key = rsa_jwk(extra.clone());
+            let refused = key
+                .verify("RS256", input.as_bytes(), &signature)
+                .unwrap_err();
+            assert!(refused.to_string().contains(expected), "{extra}: {refused}");
+            assert!(key.refuses("RS256").is_some(), "{extra}");
+        }
+        for allowed in [
+            serde_json::json!({"use": "sig"}),
+            serde_json::json!({"key_ops": ["verify"]}),
+            serde_json::json!({"use": "sig", "key_ops": ["sign", "verify"], "alg": "RS256"}),
+        ] {
+            let key = rsa_jwk(allowed.clone());
+            assert_eq!(
+                key.verify("RS256", input.as_bytes(), &signature),
+                Ok(()),
+                "{allowed}"
+            );
+        }
+    }
+
+    fn secret(kid: Option<&str>) -> Key {
+        let mut key = Key::hmac(b"s", "secret", Origin::Workspace);
+        key.kid = kid.map(str::to_owned);
+        key
+    }
+
+    #[test]
+    fn candidates_come_by_kid_first_then_without_kid() {
+        let rsa = rsa_jwk(serde_json::json!({"kid": "r1"}));
+        let keys = [
+            secret(Some("a")),
+            secret(None),
+            rsa.clone(),
+            secret(Some("b")),
+            secret(None),
+            secret(Some("a")),
+        ];
+        let index = KeyIndex::new(&keys);
+        let order = |kid, alg| -> Vec<usize> { index.candidates(&keys, kid, alg).iter().collect() };
+        assert_eq!(order(Some("a"), "HS256"), [0, 5, 1, 4]);
+        assert_eq!(
+            order(Some("zz"), "HS256"),
+            [1, 4],
+            "another kid is not this token's key"
+        );
+        assert_eq!(order(None, "HS256"), [1, 4, 0, 3, 5]);
+        assert_eq!(order(None, "RS256"), [2]);
+        assert_eq!(
+            order(Some("r1"), "HS256"),
+            [1, 4],
+            "the RSA key cannot verify HS256"
+        );
+        assert_eq!(index.candidates(&keys, None, "HS256").len(), 5);
+        assert_eq!(index.with_kid("a"), [0, 5]);
+        assert!(index.has_keys_without_kid());
+    }
+
+    #[test]
+    fn capped_searches_read_well() {
+        let capped = Capped {
+            tried: 32,
+            candidates: 23_000,
+        };
+        assert_eq!(capped.to_string(), "stopped after 32 of 23,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -47,7 +47,9 @@ enum Command {
     /// Check files for tokens, as the editor does, for CI and pre-commit hooks.
     Check(jwtlens::check::CheckArgs),
     /// Verify a token's signature and time claims. Exit 0 when both hold, 1 when the
-    /// signature does not verify, 3 when it does but the token is expired or not yet valid.
+    /// signature does not verify or the token is invalid whatever its key (a crit
+    /// extension jwtlens does not understand, an exp/nbf/iat that is not a number), 3 when
+    /// it verifies but the token is expired or not yet valid.
     Verify {
         /// The token, or `-` to read it from stdin.
         token: String,

@@ -178,7 +178,7 @@ impl TestKeys {
             );
             let key = match kind {
                 KeyKind::Hmac => Ok(Key::hmac(hmac_secret(&secret), source, Origin::TestKey)),
-                _ => public_jwk(kind, &secret).and_then(|jwk| {
+                _ => published_jwk(kind, &secret).and_then(|jwk| {
                     Key::from_json(&jwk, &source, Origin::TestKey)
                         .map_err(|err| MintError(err.to_string()))
                         .map(|mut keys| keys.remove(0))
@@ -198,7 +198,7 @@ impl TestKeys {
             let Ok(secret) = self.read(kind) else {
                 continue;
             };
-            let mut jwk = public_jwk(kind, &secret)?;
+            let mut jwk = published_jwk(kind, &secret)?;
             jwk["kid"] = json!(self.kid(kind)?);
             jwk["use"] = json!("sig");
             keys.push(jwk);
@@ -284,6 +284,21 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), MintError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(|err| io_error(path, err))?;
     file.write_all(contents).map_err(|err| io_error(path, err))
+}
+
+/// The public JWK of a test key as published and used for verification. The RSA test
+/// key signs every RS* and PS* algorithm ([`KeyKind::for_alg`]), so its JWK names no
+/// `alg`: a JWK's `alg` restricts the key to that one algorithm (RFC 7517 §4.4), and
+/// jwtlens honours it. The `kid` stays the digest of [`public_jwk`], `alg` included, so
+/// tokens minted before keep matching their key.
+fn published_jwk(kind: KeyKind, pem_text: &[u8]) -> Result<Value, MintError> {
+    let mut jwk = public_jwk(kind, pem_text)?;
+    if kind == KeyKind::Rsa {
+        if let Some(fields) = jwk.as_object_mut() {
+            fields.remove("alg");
+        }
+    }
+    Ok(jwk)
 }
 
 /// The public JWK of a private test key.

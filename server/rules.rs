@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::config::{PermissionsShape, Settings};
 use crate::decode::{Body, DecodedToken};
 use crate::facts::TokenFacts;
+use crate::jose;
 use crate::keyring::{KeyRing, Outcome, Verdict};
 use crate::keys::{Family, Origin};
 use crate::scan::TokenKind;
@@ -168,7 +169,7 @@ pub static RULES: &[Rule] = &[
     Rule { code: "JWT106", name: "policy-mismatch", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
         summary: "The workspace policy (issuers, audiences, parties, required claims, permissions shape) rejects the token.", check: policy_mismatch },
     Rule { code: "JWT107", name: "malformed", tier: Tier::Info, in_fixtures: InFixtures::Keep,
-        summary: "A JWT-shaped string whose payload does not decode.", check: malformed },
+        summary: "A JWT-shaped string whose payload does not decode, or whose exp, nbf or iat is not a NumericDate.", check: malformed },
     Rule { code: "JWT108", name: "encrypted", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "A five-part JWE: only the protected header can be read.", check: encrypted },
     Rule { code: "JWT109", name: "bound-token", tier: Tier::Info, in_fixtures: InFixtures::Keep,
@@ -176,9 +177,11 @@ pub static RULES: &[Rule] = &[
     Rule { code: "JWT110", name: "deprecated-format", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "A provider's deprecated token format.", check: deprecated_format },
     Rule { code: "JWT111", name: "signature-invalid", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
-        summary: "A verification ran (workspace keys, or issuer keys on request) and no key verified the signature.", check: signature_invalid },
+        summary: "A verification ran (workspace keys, or issuer keys on request) and no key verified the signature, or the token's crit header makes it invalid for every key.", check: signature_invalid },
     Rule { code: "JWT112", name: "alg-confusion", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
         summary: "An HS* token whose HMAC secret is the text of a public key in the workspace: the RS-to-HS algorithm-confusion attack.", check: alg_confusion },
+    Rule { code: "JWT113", name: "key-search-capped", tier: Tier::Info, in_fixtures: InFixtures::Keep,
+        summary: "The workspace has more keys of the token's type than jwtlens tries per token, and none of those tried verified it.", check: key_search_capped },
 ];
 
 /// The rule with this code or name.
@@ -433,8 +436,12 @@ fn signature_invalid(cx: &Context) -> Option<String> {
             "signature check against the issuer's keys failed: {reason}"
         ));
     }
-    let Outcome::Failed(index, mismatch) = &cx.verdict?.outcome else {
-        return None;
+    let (index, mismatch) = match &cx.verdict?.outcome {
+        Outcome::Failed(index, mismatch) => (index, mismatch),
+        Outcome::Refused(problem) => {
+            return Some(format!("no key can verify this token: {problem}"))
+        }
+        Outcome::Verified(_) | Outcome::Uncovered => return None,
     };
     let key = cx.keys.key(*index);
     let kid = key
@@ -445,6 +452,27 @@ fn signature_invalid(cx: &Context) -> Option<String> {
     Some(format!(
         "signature does not verify with {}{kid}: {mismatch}",
         key.source
+    ))
+}
+
+fn key_search_capped(cx: &Context) -> Option<String> {
+    let verdict = cx.verdict?;
+    let mut searches = Vec::new();
+    if let Some(capped) = verdict.capped {
+        searches.push(format!(
+            "{capped} workspace keys that could verify {}",
+            cx.token.alg()
+        ));
+    }
+    if let Some(capped) = verdict.confusion_capped {
+        searches.push(format!("the RS-to-HS confusion check {capped} public keys"));
+    }
+    if searches.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}, and none verified it; give the token a kid or narrow keys.*",
+        searches.join("; ")
     ))
 }
 
@@ -666,7 +694,10 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
 fn malformed(cx: &Context) -> Option<String> {
     match &cx.token.body {
         Body::Malformed(err) => Some(format!("JWT-shaped, but its payload {err}")),
-        _ => None,
+        Body::Claims(claims) => jose::numeric_date_problem(claims).map(|problem| {
+            format!("{problem}: verifiers reject the token, and when it expires is unknown")
+        }),
+        Body::Encrypted => None,
     }
 }
 
@@ -741,6 +772,17 @@ mod tests {
                 keys: KeyRing::default(),
                 remote: None,
             }
+        }
+
+        /// An HS256 token with this header and claims, signed with `secret`.
+        fn signed_as(header: Value, claims: Value, secret: &str) -> Case {
+            let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+            let input = format!("{}.{}", part(&header), part(&claims));
+            let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+            let signature =
+                jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
+                    .unwrap();
+            Case::from_text(format!("{input}.{signature}"))
         }
 
         /// A real HS256 token signed with `secret`.
@@ -1202,6 +1244,68 @@ mod tests {
             .contains("must be an array of strings"));
         case.settings.policy.permissions_shape = Some(PermissionsShape::SpaceDelimited);
         assert_eq!(case.run("JWT106"), None);
+    }
+
+    #[test]
+    fn jwt111_a_crit_extension_refuses_every_key() {
+        let header = json!({"alg": "HS256", "b64": false, "crit": ["b64"]});
+        let case = Case::signed_as(header, json!({"sub": "u"}), "workspace-secret")
+            .with_secrets(&["workspace-secret"]);
+        assert_eq!(
+            case.run("JWT111").unwrap(),
+            "no key can verify this token: crit lists \"b64\", an extension jwtlens does not understand, so the token must be rejected (RFC 7515 §4.1.11)"
+        );
+        assert_eq!(case.run("JWT102"), None, "not reported as verified");
+        let malformed = Case::signed_as(
+            json!({"alg": "HS256", "crit": []}),
+            json!({"sub": "u"}),
+            "workspace-secret",
+        )
+        .with_secrets(&["workspace-secret"]);
+        assert!(malformed
+            .run("JWT111")
+            .unwrap()
+            .contains("crit is an empty list"));
+    }
+
+    #[test]
+    fn jwt113_says_when_the_key_search_stopped() {
+        let secrets: Vec<String> = (0..40).map(|i| format!("secret-{i}")).collect();
+        let names: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let late = Case::signed("secret-39").with_secrets(&names);
+        assert_eq!(
+            late.run("JWT113").unwrap(),
+            "stopped after 32 of 40 workspace keys that could verify HS256, and none verified it; give the token a kid or narrow keys.*"
+        );
+        assert_eq!(late.run("JWT102"), None, "the 40th secret was not tried");
+        let early = Case::signed("secret-3").with_secrets(&names);
+        assert_eq!(early.run("JWT113"), None);
+        assert!(early.run("JWT102").unwrap().contains("keys.secrets[3]"));
+        let few = Case::signed("elsewhere").with_secrets(&names[..32]);
+        assert_eq!(few.run("JWT113"), None, "every candidate was tried");
+    }
+
+    #[test]
+    fn jwt107_time_claims_must_be_numeric_dates() {
+        let case = Case::new(hs256(), json!({"sub": "u", "exp": "1900000000"}));
+        assert_eq!(
+            case.run("JWT107").unwrap(),
+            "exp is a string, not a NumericDate (RFC 7519 §2): verifiers reject the token, and when it expires is unknown"
+        );
+        assert_eq!(
+            case.run("JWT005"),
+            None,
+            "it has an exp, just not a usable one"
+        );
+        assert!(Case::new(hs256(), json!({"nbf": {"$date": 1}}))
+            .run("JWT107")
+            .unwrap()
+            .starts_with("nbf is an object, not a NumericDate"));
+        assert_eq!(
+            Case::new(hs256(), json!({"exp": 1_900_000_000.5, "iat": 0})).run("JWT107"),
+            None,
+            "fractions are NumericDates"
+        );
     }
 
     #[test]

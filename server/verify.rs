@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use crate::decode::DecodedToken;
+use crate::jose;
 use crate::jwks::{FetchedKeys, Fetcher, KeySource};
-use crate::keys::{Key, Mismatch, Origin};
+use crate::keys::{Capped, Key, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
 use crate::scan::TokenKind;
 
 /// What an on-request verification found.
@@ -34,8 +35,12 @@ pub enum Failure {
     NoKeys,
     /// The token names a `kid` that none of the keys has.
     NoKeyWithKid(String),
-    /// Keys with the right `kid` or type exist, but none verifies; the reasons per key.
-    Rejected(Vec<(String, Mismatch)>),
+    /// Keys with the right `kid` or type exist, but none verifies: the reasons per key,
+    /// and whether the search stopped at [`MAX_KEYS_PER_TOKEN`].
+    Rejected {
+        reasons: Vec<(String, Mismatch)>,
+        capped: Option<Capped>,
+    },
 }
 
 impl std::fmt::Display for Failure {
@@ -46,11 +51,19 @@ impl std::fmt::Display for Failure {
             }
             Failure::NoKeys => f.write_str("no key to verify with"),
             Failure::NoKeyWithKid(kid) => write!(f, "no key with kid {kid}"),
-            Failure::Rejected(reasons) => {
-                let (source, mismatch) = &reasons[0];
-                write!(f, "{mismatch} ({source})")?;
-                if reasons.len() > 1 {
-                    write!(f, " and {} more keys", reasons.len() - 1)?;
+            Failure::Rejected { reasons, capped } => {
+                match reasons.split_first() {
+                    Some(((source, mismatch), [])) => write!(f, "{mismatch} ({source})")?,
+                    Some(((source, mismatch), more)) => {
+                        write!(f, "{mismatch} ({source}) and {} more keys", more.len())?
+                    }
+                    None => f.write_str("no key verified it")?,
+                }
+                if let Some(capped) = capped {
+                    write!(
+                        f,
+                        "; {capped} keys that could verify it, so give the token a kid"
+                    )?;
                 }
                 Ok(())
             }
@@ -59,7 +72,9 @@ impl std::fmt::Display for Failure {
 }
 
 /// Verifies a JWS with a set of keys, matched as JWKS consumers do: by `kid` first, then
-/// (for keys without one) by key type and `alg`. Returns the key that verified it.
+/// keys without one (see [`KeyIndex::candidates`]), at most [`MAX_KEYS_PER_TOKEN`] of
+/// them. A key's JWK `alg`, `use` and `key_ops` are honoured. Returns the key that
+/// verified it.
 pub fn verify_with_keys<'k>(
     keys: &'k [Key],
     alg: &str,
@@ -73,35 +88,36 @@ pub fn verify_with_keys<'k>(
     if keys.is_empty() {
         return Err(Failure::NoKeys);
     }
-    let by_kid: Vec<&Key> = match kid {
-        Some(kid) => keys
-            .iter()
-            .filter(|key| key.kid.as_deref() == Some(kid))
-            .collect(),
-        None => Vec::new(),
-    };
-    let candidates: Vec<&Key> = if by_kid.is_empty() {
-        let without_kid: Vec<&Key> = keys
-            .iter()
-            .filter(|key| kid.is_none() || key.kid.is_none())
-            .collect();
-        match (kid, without_kid.is_empty()) {
-            (Some(kid), true) => return Err(Failure::NoKeyWithKid(kid.to_owned())),
-            _ => without_kid,
+    let index = KeyIndex::new(keys);
+    if let Some(kid) = kid {
+        if index.with_kid(kid).is_empty() && !index.has_keys_without_kid() {
+            return Err(Failure::NoKeyWithKid(kid.to_owned()));
         }
-    } else {
-        by_kid
-    };
+    }
+    let candidates = index.candidates(keys, kid, alg);
     let mut reasons = Vec::new();
-    for key in candidates {
+    for position in candidates.iter().take(MAX_KEYS_PER_TOKEN) {
+        let key = &keys[position];
         match key.verify(alg, signing_input, signature) {
             Ok(()) => return Ok(key),
             Err(mismatch) => reasons.push((key.source.clone(), mismatch)),
         }
     }
+    // Keys of another type were no candidates; name them when nothing else was tried,
+    // so that the user learns why.
+    let considered = |key: &Key| kid.is_none() || key.kid.is_none() || key.kid.as_deref() == kid;
+    reasons.extend(
+        keys.iter()
+            .filter(|key| considered(key) && !key.family.supports(alg))
+            .filter_map(|key| Some((key.source.clone(), key.refuses(alg)?))),
+    );
     // A bad signature says more than a key of the wrong type; report it first.
     reasons.sort_by_key(|(_, mismatch)| !matches!(mismatch, Mismatch::BadSignature));
-    Err(Failure::Rejected(reasons))
+    let capped = (candidates.len() > MAX_KEYS_PER_TOKEN).then_some(Capped {
+        tried: MAX_KEYS_PER_TOKEN,
+        candidates: candidates.len(),
+    });
+    Err(Failure::Rejected { reasons, capped })
 }
 
 /// Verifies a token against its issuer's published keys: the one path that uses the
@@ -118,6 +134,10 @@ pub async fn verify_remote(
         return RemoteOutcome::Failed {
             reason: "an encrypted JWE has no signature to verify".into(),
         };
+    }
+    // Invalid whatever the issuer's keys say: nothing is fetched.
+    if let Some(problem) = jose::crit_problem(&token.header) {
+        return RemoteOutcome::Failed { reason: problem };
     }
     let fetched = match fetcher.keys(source, kid).await {
         Ok(fetched) => fetched,
@@ -142,8 +162,31 @@ pub async fn verify_remote(
             at: now,
         },
         Err(failure) => RemoteOutcome::Failed {
-            reason: format!("{failure} (keys from {})", fetched.url),
+            reason: format!(
+                "{failure}{} (keys from {})",
+                skipped_note(&fetched, kid),
+                fetched.url
+            ),
         },
+    }
+}
+
+/// Why fetched keys that might have been the token's were left out (an `enc` key, one
+/// whose `key_ops` lack `verify`, a symmetric key…), for the failure message.
+fn skipped_note(fetched: &FetchedKeys, kid: Option<&str>) -> String {
+    let relevant: Vec<String> = fetched
+        .skipped
+        .iter()
+        .filter(|skipped| kid.is_none() || skipped.kid.as_deref() == kid)
+        .map(|skipped| match &skipped.kid {
+            Some(kid) => format!("kid {kid:?}: {}", skipped.reason),
+            None => format!("key {}: {}", skipped.index, skipped.reason),
+        })
+        .collect();
+    match relevant.as_slice() {
+        [] => String::new(),
+        [one] => format!("; left out {one}"),
+        [first, rest @ ..] => format!("; left out {first} and {} more", rest.len()),
     }
 }
 
@@ -213,6 +256,41 @@ mod tests {
                 .source,
             "third"
         );
+    }
+
+    #[test]
+    fn a_kid_nobody_has_falls_back_to_keys_without_one() {
+        let keys = [key(b"a", Some("k1"), "keyed"), key(b"b", None, "bare")];
+        let (input, signature) = token(b"b", Some("k9"));
+        assert_eq!(
+            verify_with_keys(&keys, "HS256", Some("k9"), input.as_bytes(), &signature)
+                .unwrap()
+                .source,
+            "bare"
+        );
+        // The key with the token's kid comes first, then keys without a kid.
+        let (input, signature) = token(b"b", Some("k1"));
+        assert_eq!(
+            verify_with_keys(&keys, "HS256", Some("k1"), input.as_bytes(), &signature)
+                .unwrap()
+                .source,
+            "bare"
+        );
+    }
+
+    #[test]
+    fn the_search_stops_at_the_cap_and_says_so() {
+        let secrets: Vec<Vec<u8>> = (0..40).map(|i| format!("s{i}").into_bytes()).collect();
+        let keys: Vec<Key> = secrets.iter().map(|s| key(s, None, "set")).collect();
+        let (input, signature) = token(b"s39", None);
+        let failure =
+            verify_with_keys(&keys, "HS256", None, input.as_bytes(), &signature).unwrap_err();
+        assert_eq!(
+            failure.to_string(),
+            "bad signature (set) and 31 more keys; stopped after 32 of 40 keys that could verify it, so give the token a kid"
+        );
+        let (input, signature) = token(b"s31", None);
+        assert!(verify_with_keys(&keys, "HS256", None, input.as_bytes(), &signature).is_ok());
     }
 
     #[test]

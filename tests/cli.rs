@@ -160,6 +160,158 @@ fn verify_takes_secrets_pem_jwk_and_jwks() {
     assert!(String::from_utf8_lossy(&broken.stderr).contains("broken.pem"));
 }
 
+/// An HS256 token with this header and these claims, signed with `secret`.
+fn hs256(header: Value, claims: Value, secret: &str) -> String {
+    use base64::Engine as _;
+    let b64 =
+        |value: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
+    let input = format!("{}.{}", b64(&header), b64(&claims));
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
+    format!("{input}.{signature}")
+}
+
+/// RFC 7515 §4.1.11 and RFC 7519 §2: invalid whatever the key, before any key is read or
+/// fetched, `--ignore-time` or not.
+#[test]
+fn verify_refuses_unknown_crit_and_time_claims_that_are_not_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".jwtlens.toml"),
+        "[keys]\nsecrets = [\"s3cret\"]\n",
+    )
+    .unwrap();
+    let claims = serde_json::json!({"sub": "u", "exp": 4_102_444_800_i64});
+    let plain = hs256(
+        serde_json::json!({"alg": "HS256"}),
+        claims.clone(),
+        "s3cret",
+    );
+    assert_eq!(
+        jwtlens(dir.path(), &["verify", &plain]).status.code(),
+        Some(0)
+    );
+
+    let crit = hs256(
+        serde_json::json!({"alg": "HS256", "b64": false, "crit": ["b64"]}),
+        claims.clone(),
+        "s3cret",
+    );
+    let loopback_jwks = "http://127.0.0.1:9/jwks.json";
+    for args in [
+        &["verify", &crit][..],
+        &["verify", "--secret", "s3cret", &crit],
+        &["verify", "--ignore-time", "--secret", "s3cret", &crit],
+        &["verify", "--jwks", loopback_jwks, &crit],
+    ] {
+        let output = jwtlens(dir.path(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stdout(&output),
+            "invalid: crit lists \"b64\", an extension jwtlens does not understand, so the token must be rejected (RFC 7515 §4.1.11)",
+            "{args:?}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&output.stderr).contains("GET"),
+            "nothing is fetched"
+        );
+    }
+    let empty_crit = hs256(
+        serde_json::json!({"alg": "HS256", "crit": []}),
+        claims,
+        "s3cret",
+    );
+    let output = jwtlens(dir.path(), &["verify", &empty_crit]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("crit is an empty list"));
+
+    for (claims, expected) in [
+        (
+            serde_json::json!({"sub": "u", "exp": "4102444800"}),
+            "invalid: exp is a string, not a NumericDate (RFC 7519 §2)",
+        ),
+        (
+            serde_json::json!({"sub": "u", "exp": 4_102_444_800_i64, "nbf": true}),
+            "invalid: nbf is a boolean, not a NumericDate (RFC 7519 §2)",
+        ),
+        (
+            serde_json::json!({"sub": "u", "iat": {"t": 1}}),
+            "invalid: iat is an object, not a NumericDate (RFC 7519 §2)",
+        ),
+    ] {
+        let token = hs256(serde_json::json!({"alg": "HS256"}), claims, "s3cret");
+        for args in [
+            &["verify", &token][..],
+            &["verify", "--ignore-time", "--secret", "s3cret", &token],
+        ] {
+            let output = jwtlens(dir.path(), args);
+            assert_eq!(output.status.code(), Some(1), "{args:?}");
+            assert_eq!(stdout(&output), expected);
+        }
+    }
+    let fractional = hs256(
+        serde_json::json!({"alg": "HS256"}),
+        serde_json::json!({"sub": "u", "exp": 4_102_444_800.25}),
+        "s3cret",
+    );
+    assert_eq!(
+        jwtlens(dir.path(), &["verify", &fractional]).status.code(),
+        Some(0)
+    );
+}
+
+/// RFC 7517 §4.2–4.4 for `--key`: an RS256 JWK does not verify PS256, an `enc` key or
+/// one whose `key_ops` lack `verify` verifies nothing, and the reason names the member.
+#[test]
+fn verify_honours_a_jwks_alg_use_and_key_ops() {
+    let dir = tempfile::tempdir().unwrap();
+    let rs256 = mint(dir.path(), &["--alg", "RS256"]);
+    let ps256 = mint(dir.path(), &["--alg", "PS256"]);
+    let jwks_path = dir.path().join(".jwtlens/test-keys.jwks.json");
+    let jwks: Value = serde_json::from_str(&std::fs::read_to_string(&jwks_path).unwrap()).unwrap();
+    let rsa = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kty"] == "RSA")
+        .unwrap()
+        .clone();
+    assert!(
+        rsa.get("alg").is_none(),
+        "the RSA test key signs RS* and PS*: {rsa}"
+    );
+    let output = jwtlens(
+        dir.path(),
+        &["verify", "--key", ".jwtlens/test-keys.jwks.json", &ps256],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+
+    let with = |name: &str, member: &str, value: Value| {
+        let mut jwk = rsa.clone();
+        jwk[member] = value;
+        std::fs::write(dir.path().join(name), jwk.to_string()).unwrap();
+    };
+    with("rs256.jwk", "alg", "RS256".into());
+    with("enc.jwk", "use", "enc".into());
+    with("ops.jwk", "key_ops", serde_json::json!(["sign"]));
+    assert_eq!(
+        jwtlens(dir.path(), &["verify", "--key", "rs256.jwk", &rs256])
+            .status
+            .code(),
+        Some(0)
+    );
+    for (file, token, expected) in [
+        ("rs256.jwk", &ps256, "the key's JWK alg is RS256, so it does not verify PS256 (RFC 7517 §4.4) (rs256.jwk)"),
+        ("enc.jwk", &rs256, "the key is not for signatures: its use is \"enc\" (enc.jwk)"),
+        ("ops.jwk", &rs256, "the key is not for signatures: its key_ops [\"sign\"] do not include \"verify\" (ops.jwk)"),
+    ] {
+        let output = jwtlens(dir.path(), &["verify", "--key", file, token]);
+        assert_eq!(output.status.code(), Some(1), "{file}");
+        assert_eq!(stdout(&output), format!("signature: does not verify: {expected}"));
+    }
+}
+
 #[test]
 fn keys_init_is_idempotent_and_can_keep_keys_private() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::AlgorithmParameters;
 use jsonwebtoken::{Algorithm, DecodingKey};
+use jwtlens::decode::DecodedToken;
 use jwtlens::jwks::{
     key_source, FetchError, FetchOptions, Fetcher, KeySource, SourceKind, USER_AGENT,
 };
+use jwtlens::verify::RemoteOutcome;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -789,6 +791,45 @@ async fn a_discovered_plain_http_jwks_uri_is_refused() {
     assert_eq!(server.connections(), 1);
 }
 
+/// A discovery document cannot send jwtlens to another origin for keys: refused before
+/// any request to it (the `.invalid` host would fail to resolve if it were tried).
+#[tokio::test]
+async fn a_discovered_jwks_uri_off_the_issuers_origin_is_refused() {
+    let server = Server::json(r#"{"jwks_uri": "https://keys.jwtlens.invalid/jwks"}"#).await;
+    let discovery = server.url("/.well-known/openid-configuration");
+    let fetcher = fetcher();
+    let err = fetcher
+        .keys(&server.jwks("/.well-known/openid-configuration"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::ForeignJwksUri {
+            url: discovery.clone(),
+            jwks_uri: Box::new(Url::parse("https://keys.jwtlens.invalid/jwks").unwrap()),
+        }
+    );
+    assert!(err
+        .to_string()
+        .contains("off the issuer's own origin: not fetched"));
+    assert_eq!(server.connections(), 1, "the discovery document only");
+    assert_eq!(fetcher.requests_sent(), 1);
+}
+
+/// Loopback issuers are local test servers: their keys may sit on another loopback port.
+#[tokio::test]
+async fn a_loopback_issuer_may_keep_its_keys_on_another_loopback_port() {
+    let keys = Server::json(jwks(&["k"])).await;
+    let keys_url = keys.url("/certs");
+    let issuer = Server::json(json!({"jwks_uri": keys_url.as_str()}).to_string()).await;
+    let fetched = fetcher()
+        .keys(&issuer.jwks("/.well-known/openid-configuration"), Some("k"))
+        .await
+        .unwrap();
+    assert_eq!(fetched.url, keys_url);
+    assert_eq!((issuer.connections(), keys.connections()), (1, 1));
+}
+
 #[tokio::test]
 async fn a_bad_discovery_document() {
     let server = Server::json("not json").await;
@@ -1229,4 +1270,106 @@ async fn nothing_connects_until_keys_is_called() {
     fetcher.keys(&source, None).await.unwrap();
     assert_eq!(server.connections(), 1);
     assert_eq!(fetcher.requests_sent(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Verifying with fetched keys
+
+const PRIVATE_KEY: &str = include_str!("fixtures/jwks/firebase-test.key.pem");
+
+/// The public half of the fixture key as a JWK, with these extra members.
+fn fixture_jwk(extra: serde_json::Value) -> serde_json::Value {
+    use base64::Engine as _;
+    use rsa::pkcs8::DecodePrivateKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let private = rsa::RsaPrivateKey::from_pkcs8_pem(PRIVATE_KEY).unwrap();
+    let b64 = |bytes: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let mut jwk = json!({"kty": "RSA", "n": b64(private.n().to_bytes_be()), "e": b64(private.e().to_bytes_be())});
+    for (name, value) in extra.as_object().unwrap() {
+        jwk[name] = value.clone();
+    }
+    jwk
+}
+
+/// A token signed by the fixture key with this header.
+fn signed(header: serde_json::Value) -> String {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(br#"{"sub":"u"}"#)
+    );
+    let alg: Algorithm = header["alg"].as_str().unwrap().parse().unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, alg).unwrap();
+    format!("{input}.{signature}")
+}
+
+async fn verify_remote(fetcher: &Fetcher, source: &KeySource, token: &str) -> RemoteOutcome {
+    let candidate = &jwtlens::scan::scan(token.as_bytes())[0];
+    let decoded = DecodedToken::decode(token.as_bytes(), candidate).unwrap();
+    jwtlens::verify::verify_remote(fetcher, source, &decoded, token.as_bytes(), 0).await
+}
+
+fn failure(outcome: RemoteOutcome) -> String {
+    match outcome {
+        RemoteOutcome::Failed { reason } => reason,
+        other => panic!("verified: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn fetched_keys_honour_their_jwk_alg_use_and_key_ops() {
+    let server = Server::json(
+        json!({"keys": [
+            fixture_jwk(json!({"kid": "rs", "alg": "RS256", "use": "sig"})),
+            fixture_jwk(json!({"kid": "enc", "use": "enc"})),
+            fixture_jwk(json!({"kid": "ops", "key_ops": ["encrypt"]})),
+        ]})
+        .to_string(),
+    )
+    .await;
+    let source = server.jwks("/jwks");
+    let fetcher = fetcher();
+    let verified = verify_remote(
+        &fetcher,
+        &source,
+        &signed(json!({"alg": "RS256", "kid": "rs"})),
+    )
+    .await;
+    assert!(
+        matches!(verified, RemoteOutcome::Verified { .. }),
+        "{verified:?}"
+    );
+    for (header, expected) in [
+        (
+            json!({"alg": "PS256", "kid": "rs"}),
+            "the key's JWK alg is RS256, so it does not verify PS256",
+        ),
+        (
+            json!({"alg": "RS256", "kid": "enc"}),
+            "no key with kid enc; left out kid \"enc\": encryption key (use enc)",
+        ),
+        (
+            json!({"alg": "RS256", "kid": "ops"}),
+            "no key with kid ops; left out kid \"ops\": key_ops does not include verify",
+        ),
+    ] {
+        let reason = failure(verify_remote(&fetcher, &source, &signed(header.clone())).await);
+        assert!(reason.starts_with(expected), "{header}: {reason}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_with_an_unknown_crit_extension_is_refused_without_fetching() {
+    let server =
+        Server::json(json!({"keys": [fixture_jwk(json!({"kid": "rs"}))]}).to_string()).await;
+    let token = signed(json!({"alg": "RS256", "kid": "rs", "crit": ["exp"], "exp": 1}));
+    let reason = failure(verify_remote(&fetcher(), &server.jwks("/jwks"), &token).await);
+    assert!(
+        reason.contains("crit lists \"exp\", an extension jwtlens does not understand"),
+        "{reason}"
+    );
+    assert_eq!(server.connections(), 0);
 }

@@ -27,6 +27,9 @@ pub enum FetchError {
     BadJson { url: Url, reason: String },
     /// A discovery document without a `jwks_uri`.
     NoJwksUri { url: Url },
+    /// A discovery document whose `jwks_uri` is off its own origin (another scheme, host
+    /// or port): not fetched. (`jwks_uri` is boxed to keep the error small.)
+    ForeignJwksUri { url: Url, jwks_uri: Box<Url> },
     /// DNS, connection, TLS or protocol failure.
     Network { url: Url, reason: String },
 }
@@ -37,6 +40,7 @@ impl FetchError {
         match self {
             FetchError::NotHttps(url) => url,
             FetchError::Redirect { to, .. } => to,
+            FetchError::ForeignJwksUri { jwks_uri, .. } => jwks_uri,
             FetchError::Status { url, .. }
             | FetchError::TooLarge { url, .. }
             | FetchError::Timeout { url, .. }
@@ -99,6 +103,10 @@ impl fmt::Display for FetchError {
             FetchError::NoJwksUri { url } => {
                 write!(f, "the discovery document at {url} has no jwks_uri")
             }
+            FetchError::ForeignJwksUri { url, jwks_uri } => write!(
+                f,
+                "the discovery document at {url} points jwks_uri to {jwks_uri}, off the issuer's own origin: not fetched (keys come only from the issuer's https host and port)"
+            ),
             FetchError::Network { url, reason } => write!(f, "GET {url} failed: {reason}"),
         }
     }
@@ -156,6 +164,10 @@ mod tests {
                 reason: "not JSON: expected value at line 1 column 1".into(),
             },
             FetchError::NoJwksUri { url: url() },
+            FetchError::ForeignJwksUri {
+                url: url(),
+                jwks_uri: Box::new(Url::parse("https://keys.example.net/jwks").unwrap()),
+            },
             FetchError::Network {
                 url: url(),
                 reason: "connection refused".into(),
@@ -180,6 +192,11 @@ mod tests {
             "GET https://idp.example.com/jwks: no complete response within 5s"
         );
         assert_eq!(errors[4].url().as_str(), "https://evil.example/jwks");
+        assert_eq!(errors[8].url().as_str(), "https://keys.example.net/jwks");
+        assert_eq!(
+            errors[8].to_string(),
+            "the discovery document at https://idp.example.com/jwks points jwks_uri to https://keys.example.net/jwks, off the issuer's own origin: not fetched (keys come only from the issuer's https host and port)"
+        );
     }
 
     #[test]

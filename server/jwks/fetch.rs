@@ -183,6 +183,13 @@ impl Fetcher {
         if !policy::is_allowed(&jwks_uri) {
             return Err(FetchError::NotHttps(jwks_uri));
         }
+        if !policy::is_issuer_origin(url, &jwks_uri) {
+            debug!(%url, %jwks_uri, "discovered jwks_uri off the issuer's origin: refused");
+            return Err(FetchError::ForeignJwksUri {
+                url: url.clone(),
+                jwks_uri: Box::new(jwks_uri),
+            });
+        }
         debug!(%url, %jwks_uri, "discovered jwks_uri");
         self.discovery.put(
             url.clone(),

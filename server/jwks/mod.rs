@@ -7,7 +7,8 @@
 //! * [`key_source`] decides, without the network, where a token's keys are: a configured
 //!   URL, a provider's documented key URL, or OIDC discovery.
 //! * [`Fetcher::keys`] fetches them safely: https only (http only on loopback) for every
-//!   URL including discovered ones and redirect hops; redirects kept on the same server;
+//!   URL including discovered ones and redirect hops; a discovered `jwks_uri` kept on the
+//!   discovery document's (the issuer's) origin; redirects kept on the same server;
 //!   a time limit per exchange; a body size limit enforced while reading; the user agent
 //!   `jwtlens/<version>`; a per-URL cache honouring `Cache-Control: max-age` up to a cap;
 //!   one refetch when a `kid` is missing (key rotation).
@@ -27,8 +28,8 @@ mod source;
 pub use error::FetchError;
 pub use fetch::{FetchOptions, Fetcher, USER_AGENT};
 pub use parse::{parse_discovery, parse_keys, Certificate, FetchedKeys, SkippedKey};
-pub use policy::{is_allowed, is_loopback, same_server};
+pub use policy::{is_allowed, is_issuer_origin, is_loopback, same_server};
 pub use source::{
-    key_source, parse_configured_url, KeySource, SourceKind, FIREBASE_ID_TOKEN_CERTS,
-    FIREBASE_SESSION_COOKIE_CERTS,
+    key_source, parse_configured_url, KeySource, SourceKind, ENTRA_V1_JWKS,
+    FIREBASE_ID_TOKEN_CERTS, FIREBASE_SESSION_COOKIE_CERTS, GOOGLE_JWKS,
 };

@@ -51,6 +51,21 @@ pub fn same_server(from: &Url, to: &Url) -> bool {
     from.host() == to.host() && from.port_or_known_default() == to.port_or_known_default()
 }
 
+/// Whether a discovery document fetched from `discovery` may send jwtlens to `jwks_uri`
+/// for keys: only on the document's own origin (scheme, host and port), which for OIDC
+/// discovery is the issuer's. A key set elsewhere is not the issuer's word: whoever can
+/// edit the discovery document (or answers for it) would choose whose keys "verify" the
+/// issuer's tokens, and jwtlens would send requests to a host the user never saw.
+///
+/// Loopback documents (local development and test servers) may point at any loopback
+/// address and port, and only there.
+pub fn is_issuer_origin(discovery: &Url, jwks_uri: &Url) -> bool {
+    if is_loopback(discovery) {
+        return is_loopback(jwks_uri);
+    }
+    discovery.origin() == jwks_uri.origin()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +136,40 @@ mod tests {
         assert!(same_server(&local, &url("https://127.0.0.1:8080/b")));
         assert!(!same_server(&local, &url("http://localhost:8080/b")));
         assert!(!same_server(&local, &url("http://127.0.0.1:8081/b")));
+    }
+
+    #[test]
+    fn discovered_key_sets_stay_on_the_issuers_origin() {
+        let issuer = url("https://idp.example.com/tenant/.well-known/openid-configuration");
+        assert!(is_issuer_origin(
+            &issuer,
+            &url("https://idp.example.com/keys")
+        ));
+        assert!(is_issuer_origin(
+            &issuer,
+            &url("https://IDP.example.com:443/k?x=1")
+        ));
+        for other in [
+            "https://keys.example.net/jwks",
+            "https://sub.idp.example.com/keys",
+            "https://example.com/keys",
+            "https://idp.example.com:8443/keys",
+            "http://idp.example.com/keys",
+            "http://127.0.0.1/keys",
+        ] {
+            assert!(!is_issuer_origin(&issuer, &url(other)), "{other}");
+        }
+        let local = url("http://127.0.0.1:8080/.well-known/openid-configuration");
+        assert!(is_issuer_origin(
+            &local,
+            &url("http://127.0.0.1:9090/certs")
+        ));
+        assert!(is_issuer_origin(&local, &url("https://localhost/certs")));
+        assert!(!is_issuer_origin(
+            &local,
+            &url("https://idp.example.com/certs")
+        ));
+        // A loopback jwks_uri does not make a remote issuer local.
+        assert!(!is_issuer_origin(&issuer, &url("https://localhost/keys")));
     }
 }

@@ -16,6 +16,15 @@ pub const FIREBASE_ID_TOKEN_CERTS: &str =
 pub const FIREBASE_SESSION_COOKIE_CERTS: &str =
     "https://www.googleapis.com/identitytoolkit/v3/relyingparty/publicKeys";
 
+/// Google's OIDC signing keys (`iss` = `https://accounts.google.com`). Google's discovery
+/// document names them on another host than the issuer's, which discovery refuses
+/// ([`super::is_issuer_origin`]), so the documented URL is built in.
+pub const GOOGLE_JWKS: &str = "https://www.googleapis.com/oauth2/v3/certs";
+
+/// Microsoft Entra v1.0 signing keys (`iss` = `https://sts.windows.net/<tenant>/`), named
+/// by the v1.0 discovery document on login.microsoftonline.com, not the issuer's host.
+pub const ENTRA_V1_JWKS: &str = "https://login.microsoftonline.com/common/discovery/keys";
+
 /// What is at a [`KeySource`]'s URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -92,7 +101,8 @@ impl fmt::Display for KeySource {
 ///    An entry whose URL does not parse yields `None` rather than a guess: the user said
 ///    where the keys are, so fetching from elsewhere would answer a different question
 ///    (see [`parse_configured_url`] to report such entries when loading settings).
-/// 2. The provider's documented key location (Clerk, WorkOS, Cognito, Firebase).
+/// 2. The provider's documented key location (Clerk, WorkOS, Cognito, Firebase, Google,
+///    Entra v1.0).
 /// 3. OIDC discovery: `<iss>/.well-known/openid-configuration`, then its `jwks_uri`.
 ///
 /// The issue lists discovery before the provider patterns; this puts the patterns first,
@@ -237,6 +247,16 @@ fn provider_source(provider_id: &str, issuer: &Url) -> Option<KeySource> {
             // A custom token is signed by a service account's own key: not published here.
             _ => None,
         },
+        "google" if issuer.host_str() == Some("accounts.google.com") => Some(jwks(
+            Url::parse(GOOGLE_JWKS).expect("built-in JWKS URL parses"),
+            "Google JWKS",
+        )),
+        // v2.0 issuers (login.microsoftonline.com) publish keys on their own host, found
+        // by discovery.
+        "entra" if issuer.host_str() == Some("sts.windows.net") => Some(jwks(
+            Url::parse(ENTRA_V1_JWKS).expect("built-in JWKS URL parses"),
+            "Microsoft Entra v1.0 JWKS",
+        )),
         _ => None,
     }
 }
@@ -352,6 +372,26 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn google_and_entra_v1_use_their_documented_key_sets() {
+        let google = source("https://accounts.google.com", Some("google")).unwrap();
+        assert_eq!(google.url.as_str(), GOOGLE_JWKS);
+        assert_eq!(google.kind, SourceKind::Jwks);
+        let v1 = source(
+            "https://sts.windows.net/9188040d-6c67-4c5b-b112-36a304b66dad/",
+            Some("entra"),
+        )
+        .unwrap();
+        assert_eq!(v1.url.as_str(), ENTRA_V1_JWKS);
+        // Entra v2.0 keys are on the issuer's host: discovery finds them.
+        let v2 = source(
+            "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0",
+            Some("entra"),
+        )
+        .unwrap();
+        assert_eq!(v2.kind, SourceKind::Discovery);
     }
 
     #[test]
