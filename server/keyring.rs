@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use crate::config::KeySettings;
@@ -11,6 +11,7 @@ use crate::decode::DecodedToken;
 use crate::keys::{Family, Key, KeyError, Mismatch, Origin};
 use crate::mint::TestKeys;
 use crate::scan::TokenKind;
+use crate::workspace_files::{ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// Dotenv files searched for secrets at the workspace root.
 const DOTENV_FILES: &[&str] = &[".env", ".env.local", ".env.test"];
@@ -25,6 +26,16 @@ const SECRET_NAME_ENDINGS: &[&str] = &[
     "AUTH_SECRET",
     "TOKEN_SECRET",
 ];
+
+/// A key file named in `keys.files`, read inside the workspace.
+fn read_workspace_file(workspace: &ConfinedDir, file: &str) -> Result<Vec<u8>, KeyError> {
+    workspace
+        .read(Path::new(file), MAX_FILE_SIZE, Links::FollowInside)
+        .map_err(|err| KeyError {
+            source: file.to_owned(),
+            reason: format!("cannot read: {err}"),
+        })
+}
 
 /// Cached verdicts are dropped past this many distinct tokens (memory stays bounded).
 const CACHE_LIMIT: usize = 100_000;
@@ -131,30 +142,44 @@ impl KeyRing {
             }
         }
         if let Some(root) = root {
-            ring.load_dotenv(root, settings);
+            let workspace = ConfinedDir::new(root);
+            ring.load_dotenv(&workspace, settings);
             for file in &settings.files {
-                match Key::from_file(&root.join(file), file, Origin::Workspace) {
+                let loaded = read_workspace_file(&workspace, file)
+                    .and_then(|bytes| Key::from_bytes(&bytes, file, Origin::Workspace));
+                match loaded {
                     Ok(keys) => ring.keys.extend(keys),
                     Err(err) => ring.problems.push(err),
                 }
             }
         }
         if let Some(test_keys) = test_keys {
-            ring.keys.extend(test_keys.verification_keys());
+            let (keys, problems) = test_keys.load_verification_keys();
+            ring.keys.extend(keys);
+            ring.problems.extend(problems);
         }
         ring
     }
 
-    fn load_dotenv(&mut self, root: &Path, settings: &KeySettings) {
+    /// Secrets in the root's dotenv files. A missing file is skipped; one that is refused
+    /// (a link out of the workspace, a FIFO, too large) is reported.
+    fn load_dotenv(&mut self, workspace: &ConfinedDir, settings: &KeySettings) {
         let configured = settings.dotenv.iter().map(|entry| entry.file.as_str());
         let files: Vec<&str> = DOTENV_FILES.iter().copied().chain(configured).collect();
         for (i, file) in files.iter().enumerate() {
             if files[..i].contains(file) {
                 continue;
             }
-            let path: PathBuf = root.join(file);
-            let Ok(text) = std::fs::read(&path) else {
-                continue;
+            let text = match workspace.read(Path::new(file), MAX_FILE_SIZE, Links::FollowInside) {
+                Ok(text) => text,
+                Err(FileError::Missing) => continue,
+                Err(err) => {
+                    self.problems.push(KeyError {
+                        source: (*file).to_owned(),
+                        reason: err.to_string(),
+                    });
+                    continue;
+                }
             };
             let (keys, problem) = dotenv_secrets(&text, file, settings);
             self.keys.extend(keys);

@@ -22,3 +22,4 @@ pub mod scan;
 pub mod secrets;
 pub mod timefmt;
 pub mod verify;
+pub mod workspace_files;
