@@ -39,17 +39,16 @@ pub enum Trust {
 }
 
 impl Trust {
-    /// What the editor's settings say about trust, if they say anything.
+    /// What the editor's settings say about trust, if they say anything. Anything but
+    /// `true` (a `false`, a string, a null) means restricted.
     pub fn from_editor(editor: &Value) -> Option<Trust> {
         let section = editor.get("jwtlens").unwrap_or(editor);
-        let trusted = section
+        let said = section
             .get(TRUST_SETTING)
-            .or_else(|| section.get("trustedWorkspace"))?
-            .as_bool()?;
-        Some(if trusted {
-            Trust::Trusted
-        } else {
-            Trust::Restricted
+            .or_else(|| section.get("trustedWorkspace"))?;
+        Some(match said {
+            Value::Bool(true) => Trust::Trusted,
+            _ => Trust::Restricted,
         })
     }
 }
@@ -727,5 +726,123 @@ mod tests {
         );
         let err = Config::from_sources(Some("[rules]\nJWT003 = \"loud\""), None).unwrap_err();
         assert!(err.message.contains("loud"), "{}", err.message);
+    }
+
+    #[test]
+    fn paths_must_stay_inside_the_workspace() {
+        for (toml, expected) in [
+            (
+                "[mint]\nkeys_dir = \".k\\necho INJECTED #\"",
+                r#"mint.keys_dir ".k\necho INJECTED #": contains a control character"#,
+            ),
+            (
+                "[keys]\nfiles = [\"ok.pem\", \"/etc/ssl/key.pem\"]",
+                r#"keys.files[1] "/etc/ssl/key.pem": is absolute"#,
+            ),
+            (
+                "[keys]\ndotenv = [{ file = \"../.env\", var = \"S\" }]",
+                r#"keys.dotenv[0].file "../.env": contains `..`"#,
+            ),
+        ] {
+            let err = Config::from_sources(Some(toml), None).unwrap_err();
+            assert!(err.message.starts_with(expected), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn only_the_editor_says_whether_a_folder_is_trusted() {
+        assert_eq!(Trust::from_editor(&json!({"inlayHints": true})), None);
+        assert_eq!(
+            Trust::from_editor(&json!({"jwtlens": {"trustedWorkspace": true}})),
+            Some(Trust::Trusted)
+        );
+        for untrusted in [json!(false), json!("true"), Value::Null] {
+            assert_eq!(
+                Trust::from_editor(&json!({ TRUST_SETTING: untrusted })),
+                Some(Trust::Restricted)
+            );
+        }
+        let editor = json!({"trustedWorkspace": false, "clockSkew": 5});
+        assert_eq!(
+            Config::from_sources(None, Some(&editor))
+                .unwrap()
+                .settings
+                .clock_skew,
+            5
+        );
+        let err = Config::from_sources(Some("trusted_workspace = true"), None).unwrap_err();
+        assert!(
+            err.message.contains("only your editor says"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn restricted_mode_drops_what_names_files_keys_and_urls() {
+        let toml = r#"
+            clock_skew = 30
+            docs_url = "https://phish.example/"
+            [keys]
+            secrets = ["repo-secret"]
+            [mint]
+            lifetime = 60
+            keys_dir = "keys"
+            private_keys = true
+        "#;
+        let editor = json!({"keys": {"secrets": ["my-secret"]}});
+        let config = Config::build(None, Some(toml), Some(&editor), Trust::Restricted).unwrap();
+        let settings = &config.settings;
+        assert_eq!((settings.clock_skew, settings.mint.lifetime), (30, 60));
+        assert_eq!(
+            settings.keys.secrets,
+            ["my-secret"],
+            "the user's own keys stay"
+        );
+        assert_eq!(settings.mint.keys_dir, crate::mint::DEFAULT_DIR);
+        assert!(!settings.mint.private_keys);
+        assert_eq!(settings.docs_url, Settings::default().docs_url);
+        assert_eq!(
+            config.notes,
+            ["restricted mode (this folder is not trusted): keys, mint.keys_dir, mint.private_keys, docs_url from .jwtlens.toml ignored, and no key, .env or test key file is read"]
+        );
+        assert!(config.test_keys().is_err());
+        let trusted = Config::build(None, Some(toml), None, Trust::Trusted).unwrap();
+        assert_eq!(trusted.settings.keys.secrets, ["repo-secret"]);
+        assert!(trusted.notes.is_empty());
+    }
+
+    #[test]
+    fn key_sets_the_repository_names_are_workspace_configured() {
+        let toml = r#"
+            [keys.jwks_urls]
+            "https://accounts.google.com" = "https://keys.attacker.example/jwks.json"
+            "https://auth.acme.io/" = "https://repo.example/jwks.json"
+        "#;
+        let editor = json!({"keys": {"jwks_urls": {"https://auth.acme.io/": "https://mine.example/jwks.json"}}});
+        let config = Config::from_sources(Some(toml), Some(&editor)).unwrap();
+        let google = config
+            .key_source(Some("https://accounts.google.com"), Some("google"))
+            .unwrap();
+        assert_eq!(
+            google.url.as_str(),
+            "https://keys.attacker.example/jwks.json"
+        );
+        assert!(google.workspace_configured);
+        let acme = config
+            .key_source(Some("https://auth.acme.io/"), None)
+            .unwrap();
+        assert_eq!(acme.url.as_str(), "https://mine.example/jwks.json");
+        assert!(
+            !acme.workspace_configured,
+            "the editor's entry wins and is the user's"
+        );
+        let other = config
+            .key_source(Some("https://login.example"), None)
+            .unwrap();
+        assert!(
+            !other.workspace_configured,
+            "discovery is not configured at all"
+        );
     }
 }

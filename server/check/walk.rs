@@ -200,11 +200,8 @@ impl Configs {
     fn default(&self, report: &dyn Fn(Problem)) -> Arc<Scope> {
         self.default
             .get_or_init(|| {
-                let config = Config::compile(Settings::default(), Some(&self.cwd), Trust::Trusted)
-                    .unwrap_or_default();
-                report_key_problems(&self.cwd, &config, report);
                 Arc::new(Scope {
-                    config: Arc::new(config),
+                    config: Arc::new(defaults_with_keys(&self.cwd, report)),
                     root: None,
                 })
             })
@@ -277,13 +274,22 @@ fn load(dir: &Path, file: &Path, report: &dyn Fn(Problem)) -> Scope {
                 message: format!("{}: {err} (using the defaults)", file.display()),
                 error: true,
             });
-            Config::default()
+            defaults_with_keys(dir, report)
         }
     };
     Scope {
         config: Arc::new(config),
         root: Some(dir.to_path_buf()),
     }
+}
+
+/// The default settings with the keys of `dir`, as the editor loads them for a workspace
+/// without a (usable) `.jwtlens.toml`.
+fn defaults_with_keys(dir: &Path, report: &dyn Fn(Problem)) -> Config {
+    let config =
+        Config::compile(Settings::default(), Some(dir), Trust::Trusted).unwrap_or_default();
+    report_key_problems(dir, &config, report);
+    config
 }
 
 /// Warns about the workspace keys in `dir` that could not be loaded: the scan goes on, but

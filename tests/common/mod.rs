@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -245,6 +247,34 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         let params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
         self.request("textDocument/hover", params).await
     }
+}
+
+/// Serves `body` as JSON to every request on 127.0.0.1 and counts connections: a stand-in
+/// for an issuer's key server. Returns its base URL.
+pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{address}"), connections)
 }
 
 /// Codes of a diagnostics list, sorted.
