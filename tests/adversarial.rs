@@ -41,14 +41,7 @@ impl Session {
 
     /// Resident memory of the server process, in MiB.
     fn rss_mib(&self) -> f64 {
-        let pid = self.child.id().expect("the server is running");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/<pid>/status");
-        kib / 1024.0
+        common::rss_mib(&self.child)
     }
 
     /// The server answers a hover on a fresh document with the token's claims.

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-use common::{jwks_server, now};
+use common::{jwks_server, now, Issuer};
 use jwtlens::mint::{self, TestKeys, Variant};
 use serde_json::{json, Map, Value};
 use tower_lsp::lsp_types::Url;
@@ -18,11 +18,8 @@ fn object(value: Value) -> Map<String, Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn issuer_keys_are_fetched_only_when_the_user_asks() {
     // The "issuer": keys made in a folder outside the workspace, published as a JWKS.
-    let issuer_dir = tempfile::tempdir().unwrap();
-    let issuer_keys = TestKeys::new(issuer_dir.path());
-    issuer_keys.ensure(mint::KeyKind::Rsa).unwrap();
-    let jwks = std::fs::read_to_string(issuer_dir.path().join(mint::JWKS_FILE)).unwrap();
-    let (base, connections) = jwks_server(jwks).await;
+    let issuer = Issuer::start().await;
+    let (issuer_keys, base, connections) = (&issuer.keys, &issuer.base, &issuer.connections);
     let iss = format!("{base}/tenant-a");
     let claims = object(
         json!({"iss": iss, "sub": "user_1", "aud": "api", "iat": now(), "exp": now() + 600}),

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{codes, jwks_server, now, spawn_binary, Binary};
+use common::{codes, now, spawn_binary, Binary, Issuer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use jwtlens::mint::{self, TestKeys, Variant};
 use serde_json::{json, Map, Value};
@@ -121,6 +121,19 @@ impl Fixture {
             err.join().unwrap(),
         )
     }
+
+    /// Runs the CLI (as [`Fixture::cli`]) and asserts that nothing outside the workspace
+    /// changed.
+    fn cli_contained(&self, args: &[&str]) -> (i32, String, String) {
+        let before = snapshot(&self.outside);
+        let ran = self.cli(args);
+        assert_eq!(
+            snapshot(&self.outside),
+            before,
+            "jwtlens {args:?} changed the sentinel folder"
+        );
+        ran
+    }
 }
 
 /// Every entry under `dir`: its kind and, for files and links, what they hold or point to.
@@ -190,18 +203,6 @@ impl Server {
         Server { child, client }
     }
 
-    /// Resident memory of the server, in MiB.
-    fn rss_mib(&self) -> f64 {
-        let pid = self.child.id().expect("the server is running");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap();
-        kib / 1024.0
-    }
-
     /// The diagnostics published on `.jwtlens.toml`, as (severity, message).
     async fn config_diagnostics(&mut self, fixture: &Fixture) -> Vec<(i64, String)> {
         self.client
@@ -241,6 +242,18 @@ impl Server {
                 "workspace/executeCommand",
                 json!({"command": command["command"], "arguments": command["arguments"]}),
             )
+            .await
+    }
+
+    /// Opens a document holding a committed-looking token and runs its preferred fix,
+    /// "Mint replacement test token"; returns the command's whole response.
+    async fn mint_replacement(&mut self, uri: &str) -> Value {
+        let found = self
+            .open(uri, &format!("const t = '{}';\n", live_rs256()))
+            .await;
+        assert!(found.contains(&"JWT104".to_owned()), "{found:?}");
+        let actions = self.actions(uri, 0, 12).await;
+        self.run(action(&actions, "Mint replacement test token ("))
             .await
     }
 
@@ -297,15 +310,12 @@ fn keys_init_refuses_a_keys_dir_with_a_newline_and_leaves_an_outside_gitignore_a
     let fx = Fixture::new();
     fx.link(".gitignore", fx.outside.join("gitignore"));
     fx.write(".jwtlens.toml", NEWLINE_KEYS_DIR);
-    let before = snapshot(&fx.outside);
-
-    let (status, _, stderr) = fx.cli(&["keys", "init"]);
+    let (status, _, stderr) = fx.cli_contained(&["keys", "init"]);
     assert_eq!(status, 2, "{stderr}");
     assert!(
         stderr.contains(r#"mint.keys_dir ".k\necho INJECTED #": contains a control character"#),
         "{stderr}"
     );
-    assert_eq!(snapshot(&fx.outside), before);
     assert_eq!(names(&fx.root), [".gitignore", ".jwtlens.toml"]);
 }
 
@@ -313,15 +323,12 @@ fn keys_init_refuses_a_keys_dir_with_a_newline_and_leaves_an_outside_gitignore_a
 fn keys_init_private_refuses_a_gitignore_that_leads_outside_before_creating_keys() {
     let fx = Fixture::new();
     fx.link(".gitignore", fx.outside.join("gitignore"));
-    let before = snapshot(&fx.outside);
-
-    let (status, _, stderr) = fx.cli(&["keys", "init", "--private"]);
+    let (status, _, stderr) = fx.cli_contained(&["keys", "init", "--private"]);
     assert_eq!(status, 2, "{stderr}");
     assert!(
         stderr.contains(".gitignore: leads outside the workspace"),
         "{stderr}"
     );
-    assert_eq!(snapshot(&fx.outside), before);
     assert_eq!(names(&fx.root), [".gitignore"], "no key was created");
 }
 
@@ -341,13 +348,11 @@ fn keys_dirs_that_leave_the_workspace_are_refused() {
             ".jwtlens.toml",
             format!("[mint]\nkeys_dir = {keys_dir:?}\n"),
         );
-        let before = snapshot(&fx.outside);
-        let (status, _, stderr) = fx.cli(&["keys", "init"]);
+        let (status, _, stderr) = fx.cli_contained(&["keys", "init"]);
         assert_eq!(status, 2, "{stderr}");
         assert!(stderr.contains(why), "{keys_dir}: {stderr}");
-        let (status, stdout, stderr) = fx.cli(&["mint", "--alg", "RS256"]);
+        let (status, stdout, stderr) = fx.cli_contained(&["mint", "--alg", "RS256"]);
         assert_eq!((status, stdout.as_str()), (2, ""), "{stderr}");
-        assert_eq!(snapshot(&fx.outside), before, "{keys_dir}");
         assert_eq!(names(&fx.root), [".jwtlens.toml"]);
     }
 }
@@ -356,11 +361,9 @@ fn keys_dirs_that_leave_the_workspace_are_refused() {
 fn a_key_folder_behind_a_link_out_of_the_workspace_is_not_written() {
     let fx = Fixture::new();
     fx.link(".jwtlens", &fx.outside);
-    let before = snapshot(&fx.outside);
-    let (status, _, stderr) = fx.cli(&["keys", "init"]);
+    let (status, _, stderr) = fx.cli_contained(&["keys", "init"]);
     assert_eq!(status, 2, "{stderr}");
     assert!(stderr.contains("leads outside the workspace"), "{stderr}");
-    assert_eq!(snapshot(&fx.outside), before);
 }
 
 #[test]
@@ -370,10 +373,8 @@ fn a_linked_public_jwks_is_replaced_not_written_through() {
         ".jwtlens/test-keys.jwks.json",
         fx.outside.join("published.jwks.json"),
     );
-    let before = snapshot(&fx.outside);
-    let (status, stdout, stderr) = fx.cli(&["keys", "init"]);
+    let (status, stdout, stderr) = fx.cli_contained(&["keys", "init"]);
     assert_eq!(status, 0, "{stdout}{stderr}");
-    assert_eq!(snapshot(&fx.outside), before);
     let jwks = fx.root.join(".jwtlens/test-keys.jwks.json");
     assert!(!jwks.symlink_metadata().unwrap().is_symlink());
     let published: Value = serde_json::from_slice(&std::fs::read(jwks).unwrap()).unwrap();
@@ -394,14 +395,12 @@ fn mint_refuses_to_sign_with_a_linked_private_key() {
         ".jwtlens/test-rsa.pem",
         fx.outside.join("real-keys/test-rsa.pem"),
     );
-    let before = snapshot(&fx.outside);
-    let (status, stdout, stderr) = fx.cli(&["mint", "--alg", "RS256"]);
+    let (status, stdout, stderr) = fx.cli_contained(&["mint", "--alg", "RS256"]);
     assert_eq!((status, stdout.as_str()), (2, ""), "{stderr}");
     assert!(
         stderr.contains("test-rsa.pem: is a symbolic link: jwtlens made this file itself"),
         "{stderr}"
     );
-    assert_eq!(snapshot(&fx.outside), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -415,13 +414,7 @@ async fn the_mint_command_refuses_linked_keys_and_gitignores_and_bad_key_folders
     let before = snapshot(&fx.outside);
     let mut server = Server::start(&fx, json!({})).await;
     let uri = fx.uri("src/api.ts");
-    let codes = server
-        .open(&uri, &format!("const t = '{}';\n", live_rs256()))
-        .await;
-    assert!(codes.contains(&"JWT104".to_owned()), "{codes:?}");
-    let actions = server.actions(&uri, 0, 12).await;
-    let mint = action(&actions, "Mint replacement test token (");
-    let response = server.run(mint).await;
+    let response = server.mint_replacement(&uri).await;
     let error = response["error"]["message"].as_str().unwrap_or_default();
     assert!(
         error.contains("test-rsa.pem: is a symbolic link"),
@@ -437,13 +430,7 @@ async fn the_mint_command_refuses_linked_keys_and_gitignores_and_bad_key_folders
     fx.write(".jwtlens.toml", "[mint]\nprivate_keys = true\n");
     let before = snapshot(&fx.outside);
     let mut server = Server::start(&fx, json!({})).await;
-    server
-        .open(&uri, &format!("const t = '{}';\n", live_rs256()))
-        .await;
-    let actions = server.actions(&uri, 0, 12).await;
-    let response = server
-        .run(action(&actions, "Mint replacement test token ("))
-        .await;
+    let response = server.mint_replacement(&uri).await;
     let error = response["error"]["message"].as_str().unwrap_or_default();
     assert!(
         error.contains("cannot update .gitignore: .gitignore: leads outside the workspace"),
@@ -467,13 +454,7 @@ async fn the_mint_command_refuses_linked_keys_and_gitignores_and_bad_key_folders
             && message.contains("contains a control character")),
         "{diagnostics:?}"
     );
-    server
-        .open(&uri, &format!("const t = '{}';\n", live_rs256()))
-        .await;
-    let actions = server.actions(&uri, 0, 12).await;
-    let response = server
-        .run(action(&actions, "Mint replacement test token ("))
-        .await;
+    let response = server.mint_replacement(&uri).await;
     assert!(response.get("result").is_some(), "{response}");
     server.finish().await;
     assert_eq!(snapshot(&fx.outside), before);
@@ -577,7 +558,7 @@ async fn devices_fifos_and_huge_files_neither_hang_nor_grow_memory() {
         }
         let before = snapshot(&fx.outside);
         let mut server = Server::start(&fx, options.clone()).await;
-        let rss = server.rss_mib();
+        let rss = common::rss_mib(&server.child);
         assert!(rss < 100.0, "{hostile:?}: {rss:.0} MiB after initialize");
         let diagnostics = server.config_diagnostics(&fx).await;
         assert_eq!(
@@ -614,7 +595,7 @@ async fn devices_fifos_and_huge_files_neither_hang_nor_grow_memory() {
             "{hostile:?}: {codes:?}"
         );
         assert!(server.hover_text(&uri, 0, 3).await.contains("probe"));
-        assert!(server.rss_mib() < 100.0, "{hostile:?}");
+        assert!(common::rss_mib(&server.child) < 100.0, "{hostile:?}");
         server.finish().await;
 
         // The config of a folder is read when a file in it is checked.
@@ -629,12 +610,8 @@ async fn devices_fifos_and_huge_files_neither_hang_nor_grow_memory() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_repository_cannot_vouch_for_googles_keys() {
     // "Google's" keys, served by the repository author's own server.
-    let keys_dir = tempfile::tempdir().unwrap();
-    let attacker = TestKeys::new(keys_dir.path());
-    attacker.ensure(mint::KeyKind::Rsa).unwrap();
-    let jwks = std::fs::read_to_string(keys_dir.path().join(mint::JWKS_FILE)).unwrap();
-    let (base, _) = jwks_server(jwks).await;
-    let jwks_url = format!("{base}/jwks.json");
+    let attacker = Issuer::start().await;
+    let jwks_url = format!("{}/jwks.json", attacker.base);
     let claims: Map<String, Value> = json!({
         "iss": "https://accounts.google.com", "aud": "1234.apps.googleusercontent.com",
         "sub": "110169484474386276334", "email": "ada@example.com", "iat": now(), "exp": now() + 600,
@@ -644,7 +621,7 @@ async fn a_repository_cannot_vouch_for_googles_keys() {
     .clone();
     let header = json!({"alg": "RS256"}).as_object().unwrap().clone();
     let token = mint::mint(
-        &attacker,
+        &attacker.keys,
         &header,
         &claims,
         Variant::Replacement,

@@ -249,6 +249,45 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
     }
 }
 
+/// Resident memory of a process, in MiB (Linux).
+pub fn rss_mib(child: &tokio::process::Child) -> f64 {
+    let pid = child.id().expect("the process is running");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status");
+    kib / 1024.0
+}
+
+/// An identity provider for tests: an RSA test key in a temporary folder, its public JWKS
+/// served on 127.0.0.1 (see [`jwks_server`]).
+pub struct Issuer {
+    _dir: tempfile::TempDir,
+    pub keys: jwtlens::mint::TestKeys,
+    /// `http://127.0.0.1:<port>`, serving the JWKS at every path.
+    pub base: String,
+    pub connections: Arc<AtomicUsize>,
+}
+
+impl Issuer {
+    pub async fn start() -> Issuer {
+        use jwtlens::mint::{KeyKind, TestKeys, JWKS_FILE};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TestKeys::new(dir.path());
+        keys.ensure(KeyKind::Rsa).unwrap();
+        let jwks = std::fs::read_to_string(dir.path().join(JWKS_FILE)).unwrap();
+        let (base, connections) = jwks_server(jwks).await;
+        Issuer {
+            _dir: dir,
+            keys,
+            base,
+            connections,
+        }
+    }
+}
+
 /// Serves `body` as JSON to every request on 127.0.0.1 and counts connections: a stand-in
 /// for an issuer's key server. Returns its base URL.
 pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
