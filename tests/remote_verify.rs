@@ -25,7 +25,7 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
         json!({"iss": iss, "sub": "user_1", "aud": "api", "iat": now(), "exp": now() + 600}),
     );
     let genuine = mint::mint(
-        &issuer_keys,
+        issuer_keys,
         &object(json!({"alg": "RS256"})),
         &claims,
         Variant::Replacement,
