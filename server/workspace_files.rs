@@ -245,9 +245,17 @@ impl ConfinedDir {
 
     /// Replaces the file at `name` (or creates it) with `contents`: they are written to a
     /// new file in the same folder, which is then renamed over `name`. A symbolic link at
-    /// `name` is replaced by the file; its target is never written.
+    /// `name` is replaced by the file; its target is never written. A regular file keeps
+    /// its permissions; a new one gets `mode`.
     pub fn replace(&self, name: &Path, contents: &[u8], mode: u32) -> Result<(), FileError> {
         let (dir, file_name) = self.parent(name)?;
+        #[cfg(unix)]
+        let mode = std::fs::symlink_metadata(dir.join(file_name))
+            .ok()
+            .filter(Metadata::is_file)
+            .map_or(mode, |existing| {
+                std::os::unix::fs::PermissionsExt::mode(&existing.permissions()) & 0o7777
+            });
         let mut nonce = [0u8; 8];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
         let nonce: String = nonce.iter().map(|byte| format!("{byte:02x}")).collect();
@@ -459,6 +467,13 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+        std::fs::write(root.join("kept-mode"), "old").unwrap();
+        std::fs::set_permissions(root.join("kept-mode"), PermissionsExt::from_mode(0o640)).unwrap();
+        confined
+            .replace(Path::new("kept-mode"), b"new", 0o644)
+            .unwrap();
+        let kept = std::fs::metadata(root.join("kept-mode")).unwrap();
+        assert_eq!(kept.permissions().mode() & 0o777, 0o640);
         let leftovers: Vec<_> = std::fs::read_dir(root)
             .unwrap()
             .map(|entry| entry.unwrap().file_name())
