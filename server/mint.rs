@@ -292,7 +292,7 @@ pub fn keep_private(root: &Path, keys_dir: &str) -> Result<(), MintError> {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|_| MintError(".gitignore is not UTF-8 text: not updated".into()))?,
         Err(FileError::Missing) => String::new(),
-        Err(err) => return Err(MintError(format!(".gitignore: {err}"))),
+        Err(err) => return Err(file_error(gitignore)(err)),
     };
     let dir = keys_dir.trim_end_matches('/');
     let wanted = [format!("{dir}/*.pem"), format!("{dir}/*.secret")];
@@ -313,7 +313,7 @@ pub fn keep_private(root: &Path, keys_dir: &str) -> Result<(), MintError> {
         text.push('\n');
     }
     area.replace(gitignore, text.as_bytes(), 0o644)
-        .map_err(|err| MintError(format!(".gitignore: {err}")))
+        .map_err(file_error(gitignore))
 }
 
 /// The HMAC secret file holds random base64url text; the secret is that text, trimmed, so
