@@ -15,6 +15,7 @@ use crate::jwks::{Fetcher, KeySource};
 use crate::keys::{Key, Origin};
 use crate::mint::{self, TestKeys, Variant};
 use crate::timefmt;
+use crate::untrusted::{escape_controls, escape_controls_in_json};
 use crate::verify::{self, RemoteOutcome};
 
 /// Exit status: the signature verifies and the token is within its validity window.
@@ -26,9 +27,10 @@ pub const USAGE: u8 = 2;
 /// Exit status: the signature verifies but the token is expired or not yet valid.
 pub const OUT_OF_TIME: u8 = 3;
 
-/// Prints a message for the user and returns the usage exit status.
+/// Prints a message for the user and returns the usage exit status. Messages can quote a
+/// token or a configuration file, so their control characters are escaped.
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("jwtlens: {message}");
+    eprintln!("jwtlens: {}", escape_controls(&message.to_string()));
     ExitCode::from(USAGE)
 }
 
@@ -111,10 +113,8 @@ pub fn decode(token: &str, json: bool, config_dir: Option<&Path>) -> ExitCode {
         } else {
             Value::Array(all)
         };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        let json = serde_json::to_string_pretty(&value).unwrap_or_default();
+        println!("{}", escape_controls_in_json(json));
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
@@ -211,10 +211,12 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
                 .as_deref()
                 .map(|kid| format!(" (kid {kid})"))
                 .unwrap_or_default();
-            println!("signature: verified with {}{kid}", key.source);
+            let verified = format!("verified with {}{kid}", key.source);
+            println!("signature: {}", escape_controls(&verified));
         }
         Err(failure) => {
-            println!("signature: does not verify: {failure}");
+            let failure = failure.to_string();
+            println!("signature: does not verify: {}", escape_controls(&failure));
             return ExitCode::from(BAD_SIGNATURE);
         }
     }
@@ -236,7 +238,7 @@ fn verify_remotely(
         Ok(runtime) => runtime,
         Err(err) => return fail(format!("cannot start the async runtime: {err}")),
     };
-    eprintln!("jwtlens: GET {}", source.url);
+    eprintln!("jwtlens: GET {}", escape_controls(source.url.as_str()));
     let fetcher = Fetcher::default();
     let outcome = runtime.block_on(verify::verify_remote(
         &fetcher,
@@ -248,10 +250,11 @@ fn verify_remotely(
     match outcome {
         RemoteOutcome::Verified { kid, url, .. } => {
             let kid = kid.map(|kid| format!(" (kid {kid})")).unwrap_or_default();
-            println!("signature: verified with a key from {url}{kid}");
+            let verified = format!("verified with a key from {url}{kid}");
+            println!("signature: {}", escape_controls(&verified));
         }
         RemoteOutcome::Failed { reason } => {
-            println!("signature: does not verify: {reason}");
+            println!("signature: does not verify: {}", escape_controls(&reason));
             return ExitCode::from(BAD_SIGNATURE);
         }
     }

@@ -1,4 +1,9 @@
 //! The hover for one token, as Markdown. Pure: plain data in, text out.
+//!
+//! Every string that comes from the token, its keys or the repository (claim and header
+//! values, provider names and notes, finding messages) is written either as an inline
+//! code span ([`code`]) or as escaped text ([`escaped`]), never as Markdown: an `iss` of
+//! `# Heading` or `<img src=…>` shows as those characters, in VS Code and in Neovim.
 
 use std::fmt::Write;
 
@@ -9,6 +14,7 @@ use crate::decode::Body;
 use crate::rules::Level;
 use crate::scan::TokenKind;
 use crate::timefmt;
+use crate::untrusted::{escape_controls, escape_controls_in_json};
 
 /// Pretty JSON blocks longer than this are cut, so a hover over a bloated token stays
 /// readable and cheap to send.
@@ -31,8 +37,8 @@ fn headline(out: &mut String, report: &TokenReport) {
     let token = &report.token;
     let provider = match &report.facts.provider {
         Some(provider) => match &provider.variant {
-            Some(variant) => format!("{} ({variant})", provider.name),
-            None => provider.name.clone(),
+            Some(variant) => format!("{} ({})", escaped(&provider.name), escaped(variant)),
+            None => escaped(&provider.name),
         },
         None => "JWT".to_owned(),
     };
@@ -40,15 +46,15 @@ fn headline(out: &mut String, report: &TokenReport) {
         TokenKind::Jws => "JWS",
         TokenKind::Jwe => "JWE",
     };
-    let _ = write!(out, "**{provider}** · {kind} · `{}`", token.alg());
+    let _ = write!(out, "**{provider}** · {kind} · {}", code(token.alg()));
     if let Some(enc) = token.header_str("enc") {
-        let _ = write!(out, " · enc `{enc}`");
+        let _ = write!(out, " · enc {}", code(enc));
     }
     if let Some(kid) = token.header_str("kid") {
-        let _ = write!(out, " · kid `{}`", code(kid));
+        let _ = write!(out, " · kid {}", code(kid));
     }
     if let Some(why) = &report.fixture {
-        let _ = write!(out, " · test fixture ({why})");
+        let _ = write!(out, " · test fixture ({})", escaped(why));
     }
     out.push_str("\n\n");
 }
@@ -80,18 +86,18 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
         rows.push(("Permissions", list(&facts.permissions)));
     }
     if let Some(session) = &facts.session {
-        rows.push(("Session", format!("`{}`", code(session))));
+        rows.push(("Session", code(session)));
     }
     if let Some(party) = &facts.authorized_party {
-        rows.push(("Authorized party", format!("`{}`", code(party))));
+        rows.push(("Authorized party", code(party)));
     }
     if let Some(subject) = &facts.subject {
-        rows.push(("Subject", format!("`{}`", code(subject))));
+        rows.push(("Subject", code(subject)));
     }
     if let Some((claim, actor)) = &facts.actor {
         rows.push((
             "Acting party",
-            format!("`{}` ({claim})", code(&compact(actor))),
+            format!("{} ({})", code(&compact(actor)), escaped(claim)),
         ));
     }
     let token = &report.token;
@@ -120,14 +126,10 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
         rows.push(("Expires", "never (no `exp`)".to_owned()));
     }
     if let Some(note) = &report.signature {
-        rows.push(("Signature", note.clone()));
+        rows.push(("Signature", escaped(note)));
     }
     if !facts.custom_claims.is_empty() {
-        let names: Vec<String> = facts
-            .custom_claims
-            .iter()
-            .map(|name| format!("`{}`", code(name)))
-            .collect();
+        let names: Vec<String> = facts.custom_claims.iter().map(|name| code(name)).collect();
         rows.push(("Other claims", names.join(", ")));
     }
     if rows.is_empty() {
@@ -135,6 +137,7 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
     }
     out.push_str("| | |\n|---|---|\n");
     for (label, value) in rows {
+        // A pipe ends a table cell even inside a code span; `\|` keeps it (GFM).
         let _ = writeln!(out, "| {label} | {} |", value.replace('|', "\\|"));
     }
     out.push('\n');
@@ -154,7 +157,7 @@ fn findings(out: &mut String, report: &TokenReport) {
             level_word(finding.level),
             finding.rule.code,
             finding.rule.name,
-            finding.message
+            escaped(&finding.message)
         );
     }
     if report.suppressed > 0 {
@@ -183,9 +186,9 @@ fn notes(out: &mut String, report: &TokenReport) {
     if provider.notes.is_empty() {
         return;
     }
-    let _ = writeln!(out, "*{} notes*\n", provider.name);
+    let _ = writeln!(out, "*{} notes*\n", escaped(&provider.name));
     for note in &provider.notes {
-        let _ = writeln!(out, "- {note}");
+        let _ = writeln!(out, "- {}", escaped(note));
     }
     out.push('\n');
 }
@@ -196,7 +199,7 @@ fn raw_parts(out: &mut String, report: &TokenReport, text: &[u8]) {
     match &token.body {
         Body::Claims(claims) => json_block(out, "Payload", &Value::Object(claims.clone())),
         Body::Malformed(err) => {
-            let _ = writeln!(out, "**Payload** {err}\n");
+            let _ = writeln!(out, "**Payload** {}\n", escaped(&err.to_string()));
         }
         Body::Encrypted => {
             out.push_str("**Payload** encrypted: readable only with the recipient's key\n\n")
@@ -207,10 +210,11 @@ fn raw_parts(out: &mut String, report: &TokenReport, text: &[u8]) {
         match token.signature_len {
             Some(0) | None if signature.is_empty() => out.push_str("**Signature** none\n"),
             Some(bytes) => {
+                let start = &signature[..signature.len().min(8)];
                 let _ = writeln!(
                     out,
-                    "**Signature** {bytes} bytes (`{}…`)",
-                    &signature[..signature.len().min(8)]
+                    "**Signature** {bytes} bytes ({})",
+                    code(&format!("{start}…"))
                 );
             }
             None => out.push_str("**Signature** not valid base64url\n"),
@@ -220,7 +224,10 @@ fn raw_parts(out: &mut String, report: &TokenReport, text: &[u8]) {
 
 fn json_block(out: &mut String, title: &str, value: &Value) {
     let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-    let _ = writeln!(out, "**{title}**\n\n```json");
+    let pretty = escape_controls_in_json(pretty);
+    // A JSON line never starts with a backtick, but a longer fence costs nothing.
+    let fence = "`".repeat(longest_backtick_run(&pretty).max(2) + 1);
+    let _ = writeln!(out, "**{title}**\n\n{fence}json");
     if pretty.len() > MAX_JSON_BLOCK {
         let mut cut = MAX_JSON_BLOCK;
         while !pretty.is_char_boundary(cut) {
@@ -229,12 +236,11 @@ fn json_block(out: &mut String, title: &str, value: &Value) {
         out.push_str(&pretty[..cut]);
         let _ = write!(
             out,
-            "\n```\n*truncated: {} KB in all*\n\n",
+            "\n{fence}\n*truncated: {} KB in all*\n\n",
             pretty.len().div_ceil(1024)
         );
     } else {
-        out.push_str(&pretty);
-        out.push_str("\n```\n\n");
+        let _ = write!(out, "{pretty}\n{fence}\n\n");
     }
 }
 
@@ -243,7 +249,7 @@ fn list(values: &[String]) -> String {
     let shown: Vec<String> = values
         .iter()
         .take(MAX_LIST_ITEMS)
-        .map(|value| format!("`{}`", code(value)))
+        .map(|value| code(value))
         .collect();
     let mut line = shown.join(", ");
     if values.len() > MAX_LIST_ITEMS {
@@ -252,9 +258,89 @@ fn list(values: &[String]) -> String {
     line
 }
 
-/// Backticks would end an inline code span early.
-fn code(text: &str) -> String {
-    text.replace('`', "'")
+/// Untrusted text as an inline code span, shown as it is: control characters escaped
+/// visibly (a line break would end the table row or list item and start a new block),
+/// fenced with more backticks than any run inside, padded with a space when it starts or
+/// ends with a backtick (CommonMark strips one space from each side).
+fn code(raw: &str) -> String {
+    let shown = escape_controls(raw);
+    let fence = "`".repeat(longest_backtick_run(&shown) + 1);
+    let pad = if shown.starts_with('`') || shown.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{shown}{pad}{fence}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// Untrusted text as Markdown text that reads as itself: control characters escaped
+/// visibly, and a backslash before every character that could open inline Markdown or
+/// HTML (emphasis, links and images, autolinks and tags, entities such as `&#x202E;`,
+/// strikethrough). Nothing else needs it: the text never starts a line, so `#`, `>` or
+/// `-` cannot start a block. Code spans (a backtick run closed by one of the same
+/// length) stay code spans, as the notes and messages use them and their content is
+/// shown literally; an unclosed backtick is escaped. An underscore inside a word cannot
+/// emphasise and stays bare, so `auth_time` reads as itself where escapes are shown
+/// (Neovim conceals them; VS Code renders them away).
+fn escaped(raw: &str) -> String {
+    let shown = escape_controls(raw);
+    let mut out = String::with_capacity(shown.len() + 8);
+    let mut rest: &str = &shown;
+    let mut previous = None;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            let run = backtick_run(rest);
+            let taken = match closing_run(&rest[run..], run) {
+                Some(end) => {
+                    out.push_str(&rest[..run + end + run]);
+                    run + end + run
+                }
+                None => {
+                    out.push_str(&"\\`".repeat(run));
+                    run
+                }
+            };
+            rest = &rest[taken..];
+            previous = Some('`');
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        let in_word = |side: Option<char>| side.is_some_and(char::is_alphanumeric);
+        let escape = match c {
+            '\\' | '*' | '[' | ']' | '<' | '&' | '~' => true,
+            '_' => !(in_word(previous) && in_word(rest.chars().next())),
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
+}
+
+/// How many backticks `text` starts with.
+fn backtick_run(text: &str) -> usize {
+    text.len() - text.trim_start_matches('`').len()
+}
+
+/// Where the first run of exactly `length` backticks in `text` starts.
+fn closing_run(text: &str, length: usize) -> Option<usize> {
+    let mut at = 0;
+    while let Some(found) = text[at..].find('`') {
+        let start = at + found;
+        let run = backtick_run(&text[start..]);
+        if run == length {
+            return Some(start);
+        }
+        at = start + run;
+    }
+    None
 }
 
 fn compact(value: &Value) -> String {
@@ -265,7 +351,8 @@ fn compact(value: &Value) -> String {
     }
 }
 
-/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`.
+/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`. Plain text,
+/// with control characters escaped.
 pub fn summary(report: &TokenReport, now: i64) -> String {
     let facts = &report.facts;
     let token = &report.token;
@@ -294,7 +381,7 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
             format!("expires in {}", timefmt::short_duration(exp.abs_diff(now)))
         }
     });
-    parts.join(" · ")
+    escape_controls(&parts.join(" · ")).into_owned()
 }
 
 /// Header and claims as one JSON document (`jwtlens decode`, the decode command).
@@ -354,6 +441,30 @@ mod tests {
         };
         let mut reports = analyse(&text, &cx);
         (reports.remove(0), text)
+    }
+
+    #[test]
+    fn escaped_text_reads_as_itself() {
+        // Ordinary words, identifiers and code spans are left alone.
+        assert_eq!(
+            escaped("no `exp`: auth_time, a.b-c #1 (x)"),
+            "no `exp`: auth_time, a.b-c #1 (x)"
+        );
+        // What could open Markdown or HTML is escaped; an unbalanced backtick too.
+        assert_eq!(
+            escaped("_x_ *y* [l](u) <b> &amp; ~~z~~ \\ ``a`"),
+            "\\_x\\_ \\*y\\* \\[l\\](u) \\<b> \\&amp; \\~\\~z\\~\\~ \\\\ \\`\\`a\\`"
+        );
+        // The backslash of a control's escape is itself escaped, so it shows.
+        assert_eq!(escaped("a\nb\u{202E}"), "a\\\\nb\\\\u{202e}");
+    }
+
+    #[test]
+    fn code_spans_hold_any_backtick_run() {
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a``b"), "```a``b```");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("two\nlines"), "`two\\nlines`");
     }
 
     /// Found by `cargo fuzz run analyse`: `now - exp` overflowed for the earliest `exp`,

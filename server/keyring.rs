@@ -27,6 +27,22 @@ const SECRET_NAME_ENDINGS: &[&str] = &[
     "TOKEN_SECRET",
 ];
 
+/// Why a dotenv file stops being read, without its text: dotenvy's message quotes the
+/// line, which may hold a secret, and problems are shown in the editor and in CI logs.
+fn dotenv_problem(text: &[u8], err: &dotenvy::Error) -> String {
+    match err {
+        dotenvy::Error::LineParse(line, _) => {
+            let at = memchr::memmem::find(text, line.as_bytes());
+            let number = at.map(|at| memchr::memchr_iter(b'\n', &text[..at]).count() + 1);
+            let line = number
+                .map(|n| format!("line {n}"))
+                .unwrap_or("a line".into());
+            format!("{line} cannot be parsed (not shown: it may hold a secret); the variables after it are not read")
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A key file named in `keys.files`, read inside the workspace.
 fn read_workspace_file(workspace: &ConfinedDir, file: &str) -> Result<Vec<u8>, KeyError> {
     workspace
@@ -90,7 +106,7 @@ pub fn dotenv_secrets(
             Err(err) => {
                 let problem = KeyError {
                     source: file.to_owned(),
-                    reason: err.to_string(),
+                    reason: dotenv_problem(text, &err),
                 };
                 return (keys, Some(problem));
             }
@@ -342,6 +358,23 @@ mod tests {
             Outcome::Verified(index) => assert_eq!(ring.key(index).source, ".env: NEXTAUTH_SECRET"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_dotenv_line_that_does_not_parse_is_named_not_shown() {
+        let env = "JWT_SECRET=first\nAUTH_SECRET=\"unterminated-secret-value\nLATER_JWT_SECRET=x\n";
+        let (_dir, ring) = ring_with(&[(".env", env)], KeySettings::default());
+        assert_eq!(
+            ring.keys.len(),
+            1,
+            "the variable before the bad line is kept"
+        );
+        let problem = ring.problems[0].to_string();
+        assert!(
+            problem.starts_with(".env: line 2 cannot be parsed"),
+            "{problem}"
+        );
+        assert!(!problem.contains("unterminated-secret-value"), "{problem}");
     }
 
     #[test]

@@ -21,5 +21,6 @@ pub mod rules;
 pub mod scan;
 pub mod secrets;
 pub mod timefmt;
+pub mod untrusted;
 pub mod verify;
 pub mod workspace_files;

@@ -17,6 +17,8 @@ struct Cli {
     /// Serve the language server on stdin/stdout (what editors pass).
     #[arg(long, global = false)]
     stdio: bool,
+    #[command(flatten)]
+    limits: ServerLimits,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -28,6 +30,8 @@ enum Command {
         /// Accepted for editors that always pass it.
         #[arg(long)]
         stdio: bool,
+        #[command(flatten)]
+        limits: ServerLimits,
     },
     /// Decode a token and show its provider, claims and findings.
     Decode {
@@ -82,6 +86,29 @@ enum Command {
     },
 }
 
+/// The language server's limits (docs/security.md, "Robustness").
+#[derive(clap::Args)]
+struct ServerLimits {
+    /// The largest message the editor may send (default 64M; K, M, G are powers of 1024).
+    /// A bigger one is refused and skipped, so a document that large is not analysed.
+    #[arg(long, value_name = "SIZE", env = "JWTLENS_MAX_MESSAGE_SIZE", value_parser = jwtlens::lsp::parse_size)]
+    max_message_size: Option<usize>,
+    /// How long the server waits for the editor to answer one of its requests, such as
+    /// applying an edit (default 30s). The command that asked then fails, and says so.
+    #[arg(long, value_name = "DURATION", env = "JWTLENS_CLIENT_TIMEOUT", value_parser = humantime::parse_duration)]
+    client_timeout: Option<std::time::Duration>,
+}
+
+impl ServerLimits {
+    fn limits(self) -> jwtlens::lsp::Limits {
+        let defaults = jwtlens::lsp::Limits::default();
+        jwtlens::lsp::Limits {
+            max_message_size: self.max_message_size.unwrap_or(defaults.max_message_size),
+            client_timeout: self.client_timeout.unwrap_or(defaults.client_timeout),
+        }
+    }
+}
+
 #[derive(clap::Args)]
 #[group(multiple = false)]
 struct VerifyKeys {
@@ -128,13 +155,15 @@ fn main() -> ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JWTLENS_LOG")
                 .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+                // tower-lsp traces whole messages (diagnostics, URIs) it declines to send.
+                .add_directive("tower_lsp=debug".parse().expect("a valid directive")),
         )
         .init();
     let cli = Cli::parse();
     match cli.command {
-        None if cli.stdio => serve(),
-        Some(Command::Lsp { .. }) => serve(),
+        None if cli.stdio => serve(cli.limits.limits()),
+        Some(Command::Lsp { limits, .. }) => serve(limits.limits()),
         Some(Command::Verify {
             token,
             keys,
@@ -193,7 +222,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve() -> ExitCode {
+fn serve(limits: jwtlens::lsp::Limits) -> ExitCode {
     jwtlens::lsp::limit_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -205,7 +234,7 @@ fn serve() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(jwtlens::lsp::serve_stdio());
+    runtime.block_on(jwtlens::lsp::serve_stdio(limits));
     // Tokio reads stdin on a blocking thread that would keep the process alive after
     // `exit`; do not wait for it.
     runtime.shutdown_background();

@@ -3,11 +3,13 @@
 
 mod common;
 
+use std::collections::HashMap;
+
 use common::now;
 use jwtlens::analysis::{analyse, DocumentContext};
 use jwtlens::config::Config;
 use jwtlens::keys::Key;
-use jwtlens::mint::TestKeys;
+use jwtlens::mint::{TestKeys, Variant};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Url;
 
@@ -21,36 +23,25 @@ async fn start(root: &str) -> Client {
 
 /// A live-looking Clerk token, signed with a key the workspace does not have.
 fn committed_token() -> String {
+    committed_token_for("user_2vB9wK3Live")
+}
+
+fn committed_token_for(sub: &str) -> String {
     let key = jsonwebtoken::EncodingKey::from_secret(b"production-secret-nobody-has");
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.kid = Some("prod-2025".into());
     let claims = json!({
-        "iss": "https://clerk.acme-saas.io", "sub": "user_2vB9wK3Live", "sid": "sess_2vB9yHq1",
+        "iss": "https://clerk.acme-saas.io", "sub": sub, "sid": "sess_2vB9yHq1",
         "email": "ada@acme-saas.io", "aud": ["https://api.acme-saas.io"], "iat": now(), "exp": now() + 3600
     });
     jsonwebtoken::encode(&header, &claims, &key).unwrap()
 }
 
-/// Applies LSP text edits (ASCII text, so characters are bytes) in reverse order.
+/// The edited text, for an edit sent as plain `changes` (no version).
 fn apply(text: &str, edit: &Value, uri: &str) -> String {
-    let lines: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let offset = |position: &Value| {
-        lines[position["line"].as_u64().unwrap() as usize]
-            + position["character"].as_u64().unwrap() as usize
-    };
-    let mut edits: Vec<&Value> = edit["changes"][uri].as_array().unwrap().iter().collect();
-    edits.sort_by_key(|edit| std::cmp::Reverse(offset(&edit["range"]["start"])));
-    let mut text = text.to_owned();
-    for edit in edits {
-        let (start, end) = (
-            offset(&edit["range"]["start"]),
-            offset(&edit["range"]["end"]),
-        );
-        text.replace_range(start..end, edit["newText"].as_str().unwrap());
-    }
-    text
+    let (edited, version) = common::apply_edit(text, edit, uri);
+    assert_eq!(version, None, "{edit}");
+    edited
 }
 
 /// Every token in `text` that the workspace test keys verify.
@@ -280,4 +271,213 @@ async fn commands_explain_what_they_cannot_do() {
         !dir.path().join(".jwtlens").exists(),
         "no keys created by failed commands"
     );
+}
+
+/// A client that applies versioned edits, as VS Code, Neovim, eglot and Helix do.
+async fn start_versioned(root: &str) -> Client {
+    let mut client = common::in_process();
+    let capabilities = json!({"workspaceEdit": {"documentChanges": true}});
+    client
+        .initialize_with(root, Value::Null, &[], capabilities)
+        .await;
+    client
+}
+
+/// The `workspace/executeCommand` parameters of each mint action offered at `line`,
+/// `character` of a document at version 1, by variant.
+async fn mint_commands(
+    client: &mut Client,
+    uri: &str,
+    line: u32,
+    character: u32,
+) -> HashMap<String, Value> {
+    code_actions(client, uri, line, character)
+        .await
+        .iter()
+        .map(|action| &action["command"])
+        .filter(|command| command["command"] == "jwtlens.mint")
+        .map(|command| {
+            let variant = command["arguments"][0]["variant"].as_str().unwrap();
+            let params = json!({"command": command["command"], "arguments": command["arguments"]});
+            (variant.to_owned(), params)
+        })
+        .collect()
+}
+
+async fn execute(client: &mut Client, params: &Value) -> Value {
+    client
+        .request("workspace/executeCommand", params.clone())
+        .await
+}
+
+/// Every variant, in documents whose lines end with LF, CRLF or a lone CR, with the token
+/// mid-document and on a last line without a line break: the edit, applied as an editor
+/// applies it, gives exactly the expected text (copies included, nothing duplicated).
+#[tokio::test]
+async fn every_variant_edits_lf_crlf_and_cr_only_documents_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let mut client = start_versioned(&root).await;
+    let original = committed_token();
+    for (name, eol) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
+        for (case, text) in [
+            (
+                "middle",
+                format!("first{eol}  token: \"{original}\",{eol}last{eol}"),
+            ),
+            ("last", format!("first{eol}TOKEN={original}")),
+        ] {
+            let uri = format!("{root}/{case}-{name}.txt");
+            client.open(&uri, &text, 1).await;
+            let commands = mint_commands(&mut client, &uri, 1, 12).await;
+            for variant in Variant::ALL.map(Variant::name) {
+                let before = client.applied_edits.len();
+                let result = execute(&mut client, &commands[variant]).await;
+                let minted = result["result"]["token"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{variant} in {case}-{name}: {result}"));
+                let (edited, version) =
+                    common::apply_edit(&text, &client.applied_edits[before], &uri);
+                assert_eq!(version, Some(1));
+                let expected = match (Variant::from_name(variant).unwrap().replaces(), case) {
+                    (true, _) => text.replace(&original, minted),
+                    (false, "middle") => format!(
+                        "first{eol}  token: \"{original}\",{eol}  token: \"{minted}\",{eol}last{eol}"
+                    ),
+                    (false, _) => format!("first{eol}TOKEN={original}{eol}TOKEN={minted}"),
+                };
+                assert_eq!(edited, expected, "{variant} in {case}-{name}");
+            }
+        }
+    }
+
+    // A document of one line and no line break at all: the copy goes on a new line.
+    let uri = format!("{root}/alone.txt");
+    client.open(&uri, &original, 1).await;
+    let commands = mint_commands(&mut client, &uri, 0, 3).await;
+    let result = execute(&mut client, &commands["expired"]).await;
+    let minted = result["result"]["token"].as_str().unwrap();
+    let (edited, _) = common::apply_edit(&original, client.applied_edits.last().unwrap(), &uri);
+    assert_eq!(edited, format!("{original}\n{minted}"));
+}
+
+/// The editor offers the actions, the user inserts a line above the token, then picks one:
+/// the token it was offered for is found again by fingerprint (the occurrence nearest the
+/// offered position when it appears twice) and the edit is for the new version. Before,
+/// the offered position now pointing at the token above, that token was replaced.
+#[tokio::test]
+async fn an_action_run_after_a_change_above_edits_its_own_token_in_the_new_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let mut client = start_versioned(&root).await;
+    let uri = format!("{root}/tokens.env");
+    let (above, offered) = (
+        committed_token_for("user_above"),
+        committed_token_for("user_offered"),
+    );
+    let filler = "# ------------------";
+    let text = format!("A={above}\nB={offered}\n{filler}\n{filler}\nC={offered}\n");
+    client.open(&uri, &text, 1).await;
+    let at_b = mint_commands(&mut client, &uri, 1, 5).await;
+    let at_c = {
+        // The same document, actions asked for at another position.
+        let range =
+            json!({"start": {"line": 4, "character": 5}, "end": {"line": 4, "character": 5}});
+        let actions = client.code_actions(&uri, range).await;
+        actions["result"][0]["command"].clone()
+    };
+    assert_eq!(at_c["arguments"][0]["variant"], "replacement");
+
+    let changed = format!("// a new first line\n{text}");
+    client.change(&uri, &changed, 2).await;
+    client.diagnostics(&uri, Some(2)).await;
+
+    let result = execute(&mut client, &at_b["replacement"]).await;
+    let minted = result["result"]["token"].as_str().unwrap();
+    let (edited, version) =
+        common::apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
+    assert_eq!(
+        version,
+        Some(2),
+        "the edit is for the version it was computed from"
+    );
+    assert_eq!(
+        edited,
+        format!("// a new first line\nA={above}\nB={minted}\n{filler}\n{filler}\nC={offered}\n")
+    );
+
+    let params = json!({"command": at_c["command"], "arguments": at_c["arguments"]});
+    let result = execute(&mut client, &params).await;
+    let minted = result["result"]["token"].as_str().unwrap();
+    let (edited, _) = common::apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
+    assert_eq!(
+        edited,
+        format!("// a new first line\nA={above}\nB={offered}\n{filler}\n{filler}\nC={minted}\n")
+    );
+
+    // Bound to a key, the command takes a position only: the token under the cursor in
+    // the text as it is now (line 1 holds A now).
+    let at_cursor = json!({"command": "jwtlens.mint", "arguments": [
+        {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 5}, "variant": "expired"}
+    ]});
+    let result = execute(&mut client, &at_cursor).await;
+    let minted = result["result"]["token"].as_str().unwrap();
+    let (edited, _) = common::apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
+    assert_eq!(
+        edited,
+        format!("// a new first line\nA={above}\nA={minted}\nB={offered}\n{filler}\n{filler}\nC={offered}\n")
+    );
+}
+
+/// A versioned client with `session.ts` open (one committed token, version 1), and the
+/// mint actions offered for that token.
+async fn one_token_session() -> (tempfile::TempDir, Client, String, HashMap<String, Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let mut client = start_versioned(&root).await;
+    let uri = format!("{root}/session.ts");
+    client
+        .open(&uri, &format!("const t = \"{}\";\n", committed_token()), 1)
+        .await;
+    let commands = mint_commands(&mut client, &uri, 0, 15).await;
+    (dir, client, uri, commands)
+}
+
+/// The command failed with `code` and a message saying `why`, and the user was shown it.
+async fn assert_told(client: &mut Client, result: &Value, code: i64, why: &str) {
+    assert_eq!(result["error"]["code"], code, "{result}");
+    let message = result["error"]["message"].as_str().unwrap();
+    assert!(message.contains(why), "{message}");
+    let shown = client
+        .wait_for(|m| m["method"] == "window/showMessage")
+        .await;
+    assert_eq!(shown["params"]["message"], format!("jwtlens: {message}"));
+}
+
+/// The token was deleted between the offer and the command: nothing is sent to the
+/// editor, nothing is minted, the command fails with ContentModified and the user is told.
+#[tokio::test]
+async fn a_token_gone_before_the_command_runs_is_not_written_and_the_user_is_told() {
+    let (dir, mut client, uri, commands) = one_token_session().await;
+    client.change(&uri, "const t = \"\";\n", 2).await;
+    client.diagnostics(&uri, Some(2)).await;
+
+    let result = execute(&mut client, &commands["replacement"]).await;
+    assert_told(&mut client, &result, -32801, "no longer in the document").await;
+    assert!(client.applied_edits.is_empty(), "no applyEdit was sent");
+    assert!(!dir.path().join(".jwtlens").exists(), "nothing was minted");
+}
+
+/// The editor refuses the edit (its document moved on past the edit's version): the
+/// command fails with the editor's reason and the user is told.
+#[tokio::test]
+async fn an_edit_the_editor_refuses_fails_the_command_and_the_user_is_told() {
+    let (_dir, mut client, _uri, commands) = one_token_session().await;
+    client.apply_edit_reply =
+        json!({"applied": false, "failureReason": "document version 2 is newer than the edit's 1"});
+
+    let result = execute(&mut client, &commands["expired"]).await;
+    assert_eq!(client.applied_edits.len(), 1);
+    let why = "not written (document version 2 is newer than the edit's 1)";
+    assert_told(&mut client, &result, -32803, why).await;
 }

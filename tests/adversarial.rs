@@ -21,16 +21,19 @@ struct Session {
 
 impl Session {
     async fn start() -> Session {
-        let (mut child, mut client) = spawn_binary(&["--stdio"], &[("JWTLENS_LOG", "info")]);
+        Session::start_with("file:///adversarial", &["--stdio"]).await
+    }
+
+    /// A session on workspace `root`, the binary started with `args`.
+    async fn start_with(root: &str, args: &[&str]) -> Session {
+        let (mut child, mut client) = spawn_binary(args, &[("JWTLENS_LOG", "info")]);
         let mut stderr = child.stderr.take().unwrap();
         let stderr = tokio::spawn(async move {
             let mut text = String::new();
             let _ = stderr.read_to_string(&mut text).await;
             text
         });
-        let init = client
-            .initialize("file:///adversarial", Value::Null, &["utf-16"])
-            .await;
+        let init = client.initialize(root, Value::Null, &["utf-16"]).await;
         assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
         Session {
             child,
@@ -41,7 +44,12 @@ impl Session {
 
     /// Resident memory of the server process, in MiB.
     fn rss_mib(&self) -> f64 {
-        common::rss_mib(&self.child)
+        common::memory_mib(&self.child, "VmRSS")
+    }
+
+    /// The most resident memory the server process has had so far, in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        common::memory_mib(&self.child, "VmHWM")
     }
 
     /// The server answers a hover on a fresh document with the token's claims.
@@ -111,8 +119,8 @@ async fn malformed_json_rpc_is_answered_and_the_session_goes_on() {
             -32700,
         ),
         (
-            "a length far over the limit",
-            b"Content-Length: 99999999999999999\r\n\r\n".to_vec(),
+            "a length too long to be a number",
+            b"Content-Length: 99999999999999999999999\r\n\r\n".to_vec(),
             -32700,
         ),
         (
@@ -151,6 +159,9 @@ async fn malformed_json_rpc_is_answered_and_the_session_goes_on() {
         .client
         .notify("$/noSuchNotification", json!({}))
         .await;
+    // `$/` methods are optional, but a request for one is still answered.
+    let optional = session.client.request("$/custom", json!({})).await;
+    assert_eq!(optional["error"]["code"], -32601, "{optional}");
     // A body shorter than its Content-Length swallows what follows: the next messages
     // are lost, and the server resynchronises at a later header.
     session
@@ -306,7 +317,9 @@ async fn open_and_close(session: &mut Session, uri: &str, text: &str) -> (Vec<St
 
 #[tokio::test(flavor = "multi_thread")]
 async fn huge_documents_are_served_and_their_memory_given_back() {
-    let mut session = Session::start().await;
+    // The 100 MB document is over the default message size limit (64 MiB).
+    let args = ["--stdio", "--max-message-size", "128M"];
+    let mut session = Session::start_with("file:///adversarial", &args).await;
     session.assert_alive().await;
     let baseline = session.rss_mib();
     let tok = token(
@@ -363,5 +376,267 @@ async fn huge_documents_are_served_and_their_memory_given_back() {
         }
     }
     eprintln!("baseline {baseline:.0} MiB; {}", report.join("; "));
+    session.finish().await;
+}
+
+/// A temporary workspace with one open document holding a token to mint from.
+struct MintWorkspace {
+    _dir: tempfile::TempDir,
+    root: String,
+    uri: String,
+}
+
+impl MintWorkspace {
+    async fn open(args: &[&str]) -> (MintWorkspace, Session) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = tower_lsp::lsp_types::Url::from_file_path(dir.path())
+            .unwrap()
+            .to_string();
+        let mut session = Session::start_with(&root, args).await;
+        let uri = format!("{root}/src/session.ts");
+        let tok = token(
+            json!({"alg": "HS256"}),
+            json!({"sub": "mint-me", "exp": now() + 3600}),
+        );
+        session.client.open(&uri, &format!("'{tok}'\n"), 1).await;
+        session.client.diagnostics(&uri, Some(1)).await;
+        let workspace = MintWorkspace {
+            _dir: dir,
+            root,
+            uri,
+        };
+        (workspace, session)
+    }
+
+    /// A `jwtlens.mint` request on the token, with the given id.
+    fn mint(&self, id: i64) -> Value {
+        let argument =
+            json!({"textDocument": {"uri": self.uri}, "position": {"line": 0, "character": 5}});
+        json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+               "params": {"command": "jwtlens.mint", "arguments": [argument]}})
+    }
+}
+
+impl Session {
+    /// Reads until `count` requests of `method` come from the server, and returns them
+    /// unanswered; other requests are answered as an editor would.
+    async fn withhold(&mut self, method: &str, count: usize) -> Vec<Value> {
+        let mut withheld = Vec::new();
+        while withheld.len() < count {
+            let message = self.client.receive().await.expect("the server is up");
+            if message["method"] == method && message.get("id").is_some() {
+                withheld.push(message);
+            } else {
+                self.client.handle(message).await;
+            }
+        }
+        withheld
+    }
+
+    /// Reads until the responses to every request in `ids` arrive, answering the server's
+    /// requests meanwhile; returns them in the order of `ids`.
+    async fn responses(&mut self, ids: &[i64]) -> Vec<Value> {
+        let mut found: Vec<Option<Value>> = vec![None; ids.len()];
+        while found.iter().any(Option::is_none) {
+            let message = self.client.receive().await.expect("the server is up");
+            let answered = message.get("method").is_none().then(|| {
+                ids.iter()
+                    .position(|id| message.get("id") == Some(&json!(id)))
+            });
+            match answered.flatten() {
+                Some(at) => found[at] = Some(message),
+                None => self.client.handle(message).await,
+            }
+        }
+        found.into_iter().map(Option::unwrap).collect()
+    }
+
+    /// The response to request `id`.
+    async fn response(&mut self, id: i64) -> Value {
+        self.responses(&[id]).await.remove(0)
+    }
+
+    /// Cancels request `id`; returns its response, and how long after the cancellation it
+    /// came.
+    async fn cancel(&mut self, id: i64) -> (Value, Duration) {
+        let asked = std::time::Instant::now();
+        let cancel = json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}});
+        self.client.send(&cancel).await;
+        let response = self.response(id).await;
+        (response, asked.elapsed())
+    }
+
+    /// Answers withheld `workspace/applyEdit` requests: applied.
+    async fn apply(&mut self, edits: &[Value]) {
+        for edit in edits {
+            let reply = json!({"jsonrpc": "2.0", "id": edit["id"], "result": {"applied": true}});
+            self.client.send(&reply).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn late_replies_to_the_server_are_read_however_full_the_queues() {
+    let (workspace, mut session) = MintWorkspace::open(&["--stdio"]).await;
+    let started = std::time::Instant::now();
+    let ids = [1001, 1002, 1003, 1004];
+    for id in ids {
+        session.client.send(&workspace.mint(id)).await;
+    }
+    // Four commands wait for the editor, which does not answer yet, and keeps typing.
+    let edits = session.withhold("workspace/applyEdit", ids.len()).await;
+    let last = 151;
+    for version in 2..=last {
+        let text = format!("// edit {version}\n");
+        session.client.change(&workspace.uri, &text, version).await;
+    }
+    session.apply(&edits).await;
+    let answers = session.responses(&ids).await;
+    for answer in &answers {
+        assert!(answer["result"]["token"].is_string(), "{answer}");
+    }
+    session.client.diagnostics(&workspace.uri, Some(last)).await;
+    let elapsed = started.elapsed();
+    eprintln!("deadlock scenario answered in {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(60),
+        "generous bound: {elapsed:?}"
+    );
+    session.assert_alive().await;
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_the_editor_never_answers_times_out_and_the_command_says_so() {
+    let args = ["--stdio", "--client-timeout", "1s"];
+    let (workspace, mut session) = MintWorkspace::open(&args).await;
+    session.client.send(&workspace.mint(2001)).await;
+    let edit = session.withhold("workspace/applyEdit", 1).await.remove(0);
+    let answer = session.response(2001).await;
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(answer["error"]["code"], -32803, "{answer}");
+    assert!(
+        message.starts_with("the editor did not answer workspace/applyEdit within 1 s"),
+        "{answer}"
+    );
+    // The edit is withdrawn, and the user is told.
+    session
+        .client
+        .wait_for(|n| n["method"] == "$/cancelRequest" && n["params"]["id"] == edit["id"])
+        .await;
+    session
+        .client
+        .wait_for(|n| {
+            n["method"] == "window/showMessage"
+                && n["params"]["message"]
+                    .as_str()
+                    .is_some_and(|shown| shown.contains(message))
+        })
+        .await;
+    // The reply that comes after all is dropped, and the session goes on.
+    let late = json!({"jsonrpc": "2.0", "id": edit["id"], "result": {"applied": true}});
+    session.client.send(&late).await;
+    session.assert_alive().await;
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelled_and_overtaken_requests_are_answered_while_the_slots_are_busy() {
+    let (workspace, mut session) = MintWorkspace::open(&["--stdio"]).await;
+    let mints = [3001, 3002, 3003, 3004];
+    for id in mints {
+        session.client.send(&workspace.mint(id)).await;
+    }
+    // The four request slots are held by commands waiting for the editor.
+    let edits = session.withhold("workspace/applyEdit", mints.len()).await;
+    let other = format!("{}/src/other.ts", workspace.root);
+    session.client.open(&other, "const a = 1;\n", 1).await;
+    session.client.diagnostics(&other, Some(1)).await;
+    let hover = |id: i64, uri: &str| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+               "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 3}}})
+    };
+    // A request waiting for a slot, cancelled.
+    session.client.send(&hover(3005, &other)).await;
+    let (waiting, waiting_cancelled) = session.cancel(3005).await;
+    assert_eq!(waiting["error"]["code"], -32800, "{waiting}");
+    // A request waiting for a slot, overtaken by a change to its document.
+    session.client.send(&hover(3006, &other)).await;
+    session.client.change(&other, "const b = 2;\n", 2).await;
+    let overtaken = session.response(3006).await;
+    assert_eq!(overtaken["error"]["code"], -32801, "{overtaken}");
+    // A running request, cancelled.
+    let (running, running_cancelled) = session.cancel(3001).await;
+    assert_eq!(running["error"]["code"], -32800, "{running}");
+    // The editor answers, the cancelled command's edit included; the others finish.
+    session.apply(&edits).await;
+    for answer in session.responses(&mints[1..]).await {
+        assert!(answer["result"]["token"].is_string(), "{answer}");
+    }
+    eprintln!(
+        "cancelled while waiting: answered in {waiting_cancelled:?}; while running: {running_cancelled:?}"
+    );
+    session.assert_alive().await;
+    session.finish().await;
+}
+
+/// `len` bytes of fake frames: requests that would be answered if anything looked for
+/// headers inside the body that holds them.
+fn fake_frames(len: usize) -> Vec<u8> {
+    let fake = frame(r#"{"jsonrpc": "2.0", "id": "fake", "method": "shutdown"}"#);
+    let mut bytes: Vec<u8> = fake.iter().copied().cycle().take(len).collect();
+    let whole = len / fake.len() * fake.len();
+    bytes[whole..].fill(b' ');
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gigabyte_message_is_refused_and_skipped_as_it_streams_past() {
+    let mut session = Session::start().await;
+    session.assert_alive().await;
+    let peak_before = session.peak_rss_mib();
+    const GIB: usize = 1 << 30;
+    let chunk = fake_frames(1 << 20);
+    let started = std::time::Instant::now();
+    session
+        .client
+        .send_raw(format!("Content-Length: {GIB}\r\n\r\n").as_bytes())
+        .await;
+    for _ in 0..GIB / chunk.len() {
+        session.client.send_raw(&chunk).await;
+    }
+    let streamed = started.elapsed();
+    // The message after it is read and answered; none of the fake ones inside it is.
+    let after = json!({"jsonrpc": "2.0", "id": 4001, "method": "jwtlens/noSuchThing"});
+    session.client.send(&after).await;
+    let after = loop {
+        let message = session.client.receive().await.expect("the server is up");
+        assert_ne!(message["id"], "fake", "a frame inside the body was read");
+        if message["id"] == 4001 {
+            break message;
+        }
+        session.client.handle(message).await;
+    };
+    assert_eq!(after["error"]["code"], -32601, "{after}");
+    let peak = session.peak_rss_mib();
+    let refused = session.client.notifications.iter().any(|n| {
+        n["method"] == "window/showMessage"
+            && n["params"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("1024.0 MiB"))
+    });
+    assert!(
+        refused,
+        "the user is told: {:?}",
+        session.client.notifications
+    );
+    eprintln!(
+        "1 GiB body streamed in {streamed:?}; peak RSS {peak_before:.0} MiB before, {peak:.0} MiB after"
+    );
+    assert!(
+        peak < peak_before + 32.0,
+        "peak RSS grew from {peak_before:.0} to {peak:.0} MiB"
+    );
+    session.assert_alive().await;
     session.finish().await;
 }

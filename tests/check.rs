@@ -739,3 +739,43 @@ fn a_hundred_megabyte_single_line_file() {
         "snippets of long lines are cut: {widest} bytes"
     );
 }
+
+/// A claim that retitles the terminal (OSC), clears it (CSI, also as the one-character
+/// C1 form) and reverses the text after it (RLO): printed escaped in human output, kept as
+/// data, escaped the JSON way, in JSON.
+#[test]
+fn terminal_escapes_in_claims_are_printed_escaped() {
+    let tree = Tree::new();
+    let iss = "https://idp.example/\x1b]0;pwned\x07\x1b[2J\u{9b}2J\u{202E}gpj.exe";
+    let hostile = token(
+        json!({"alg": "HS256"}),
+        json!({"iss": iss, "exp": now() + 600}),
+    );
+    tree.write("src/app.ts", format!("const t = \"{hostile}\";\n"));
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n') || ('\u{202A}'..='\u{202E}').contains(&c);
+
+    let human = tree.check(&[]);
+    assert_eq!(human.code(), 1, "{human:?}");
+    assert!(!human.stdout().contains(unsafe_char), "{human:?}");
+    assert!(
+        human.stdout().contains(
+            "with the public issuer https://idp.example/\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}2J\\u{202e}gpj.exe: "
+        ),
+        "{human:?}"
+    );
+
+    let json = tree.check(&["--format", "json"]);
+    assert!(!json.stdout().contains(unsafe_char), "{json:?}");
+    assert!(json
+        .stdout()
+        .contains(r"\u001b]0;pwned\u0007\u001b[2J\u009b2J\u202egpj.exe"));
+    let message = json.json()["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains(iss), "the data is intact: {message}");
+
+    let sarif = tree.check(&["--format", "sarif"]);
+    assert!(!sarif.stdout().contains(unsafe_char), "{sarif:?}");
+}

@@ -251,3 +251,39 @@ fn minted_tokens_verify_with_pyjwt() {
         "{report}"
     );
 }
+
+/// `jwtlens decode` on a token whose claims hold terminal escapes (OSC title, CSI clear,
+/// the one-character C1 CSI) and a right-to-left override: none reaches the terminal,
+/// the human output shows them as escapes and the JSON output keeps them as data.
+#[test]
+fn decode_prints_terminal_escapes_in_claims_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = "ada\x1b]0;pwned\x07\x1b[2J\u{9b}2J\u{202E}gpj.exe";
+    let key = jsonwebtoken::EncodingKey::from_secret(b"s");
+    let claims = serde_json::json!({"iss": format!("https://idp.example/{sub}"), "sub": sub});
+    let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n') || ('\u{202A}'..='\u{202E}').contains(&c);
+
+    let human = jwtlens(dir.path(), &["decode", &token]);
+    assert!(human.status.success());
+    let shown = String::from_utf8(human.stdout).unwrap();
+    assert!(!shown.contains(unsafe_char), "{shown}");
+    // The subject row, as an inline code span; the payload, as JSON escapes.
+    assert!(
+        shown.contains(
+            "| Subject | `ada\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}2J\\u{202e}gpj.exe` |"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(r#""sub": "ada\u001b]0;pwned\u0007\u001b[2J\u009b2J\u202egpj.exe""#),
+        "{shown}"
+    );
+
+    let json = jwtlens(dir.path(), &["decode", "--json", &token]);
+    let text = String::from_utf8(json.stdout).unwrap();
+    assert!(!text.contains(unsafe_char), "{text}");
+    let decoded: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(decoded["payload"]["sub"], sub, "the data is intact");
+}

@@ -269,3 +269,81 @@ fn large_payloads_are_truncated() {
     assert!(rendered.contains("… (600 in all)"));
     assert!(rendered.len() < 8 * 1024, "{} bytes", rendered.len());
 }
+
+/// Values written to attack the hover: Markdown blocks and links, raw HTML, backtick runs
+/// that would close a code span, pipes that would split a table row, line breaks, a
+/// terminal escape and a direction override.
+#[test]
+fn hostile_values_render_as_text() {
+    const HOSTILE: &str = "# Heading <img src=x onerror=alert(1)> [link](javascript:alert(1)) ``x`` a|b *em* &#x202E;";
+    let header = json!({"alg": "HS256", "typ": "JWT", "kid": format!("`{HOSTILE}`")});
+    let claims = json!({
+        "iss": format!("https://idp.example/\n{HOSTILE}\u{1b}[2J\u{202E}"),
+        "sub": format!("``user``\n{HOSTILE}"),
+        "permissions": [HOSTILE, "read"],
+        "exp": IAT + 60,
+    });
+    let rendered = render(header, claims);
+    insta::assert_snapshot!(rendered);
+
+    // What an editor shows, parsed as GitHub-flavoured Markdown (VS Code and Neovim
+    // both render tables and strikethrough): the text of each paragraph, list item and
+    // table cell, and the code spans on their own.
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut shown: Vec<String> = vec![String::new()];
+    let mut codes: Vec<String> = Vec::new();
+    let mut rows = 0;
+    for event in Parser::new_ext(&rendered, options) {
+        match event {
+            Event::Text(text) => shown.last_mut().unwrap().push_str(&text),
+            Event::Code(code) => {
+                shown.last_mut().unwrap().push_str(&code);
+                codes.push(code.into_string());
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                shown.push(String::new())
+            }
+            Event::Start(Tag::TableRow) => rows += 1,
+            Event::Start(
+                tag @ (Tag::Heading { .. }
+                | Tag::Image { .. }
+                | Tag::Link { .. }
+                | Tag::HtmlBlock
+                | Tag::Emphasis
+                | Tag::Strikethrough),
+            ) => panic!("{tag:?} in\n{rendered}"),
+            Event::Html(html) | Event::InlineHtml(html) => panic!("HTML {html} in\n{rendered}"),
+            _ => {}
+        }
+    }
+    // Permissions, Subject, Expires: one table row each, after the header row.
+    assert_eq!(rows, 3, "{rendered}");
+    // Each value is shown whole, as the characters it is: the kid and the subject as
+    // code spans, each word of the permission (a space-delimited list) as one.
+    assert!(codes.contains(&format!("`{HOSTILE}`")), "kid: {codes:#?}");
+    assert!(
+        codes.contains(&format!("``user``\\n{HOSTILE}")),
+        "sub: {codes:#?}"
+    );
+    let words: Vec<String> = HOSTILE
+        .split(' ')
+        .chain(["read"])
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        codes.windows(words.len()).any(|window| window == words),
+        "permissions: {codes:#?}"
+    );
+    // The iss, quoted in JWT002's message, reads as it is; only the balanced backtick
+    // pair is a code span, shown without its backticks.
+    let iss =
+        format!("https://idp.example/\\n{HOSTILE}\\u{{1b}}[2J\\u{{202e}}").replace("``x``", "x");
+    assert!(
+        shown
+            .iter()
+            .any(|text| text.contains(&format!("with the public issuer {iss}: "))),
+        "iss: {shown:#?}"
+    );
+    assert!(!rendered.contains('\u{1b}') && !rendered.contains('\u{202E}'));
+}

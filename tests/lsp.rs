@@ -416,3 +416,52 @@ async fn the_decode_command_returns_the_token_as_json() {
         .unwrap()
         .contains("takes one argument"));
 }
+
+/// Diagnostics, inlay hint labels and tooltips are plain text an editor shows as it is:
+/// a terminal escape or a direction override from a claim arrives escaped.
+#[tokio::test]
+async fn claim_controls_reach_diagnostics_and_inlay_hints_escaped() {
+    let ws = Workspace::new();
+    let mut client = start();
+    client
+        .initialize(&ws.root(), json!({"inlayHints": true}), &[])
+        .await;
+    let uri = ws.uri("src/a.ts");
+    let hostile = token(
+        json!({"alg": "HS256"}),
+        json!({"iss": "https://idp.example/\u{1b}[2J\u{202E}", "role": "admin\u{9b}\u{2066}", "exp": now() + 600}),
+    );
+    client
+        .open(&uri, &format!("const a = '{hostile}';\n"), 1)
+        .await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    let unsafe_char =
+        |c: char| c.is_control() || ('\u{2066}'..='\u{2069}').contains(&c) || c == '\u{202E}';
+    let messages: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(
+            &"HS256 with the public issuer https://idp.example/\\u{1b}[2J\\u{202e}: every service that verifies it holds the secret and can mint tokens"
+        ),
+        "{messages:#?}"
+    );
+    assert!(!messages.iter().any(|m| m.contains(unsafe_char)));
+
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}});
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": range}),
+        )
+        .await;
+    let hint = &hints["result"][0];
+    let label = hint["label"].as_str().unwrap();
+    assert!(
+        label.starts_with("JWT HS256 · admin\\u{9b}\\u{2066} · expires in "),
+        "{label}"
+    );
+    let tooltip = hint["tooltip"].as_str().unwrap();
+    assert!(!tooltip.contains(unsafe_char), "{tooltip}");
+}

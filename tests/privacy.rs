@@ -27,10 +27,12 @@ const DOTENV_SECRET: &str = "privacy-dotenv-secret-0a1b2c3d4e5f";
 
 /// A workspace with secrets in its config and `.env`, and a source file holding tokens:
 /// one signed with each secret, and one from a provider whose keys are published (so a
-/// network verification would be possible, and must not happen unasked).
+/// network verification would be possible, and must not happen unasked). One more token
+/// is only ever in document URIs: editors name documents after whatever a user saved.
 struct Workspace {
     dir: tempfile::TempDir,
     tokens: Vec<String>,
+    uri_token: String,
 }
 
 impl Workspace {
@@ -75,7 +77,15 @@ impl Workspace {
             .map(|(i, token)| format!("const token{i} = \"{token}\";\n"))
             .collect();
         std::fs::write(root.join("src/tokens.ts"), source).unwrap();
-        Workspace { dir, tokens }
+        let uri_token = common::token(
+            json!({"alg": "HS256"}),
+            json!({"sub": "named-after-a-token", "iat": now()}),
+        );
+        Workspace {
+            dir,
+            tokens,
+            uri_token,
+        }
     }
 
     fn root(&self) -> &Path {
@@ -94,6 +104,7 @@ impl Workspace {
         let mut texts: Vec<String> = self
             .tokens
             .iter()
+            .chain([&self.uri_token])
             .flat_map(|token| token.split('.').skip(1).map(str::to_owned))
             .collect();
         texts.extend([CONFIG_SECRET.to_owned(), DOTENV_SECRET.to_owned()]);
@@ -203,6 +214,15 @@ async fn offline_session(client: &mut Binary, workspace: &Workspace) {
         .await;
     assert!(minted["result"]["token"].as_str().is_some(), "{minted}");
     assert_eq!(client.applied_edits.len(), 1);
+    // Documents named after a token: one opened, analysed and hovered, one changed
+    // without being opened (which the server warns about).
+    let named = workspace.uri(&format!("src/{}.ts", workspace.uri_token));
+    client.open(&named, "const nothing = 1;\n", 1).await;
+    client.diagnostics(&named, Some(1)).await;
+    let hover = client.hover(&named, 0, 3).await;
+    assert!(hover.get("error").is_none(), "{hover}");
+    let unopened = workspace.uri(&format!("notes/{}/todo.md", workspace.uri_token));
+    client.change(&unopened, "todo", 2).await;
 }
 
 async fn finish(mut child: tokio::process::Child, mut client: Binary) -> String {

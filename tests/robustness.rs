@@ -35,7 +35,14 @@ async fn assert_alive(client: &mut Client) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_100_mb_document_with_a_token_at_the_end() {
-    let mut client = start().await;
+    // Over the default message size limit (64 MiB), as the user can allow.
+    let mut client = common::in_process_with(jwtlens::lsp::Limits {
+        max_message_size: 128 << 20,
+        ..jwtlens::lsp::Limits::default()
+    });
+    client
+        .initialize("file:///nonexistent-workspace", Value::Null, &[])
+        .await;
     let uri = "file:///huge.log";
     let mut text = "2026-11-22T09:00:00Z INFO request served in 12 ms path=/v1/orders status=200\n"
         .repeat(1_300_000);

@@ -25,6 +25,7 @@ use clap::ValueEnum;
 use crate::analysis::{analyse, DocumentContext};
 use crate::rules::Level;
 use crate::timefmt;
+use crate::untrusted::{escape_controls, escape_controls_in_json};
 use baseline::Baseline;
 use output::Style;
 use progress::Progress;
@@ -189,7 +190,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         let prefix = if problem.error { "" } else { "warning: " };
         progress.eprintln(&format!(
             "jwtlens: {prefix}{}",
-            report::plain(&problem.message)
+            escape_controls(&problem.message)
         ));
         problems
             .lock()
@@ -387,9 +388,11 @@ fn check_stdin(
         .collect())
 }
 
+/// JSON and SARIF: claim values stay data, with the characters a terminal would obey
+/// escaped the JSON way (see [`escape_controls_in_json`]).
 fn write_json(out: &mut impl Write, value: &serde_json::Value) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)
+    let json = serde_json::to_string_pretty(value)?;
+    writeln!(out, "{}", escape_controls_in_json(json))
 }
 
 /// A path as shown: as walked, without a leading `./`.

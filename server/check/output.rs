@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::report::{count_levels, plain, FileReport, TokenRecord};
+use super::report::{count_levels, FileReport, TokenRecord};
 use super::Summary;
 use crate::rules::Level;
+use crate::untrusted::escape_controls;
 
 /// ANSI styles, or none.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +55,7 @@ pub fn human(
                         "1",
                         &format!(
                             "{}:{}:{}",
-                            plain(&file.path),
+                            escape_controls(&file.path),
                             token.start.line,
                             token.start.column
                         )
@@ -62,7 +63,7 @@ pub fn human(
                     style.level(finding.level),
                     finding.rule.code,
                     finding.rule.name,
-                    plain(&finding.message)
+                    escape_controls(&finding.message)
                 )?;
             }
             write_snippet(out, token, style)?;
@@ -81,10 +82,10 @@ fn write_snippet(out: &mut impl Write, token: &TokenRecord, style: Style) -> io:
     let bar = style.paint("2", "|");
     let mut label = Vec::new();
     if let Some(provider) = &token.provider {
-        label.push(plain(&provider.name).into_owned());
+        label.push(escape_controls(&provider.name).into_owned());
     }
     if let Some(fixture) = &token.fixture {
-        label.push(format!("fixture: {}", plain(fixture)));
+        label.push(format!("fixture: {}", escape_controls(fixture)));
     }
     let worst = token
         .findings

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::lines::{LineColumn, LineCursor};
 use crate::analysis::TokenReport;
 use crate::rules::{Level, Rule};
+use crate::untrusted::escape_controls;
 
 /// Characters of a token shown when tokens are redacted.
 pub const REDACTED_PREFIX: usize = 10;
@@ -250,29 +251,11 @@ fn is_continuation(byte: u8) -> bool {
     (byte as i8) < -0x40
 }
 
-/// Appends source text for a terminal: invalid UTF-8 and control characters (escape
-/// sequences, bidirectional overrides) become U+FFFD; tabs stay, to keep alignment.
+/// Appends source text for a terminal: invalid UTF-8 becomes U+FFFD and control
+/// characters (escape sequences, direction overrides) visible escapes; tabs stay, to keep
+/// alignment.
 fn push_plain(out: &mut String, bytes: &[u8]) {
-    for c in String::from_utf8_lossy(bytes).chars() {
-        out.push(if is_unsafe(c) { '\u{FFFD}' } else { c });
-    }
-}
-
-/// `text` safe for a terminal: what claims put in messages (an issuer, a subject) can
-/// hold escape sequences too.
-pub fn plain(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(is_unsafe) {
-        text.chars()
-            .map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c })
-            .collect::<String>()
-            .into()
-    } else {
-        text.into()
-    }
-}
-
-fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    out.push_str(&escape_controls(&String::from_utf8_lossy(bytes)));
 }
 
 /// Findings per level, for summaries.
@@ -408,11 +391,8 @@ mod tests {
             },
         );
         let snippet = report.tokens[0].snippet.as_ref().unwrap();
-        assert_eq!(snippet.text, "\u{FFFD}[31m\u{FFFD} eyJhbGciOi…");
-        assert_eq!(
-            plain("iss \x1b]0;pwned\x07"),
-            "iss \u{FFFD}]0;pwned\u{FFFD}"
-        );
-        assert!(matches!(plain("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(snippet.text, "\\u{1b}[31m\\u{202e} eyJhbGciOi…");
+        // The caret goes under the token, past the escapes as shown.
+        assert_eq!(snippet.pad, " ".repeat("\\u{1b}[31m\\u{202e} ".len()));
     }
 }

@@ -265,7 +265,8 @@ fn load(dir: &Path, file: &Path, report: &dyn Fn(Problem)) -> Scope {
     });
     let config = match loaded {
         Ok(config) => {
-            tracing::debug!(file = %file.display(), "configuration loaded");
+            // Paths are never logged: a file's name can hold anything (a token, a name).
+            tracing::debug!("configuration loaded");
             report_key_problems(dir, &config, report);
             config
         }
@@ -451,7 +452,7 @@ pub fn walk<F, V>(
                 }
                 Ok(ReadOutcome::Binary) => Stats::add(&stats.binary, 1),
                 Ok(ReadOutcome::TooLarge(size)) => {
-                    tracing::debug!(path = %path.display(), size, "skipped: over the size limit");
+                    tracing::debug!(size, "skipped: over the size limit");
                     Stats::add(&stats.too_large, 1);
                 }
                 Err(err) => {

@@ -169,7 +169,8 @@ where
             format!("configured for {iss}"),
         ))),
         Err(err) => {
-            tracing::warn!(issuer = iss, "configured JWKS URL does not parse: {err}");
+            // The issuer is a claim value, and stays out of the logs.
+            tracing::warn!("a keys.jwks_urls entry is not a URL: {err}");
             Some(None)
         }
     }

@@ -1,12 +1,17 @@
 //! Code actions and the commands behind them. Every action is a command on "the token at
 //! this position", so clients can also bind them to keys and palettes directly.
+//!
+//! An action offered now may run much later, after the document changed: its argument
+//! also names the token by fingerprint, the command finds that token again in the text as
+//! it is when the command runs, and the mint edit carries the version it was computed
+//! for, so an editor whose text moved on refuses it instead of editing the wrong text.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tower_lsp::jsonrpc::{Error, Result};
+use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 
 use super::{Analysis, Shared};
@@ -16,12 +21,13 @@ use crate::decode::fingerprint;
 use crate::jwks::KeySource;
 use crate::mint::{self, Variant};
 use crate::timefmt;
+use crate::untrusted::escape_controls;
 use crate::verify::{self, RemoteOutcome};
 
 /// Decodes the token: `{header, payload, facts, fixture, findings, range}`.
 pub const DECODE: &str = "jwtlens.decode";
 /// Mints a test token from the token (argument `variant`, default `replacement`) and
-/// applies the edit through `workspace/applyEdit`; returns `{token, variant}`.
+/// applies the edit through `workspace/applyEdit`; returns `{token, variant, keys}`.
 pub const MINT: &str = "jwtlens.mint";
 
 /// Verifies the token's signature with its issuer's published keys (the only command that
@@ -37,12 +43,16 @@ pub fn all() -> Vec<String> {
 }
 
 /// The argument every command takes: where the token is, and for `jwtlens.mint` which
-/// variant. `{"textDocument": {"uri"}, "position"}` or the flat `{"uri", "position"}`.
+/// variant. `{"textDocument": {"uri"}, "position"}` or the flat `{"uri", "position"}`,
+/// plus the token's `fingerprint` in the arguments of code actions.
 #[derive(Debug, Clone)]
 pub struct TokenArgument {
     pub uri: Url,
     pub position: Position,
     pub variant: Option<String>,
+    /// SHA-256 of the token's text ([`fingerprint`]): the token is looked for by it, the
+    /// occurrence nearest `position` winning; without it, the token at `position`.
+    pub fingerprint: Option<String>,
 }
 
 impl TokenArgument {
@@ -54,6 +64,7 @@ impl TokenArgument {
             uri: Option<Url>,
             position: Position,
             variant: Option<String>,
+            fingerprint: Option<String>,
         }
         let raw: Raw = serde_json::from_value(value).ok()?;
         let uri = raw.text_document.map(|document| document.uri).or(raw.uri)?;
@@ -61,6 +72,7 @@ impl TokenArgument {
             uri,
             position: raw.position,
             variant: raw.variant,
+            fingerprint: raw.fingerprint,
         })
     }
 
@@ -69,7 +81,27 @@ impl TokenArgument {
         if let Some(variant) = variant {
             value["variant"] = json!(variant.name());
         }
+        if let Some(fingerprint) = &self.fingerprint {
+            value["fingerprint"] = json!(fingerprint);
+        }
         value
+    }
+
+    /// The token this argument names in `analysis` (the document as it is now).
+    fn locate<'a>(&self, analysis: &'a Analysis) -> Result<&'a TokenReport> {
+        let offset = analysis.index.offset(&analysis.text, self.position);
+        let Some(wanted) = &self.fingerprint else {
+            return analysis.report_at(offset).ok_or_else(no_token);
+        };
+        analysis
+            .reports
+            .iter()
+            .filter(|report| token_fingerprint(analysis, report) == *wanted)
+            .min_by_key(|report| {
+                let range = &report.token.range;
+                range.start.saturating_sub(offset) + offset.saturating_sub(range.end)
+            })
+            .ok_or_else(token_gone)
     }
 }
 
@@ -79,9 +111,28 @@ fn usage(command: &str) -> Error {
     ))
 }
 
+fn token_fingerprint(analysis: &Analysis, report: &TokenReport) -> String {
+    fingerprint(&analysis.text.as_bytes()[report.token.range.clone()])
+}
+
 fn no_token() -> Error {
     Error::invalid_params("no JWT at this position")
 }
+
+const TOKEN_GONE: &str =
+    "the token is no longer in the document (it changed since the action was offered); nothing was changed";
+
+/// The document changed under the command (LSP's ContentModified).
+fn token_gone() -> Error {
+    Error {
+        code: ErrorCode::ContentModified,
+        message: TOKEN_GONE.into(),
+        data: None,
+    }
+}
+
+/// LSP's RequestFailed: the request was valid, what it asked for did not happen.
+const REQUEST_FAILED: i64 = -32803;
 
 /// Runs a command.
 pub(super) async fn execute(
@@ -126,8 +177,7 @@ async fn verify_command(
     analysis: &Analysis,
     argument: &TokenArgument,
 ) -> Result<Value> {
-    let offset = analysis.index.offset(&analysis.text, argument.position);
-    let report = analysis.report_at(offset).ok_or_else(no_token)?;
+    let report = locate_or_tell(shared, argument, analysis).await?;
     let source = key_source(analysis, report).ok_or_else(|| {
         Error::invalid_params(
             "no key source for this token: it has no https iss; name a JWKS URL for its issuer in keys.jwks_urls",
@@ -170,6 +220,8 @@ async fn verify_command(
     shared
         .record_remote(fingerprint(&text[report.token.range.clone()]), outcome)
         .await;
+    // The kid, the URL and the reason come from the token and the key server.
+    let message = escape_controls(&message).into_owned();
     shared.client.show_message(kind, message).await;
     Ok(result)
 }
@@ -187,8 +239,7 @@ async fn mint_command(
             names.join(", ")
         ))
     })?;
-    let offset = analysis.index.offset(&analysis.text, argument.position);
-    let report = analysis.report_at(offset).ok_or_else(no_token)?;
+    let report = locate_or_tell(shared, argument, analysis).await?;
     let claims = report.token.claims().ok_or_else(|| {
         Error::invalid_params("this token has no readable claims to copy (encrypted or malformed)")
     })?;
@@ -224,31 +275,95 @@ async fn mint_command(
         timefmt::now(),
     )
     .map_err(cannot_mint)?;
-    let edit = mint_edit(analysis, report, &token, variant);
-    let mut changes = HashMap::new();
-    changes.insert(argument.uri.clone(), vec![edit]);
-    let workspace_edit = WorkspaceEdit {
-        changes: Some(changes),
-        ..WorkspaceEdit::default()
+    if !had_keys {
+        // New test keys: tokens they sign are fixtures from now on (whether or not the
+        // edit below is applied: the keys exist either way).
+        shared.reload_config().await;
+    }
+    // Minting takes a while when it creates the keys, and the editor keeps sending
+    // changes: find the token again in the newest text and compute the edit there, for
+    // that version.
+    let minted_from = TokenArgument {
+        fingerprint: Some(token_fingerprint(analysis, report)),
+        ..argument.clone()
     };
-    let applied = shared.client.apply_edit(workspace_edit).await?;
+    let Some(current) = shared.analysis(&argument.uri).await else {
+        return Err(refused(shared, token_gone()).await); // closed meanwhile
+    };
+    let report = locate_or_tell(shared, &minted_from, &current).await?;
+    let edit = mint_edit(&current, report, &token, variant);
+    let workspace_edit = workspace_edit(shared, &argument.uri, current.version, edit);
+    let applied = shared.apply_edit(workspace_edit).await?;
     if !applied.applied {
         let why = applied
             .failure_reason
             .unwrap_or_else(|| "the editor refused it".to_owned());
-        return Err(Error::invalid_params(format!(
-            "the edit was not applied: {why}"
-        )));
-    }
-    if !had_keys {
-        // New test keys: tokens they sign are fixtures from now on.
-        shared.reload_config().await;
+        let error = Error {
+            code: ErrorCode::ServerError(REQUEST_FAILED),
+            message: format!(
+                "the minted token was not written ({why}); if the document changed meanwhile, run the action again"
+            )
+            .into(),
+            data: None,
+        };
+        return Err(refused(shared, error).await);
     }
     Ok(json!({"token": token, "variant": variant.name(), "keys": keys.dir()}))
 }
 
+/// The token `argument` names in `analysis`; when it is gone, the user is told too.
+async fn locate_or_tell<'a>(
+    shared: &Shared,
+    argument: &TokenArgument,
+    analysis: &'a Analysis,
+) -> Result<&'a TokenReport> {
+    match argument.locate(analysis) {
+        Err(err) if err.code == ErrorCode::ContentModified => Err(refused(shared, err).await),
+        located => located,
+    }
+}
+
+/// Tells the user why nothing was written (a command run from a code action has no other
+/// way to say so in most editors) and returns the error for the command's answer.
+async fn refused(shared: &Shared, error: Error) -> Error {
+    shared
+        .client
+        .show_message(MessageType::WARNING, format!("jwtlens: {}", error.message))
+        .await;
+    error
+}
+
+/// `edit` to the document at `version`: a versioned `TextDocumentEdit` when the client
+/// supports them, so that it refuses the edit if its text is no longer that version.
+fn workspace_edit(shared: &Shared, uri: &Url, version: i32, edit: TextEdit) -> WorkspaceEdit {
+    if shared.state().can_version_edits {
+        let document = TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: uri.clone(),
+                version: Some(version),
+            },
+            edits: vec![OneOf::Left(edit)],
+        };
+        return WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![document])),
+            ..WorkspaceEdit::default()
+        };
+    }
+    // Not fully safe, but the best such a client allows: it applies the edit to whatever
+    // text it has. The edit was computed from the newest text the server had when the
+    // command ran, so it is right unless the document changed in the moment between the
+    // editor's last didChange and its applying the edit; only a version closes that
+    // window. VS Code, Neovim, eglot and Helix all declare documentChanges.
+    WorkspaceEdit {
+        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+        ..WorkspaceEdit::default()
+    }
+}
+
 /// Replacements take the token's place; negative-test variants go on a copy of its line
-/// below it, so the original stays and the copy keeps the surrounding syntax.
+/// below it, so the original stays and the copy keeps the surrounding syntax. Lines end
+/// as LSP says (`\n`, `\r\n` or a lone `\r`); the copy ends its line with the same line
+/// break, or with the one before it on a last line without one.
 fn mint_edit(analysis: &Analysis, report: &TokenReport, token: &str, variant: Variant) -> TextEdit {
     let text = analysis.text.as_str();
     let range = report.token.range.clone();
@@ -258,22 +373,21 @@ fn mint_edit(analysis: &Analysis, report: &TokenReport, token: &str, variant: Va
             new_text: token.to_owned(),
         };
     }
-    let bytes = text.as_bytes();
-    let line_start = memchr::memrchr(b'\n', &bytes[..range.start]).map_or(0, |at| at + 1);
-    let line_end =
-        memchr::memchr(b'\n', &bytes[range.end..]).map_or(text.len(), |at| range.end + at);
-    let content_end = if line_end > 0 && bytes.get(line_end.wrapping_sub(1)) == Some(&b'\r') {
-        line_end - 1
+    // A token is base64url and dots: it never spans lines.
+    let line = analysis.index.line_at(text, range.start);
+    let line_break = if !line.line_break.is_empty() {
+        &text[line.line_break]
+    } else if let Some(previous) = line.content.start.checked_sub(1) {
+        &text[analysis.index.line_at(text, previous).line_break]
     } else {
-        line_end
+        "\n"
     };
-    let newline = if content_end < line_end { "\r\n" } else { "\n" };
     let copy = format!(
-        "{newline}{}{token}{}",
-        &text[line_start..range.start],
-        &text[range.end..content_end]
+        "{line_break}{}{token}{}",
+        &text[line.content.start..range.start],
+        &text[range.end..line.content.end]
     );
-    let at = analysis.index.position(text, content_end);
+    let at = analysis.index.position(text, line.content.end);
     TextEdit {
         range: Range::new(at, at),
         new_text: copy,
@@ -298,6 +412,7 @@ pub fn code_actions(
         uri: uri.clone(),
         position: range.start,
         variant: None,
+        fingerprint: Some(token_fingerprint(analysis, report)),
     };
     let lifetime = timefmt::duration(analysis.config.settings.mint.lifetime);
     let token_diagnostics: Vec<Diagnostic> = context

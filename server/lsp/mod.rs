@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod log_name;
 mod memory;
 pub use memory::limit_arenas;
 pub mod position;
@@ -15,6 +16,9 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::request::{
+    ApplyWorkspaceEdit, InlayHintRefreshRequest, RegisterCapability, WorkspaceConfiguration,
+};
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
@@ -23,22 +27,38 @@ use crate::config::{read_config_file, Config, ConfigError, Settings, Trust, CONF
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
+use crate::untrusted::escape_controls;
 use crate::verify::{RemoteOutcome, RemoteResults};
+use log_name::LogName;
 use position::{Encoding, LineIndex};
+use transport::{ClientRequestError, ClientRequests};
+
+pub use transport::{parse_size, Limits};
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
-pub async fn serve_stdio() {
-    serve(tokio::io::stdin(), tokio::io::stdout()).await;
+pub async fn serve_stdio(limits: Limits) {
+    serve_with(tokio::io::stdin(), tokio::io::stdout(), limits).await;
 }
 
-/// Serves LSP on any byte streams (tests use an in-memory pipe).
+/// Serves LSP on any byte streams (tests use an in-memory pipe), with the default limits.
 pub async fn serve<I, O>(input: I, output: O)
 where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite + Unpin,
 {
-    let (service, socket) = LspService::new(Backend::new);
-    transport::serve(input, output, service, socket).await;
+    serve_with(input, output, Limits::default()).await;
+}
+
+/// Serves LSP on any byte streams within `limits`.
+pub async fn serve_with<I, O>(input: I, output: O, limits: Limits)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite + Unpin,
+{
+    transport::serve(input, output, limits, |requests| {
+        LspService::new(|client| Backend::new(client, requests))
+    })
+    .await;
 }
 
 /// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.
@@ -47,7 +67,10 @@ pub struct Backend {
 }
 
 struct Shared {
+    /// Notifications to the client.
     client: Client,
+    /// Requests to the client (with a timeout; tower-lsp's `Client` has none).
+    requests: ClientRequests,
     state: Mutex<State>,
     /// Last published (version, configuration generation) per document. Held while
     /// deciding whether to publish and publishing, so that diagnostics of an older
@@ -79,6 +102,8 @@ struct State {
     can_watch_files: bool,
     /// The client re-requests inlay hints when asked to.
     can_refresh_inlay_hints: bool,
+    /// The client applies versioned `documentChanges` (and refuses stale ones).
+    can_version_edits: bool,
     documents: HashMap<Url, Document>,
 }
 
@@ -162,7 +187,9 @@ impl Analysis {
                 tooltip: report.findings.first().map(|finding| {
                     InlayHintTooltip::String(format!(
                         "{} {}: {}",
-                        finding.rule.code, finding.rule.name, finding.message
+                        finding.rule.code,
+                        finding.rule.name,
+                        escape_controls(&finding.message)
                     ))
                 }),
                 padding_left: Some(true),
@@ -215,7 +242,7 @@ impl Analysis {
                     range,
                     severity: Some(DiagnosticSeverity::INFORMATION),
                     source: Some("jwtlens".to_owned()),
-                    message: format!("signature {note}"),
+                    message: format!("signature {}", escape_controls(note)),
                     ..Diagnostic::default()
                 });
             }
@@ -238,7 +265,7 @@ impl Analysis {
                     .ok()
                     .map(|href| CodeDescription { href }),
                     source: Some("jwtlens".to_owned()),
-                    message: finding.message.clone(),
+                    message: escape_controls(&finding.message).into_owned(),
                     data: Some(json!({
                         "rule": rule.code,
                         "start": finding.range.start,
@@ -330,7 +357,8 @@ impl Shared {
             .await
             .ok()?;
         let (version, tokens) = (analysis.version, analysis.reports.len());
-        tracing::debug!(%uri, version, tokens, elapsed = ?started.elapsed(), "analysed");
+        let document = LogName(uri);
+        tracing::debug!(%document, version, tokens, elapsed = ?started.elapsed(), "analysed");
         let mut state = self.state();
         let generation = state.generation;
         if let Some(document) = state.documents.get_mut(uri) {
@@ -393,7 +421,8 @@ impl Shared {
     async fn republish_all(self: &Arc<Self>) {
         let uris: Vec<Url> = self.state().documents.keys().cloned().collect();
         if self.state().can_refresh_inlay_hints {
-            if let Err(err) = self.client.inlay_hint_refresh().await {
+            let refresh = self.requests.send::<InlayHintRefreshRequest>(()).await;
+            if let Err(err) = refresh {
                 tracing::debug!("inlay hint refresh failed: {err}");
             }
         }
@@ -501,6 +530,26 @@ impl Shared {
         }
     }
 
+    /// Applies an edit through the editor. A refusal fails the command; so does no answer
+    /// within the client timeout, which the user is also shown, as the command's caller
+    /// may not show errors.
+    async fn apply_edit(&self, edit: WorkspaceEdit) -> Result<ApplyWorkspaceEditResponse> {
+        let params = ApplyWorkspaceEditParams { label: None, edit };
+        match self.requests.send::<ApplyWorkspaceEdit>(params).await {
+            Ok(applied) => Ok(applied),
+            Err(err @ ClientRequestError::TimedOut { .. }) => {
+                let message = format!("{err}; the edit was withdrawn and nothing was changed");
+                self.client
+                    .show_message(MessageType::ERROR, format!("jwtlens: {message}"))
+                    .await;
+                let mut error = tower_lsp::jsonrpc::Error::from(err);
+                error.message = message.into();
+                Err(error)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
     fn relative_path(&self, uri: &Url) -> Option<PathBuf> {
         let path = uri.to_file_path().ok()?;
         let state = self.state();
@@ -513,7 +562,7 @@ impl Shared {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, requests: ClientRequests) -> Backend {
         let state = State {
             root: None,
             encoding: Encoding::Utf16,
@@ -526,12 +575,14 @@ impl Backend {
             can_pull_configuration: false,
             can_watch_files: false,
             can_refresh_inlay_hints: false,
+            can_version_edits: false,
             documents: HashMap::new(),
         };
         let published = tokio::sync::Mutex::new(HashMap::new());
         Backend {
             shared: Arc::new(Shared {
                 client,
+                requests,
                 state: Mutex::new(state),
                 published,
                 fetcher: crate::jwks::Fetcher::default(),
@@ -585,6 +636,10 @@ impl LanguageServer for Backend {
             state.can_refresh_inlay_hints = workspace
                 .and_then(|w| w.inlay_hint.as_ref())
                 .and_then(|inlay| inlay.refresh_support)
+                .unwrap_or(false);
+            state.can_version_edits = workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|edit| edit.document_changes)
                 .unwrap_or(false);
             state.can_watch_files = workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
@@ -646,12 +701,14 @@ impl LanguageServer for Backend {
                 method: "workspace/didChangeWatchedFiles".to_owned(),
                 register_options: serde_json::to_value(options).ok(),
             };
-            if let Err(err) = self
+            let registrations = RegistrationParams {
+                registrations: vec![registration],
+            };
+            let registered = self
                 .shared
-                .client
-                .register_capability(vec![registration])
-                .await
-            {
+                .requests
+                .send::<RegisterCapability>(registrations);
+            if let Err(err) = registered.await {
                 tracing::warn!("could not watch {CONFIG_FILE}: {err}");
             }
         }
@@ -687,7 +744,8 @@ impl LanguageServer for Backend {
         {
             let mut state = self.shared.state();
             let Some(document) = state.documents.get_mut(&uri) else {
-                tracing::warn!(%uri, "didChange for a document that is not open");
+                let document = LogName(&uri);
+                tracing::warn!(%document, "didChange for a document that is not open");
                 return;
             };
             if version <= document.version {
@@ -728,7 +786,9 @@ impl LanguageServer for Backend {
                 scope_uri: None,
                 section: Some("jwtlens".to_owned()),
             };
-            if let Ok(mut values) = self.shared.client.configuration(vec![item]).await {
+            let params = ConfigurationParams { items: vec![item] };
+            let pulled = self.shared.requests.send::<WorkspaceConfiguration>(params);
+            if let Ok(mut values) = pulled.await {
                 settings = values.pop().unwrap_or(Value::Null);
             }
         }

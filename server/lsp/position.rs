@@ -104,6 +104,23 @@ impl LineIndex {
         }
     }
 
+    /// The line holding byte `offset` (clamped to the text): its content and its line
+    /// break (`\n`, `\r\n` or a lone `\r`; empty on the last line).
+    pub fn line_at(&self, text: &str, offset: usize) -> LineSpan {
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let content_end = self.line_content_end(text, line);
+        let next_start = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(text.len());
+        LineSpan {
+            content: self.line_starts[line]..content_end,
+            line_break: content_end..next_start,
+        }
+    }
+
     /// Converts byte ranges in ascending order without rescanning long lines: ranges on
     /// the same line continue from where the previous one ended.
     pub fn ranges<'a>(&'a self, text: &'a str) -> RangeCursor<'a> {
@@ -133,6 +150,13 @@ impl LineIndex {
         }
         end
     }
+}
+
+/// One line of a text, in byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineSpan {
+    pub content: std::ops::Range<usize>,
+    pub line_break: std::ops::Range<usize>,
 }
 
 /// Incremental offset → position conversion for offsets in ascending order.
@@ -244,6 +268,24 @@ mod tests {
         );
         // Past the end of line 0 clamps before the `\r\n`.
         assert_eq!(index.offset(text, Position::new(0, 99)), 1);
+    }
+
+    #[test]
+    fn line_at_gives_content_and_line_break() {
+        let text = "a\r\nbb\rccc\nd";
+        let index = LineIndex::new(text, Encoding::Utf16);
+        let span = |content: std::ops::Range<usize>, line_break: std::ops::Range<usize>| LineSpan {
+            content,
+            line_break,
+        };
+        assert_eq!(index.line_at(text, 0), span(0..1, 1..3));
+        // Between the `\r` and the `\n` of a `\r\n` is still the first line.
+        assert_eq!(index.line_at(text, 2), span(0..1, 1..3));
+        assert_eq!(index.line_at(text, 4), span(3..5, 5..6));
+        assert_eq!(index.line_at(text, 6), span(6..9, 9..10));
+        assert_eq!(index.line_at(text, text.len()), span(10..11, 11..11));
+        let empty = LineIndex::new("", Encoding::Utf16);
+        assert_eq!(empty.line_at("", 0), span(0..0, 0..0));
     }
 
     #[test]

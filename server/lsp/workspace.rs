@@ -192,7 +192,13 @@ fn scan(
 ) -> Vec<(Url, Vec<Diagnostic>)> {
     let configs = Configs::fixed(config, root.clone());
     let found = Mutex::new(Vec::new());
-    let report = |problem: walk::Problem| tracing::warn!("{}", problem.message);
+    // Problems name paths, which logs never carry; `jwtlens check` shows them.
+    let report = |problem: walk::Problem| {
+        tracing::warn!(
+            incomplete = problem.error,
+            "workspace scan: a path was skipped (`jwtlens check` names it)"
+        )
+    };
     walk::walk(
         &[root],
         &WalkOptions::default(),
@@ -319,8 +325,8 @@ impl<'a> WorkDone<'a> {
                     .fetch_add(1, Ordering::Relaxed);
                 let token = ProgressToken::String(format!("jwtlens/workspace/{n}"));
                 let created = shared
-                    .client
-                    .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                    .requests
+                    .send::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
                         token: token.clone(),
                     })
                     .await;

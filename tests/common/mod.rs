@@ -21,9 +21,14 @@ pub type InProcess = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
 
 /// Starts the server in this process, over an in-memory pipe with real LSP framing.
 pub fn in_process() -> InProcess {
+    in_process_with(jwtlens::lsp::Limits::default())
+}
+
+/// [`in_process`], within `limits`.
+pub fn in_process_with(limits: jwtlens::lsp::Limits) -> InProcess {
     let (client_end, server_end) = tokio::io::duplex(1 << 20);
     let (server_read, server_write) = tokio::io::split(server_end);
-    tokio::spawn(jwtlens::lsp::serve(server_read, server_write));
+    tokio::spawn(jwtlens::lsp::serve_with(server_read, server_write, limits));
     let (client_read, client_write) = tokio::io::split(client_end);
     LspClient::new(client_read, client_write)
 }
@@ -63,8 +68,10 @@ pub struct LspClient<R, W> {
     pub notifications: VecDeque<Value>,
     /// Settings returned to `workspace/configuration` requests.
     pub configuration: Value,
-    /// `workspace/applyEdit` requests received (all answered `applied: true`).
+    /// `workspace/applyEdit` requests received, each answered with `apply_edit_reply`.
     pub applied_edits: Vec<Value>,
+    /// The answer to `workspace/applyEdit` (`{"applied": true}` unless a test changes it).
+    pub apply_edit_reply: Value,
 }
 
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
@@ -76,6 +83,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
             notifications: VecDeque::new(),
             configuration: Value::Null,
             applied_edits: Vec::new(),
+            apply_edit_reply: json!({"applied": true}),
         }
     }
 
@@ -139,7 +147,8 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         }
     }
 
-    async fn handle(&mut self, message: Value) {
+    /// Answers a request from the server as an editor would, or keeps a notification.
+    pub async fn handle(&mut self, message: Value) {
         match (
             message.get("id"),
             message.get("method").and_then(Value::as_str),
@@ -149,7 +158,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
                     "workspace/configuration" => json!([self.configuration.clone()]),
                     "workspace/applyEdit" => {
                         self.applied_edits.push(message["params"]["edit"].clone());
-                        json!({"applied": true})
+                        self.apply_edit_reply.clone()
                     }
                     _ => Value::Null,
                 };
@@ -200,16 +209,33 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
     }
 
     pub async fn initialize(&mut self, root: &str, options: Value, encodings: &[&str]) -> Value {
+        self.initialize_with(root, options, encodings, json!({}))
+            .await
+    }
+
+    /// `initialize` with more workspace capabilities, e.g. `{"workspaceEdit":
+    /// {"documentChanges": true}}`.
+    pub async fn initialize_with(
+        &mut self,
+        root: &str,
+        options: Value,
+        encodings: &[&str],
+        workspace: Value,
+    ) -> Value {
+        let mut capabilities = json!({
+            "general": {"positionEncodings": encodings},
+            "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+            "textDocument": {"hover": {"contentFormat": ["markdown", "plaintext"]}},
+        });
+        for (key, value) in workspace.as_object().unwrap() {
+            capabilities["workspace"][key] = value.clone();
+        }
         let params = json!({
             "processId": null,
             "rootUri": root,
             "workspaceFolders": [{"uri": root, "name": "ws"}],
             "initializationOptions": options,
-            "capabilities": {
-                "general": {"positionEncodings": encodings},
-                "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
-                "textDocument": {"hover": {"contentFormat": ["markdown", "plaintext"]}},
-            },
+            "capabilities": capabilities,
         });
         let response = self.request("initialize", params).await;
         self.notify("initialized", json!({})).await;
@@ -249,15 +275,15 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
     }
 }
 
-/// Resident memory of a process, in MiB (Linux).
-pub fn rss_mib(child: &tokio::process::Child) -> f64 {
+/// A memory figure of a process (`VmRSS`, `VmHWM`… from `/proc/<pid>/status`), in MiB.
+pub fn memory_mib(child: &tokio::process::Child, field: &str) -> f64 {
     let pid = child.id().expect("the process is running");
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let kib: f64 = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status");
+        .unwrap_or_else(|| panic!("{field} in /proc/<pid>/status"));
     kib / 1024.0
 }
 
@@ -314,6 +340,52 @@ pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
         }
     });
     (format!("http://{address}"), connections)
+}
+
+/// Applies a `workspace/applyEdit` edit to `text` as an editor would: the edits for `uri`
+/// from `documentChanges` or `changes`, positions in UTF-16 units and lines as LSP
+/// defines them (converted by the server's own position module). Returns the new text
+/// and the document version the edit was made for (`None` for `changes`).
+pub fn apply_edit(text: &str, edit: &Value, uri: &str) -> (String, Option<i64>) {
+    use jwtlens::lsp::position::{Encoding, LineIndex};
+    use tower_lsp::lsp_types::Position;
+
+    let (edits, version) = match edit.get("documentChanges") {
+        Some(documents) => {
+            let document = documents
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|document| document["textDocument"]["uri"] == uri)
+                .unwrap_or_else(|| panic!("no edit for {uri} in {edit}"));
+            (
+                document["edits"].clone(),
+                document["textDocument"]["version"].as_i64(),
+            )
+        }
+        None => (edit["changes"][uri].clone(), None),
+    };
+    let index = LineIndex::new(text, Encoding::Utf16);
+    let offset = |position: &Value| {
+        let number = |field: &str| u32::try_from(position[field].as_u64().unwrap()).unwrap();
+        index.offset(text, Position::new(number("line"), number("character")))
+    };
+    let mut replacements: Vec<(std::ops::Range<usize>, &str)> = edits
+        .as_array()
+        .unwrap_or_else(|| panic!("no edits for {uri} in {edit}"))
+        .iter()
+        .map(|edit| {
+            let range = offset(&edit["range"]["start"])..offset(&edit["range"]["end"]);
+            (range, edit["newText"].as_str().unwrap())
+        })
+        .collect();
+    // From the end backwards, so earlier offsets stay valid.
+    replacements.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    let mut text = text.to_owned();
+    for (range, new_text) in replacements {
+        text.replace_range(range, new_text);
+    }
+    (text, version)
 }
 
 /// Codes of a diagnostics list, sorted.

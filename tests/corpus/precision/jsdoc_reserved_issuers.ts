@@ -1,0 +1,13 @@
+/**
+ * Examples for the verifier. None of these issuers can exist (RFC 2606, RFC 6761).
+ *
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZS5jb20vIiwic3ViIjoidXNlci0wIiwiYXVkIjoiYXBpIiwiaWF0IjoxNzY3MjI1NjAwLCJleHAiOjIwNTEyMjI0MDB9.RVUCeul3T1UnKz5VfSttXPJr50vTsHaHA4ebB1U20m0") // https://auth.example.com/
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlLm5ldCIsInN1YiI6InVzZXItMSIsImF1ZCI6ImFwaSIsImlhdCI6MTc2NzIyNTYwMH0.dJbp2MQZ5EZeevjInaApdsuX0arH3rigmpQkNcN-WEs") // https://idp.example.net
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2xvZ2luLmV4YW1wbGUub3JnL29hdXRoMi9kZWZhdWx0Iiwic3ViIjoidXNlci0yIiwiYXVkIjoiYXBpIiwiaWF0IjoxNzY3MjI1NjAwLCJleHAiOjIwNTEyMjI0MDB9.-HW4ZQwq7wcxfxg5tcrjvN-LhPWyVzqe-NwDbgWQyIs") // https://login.example.org/oauth2/default
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2F1dGguYWNtZS5leGFtcGxlIiwic3ViIjoidXNlci0zIiwiYXVkIjoiYXBpIiwiaWF0IjoxNzY3MjI1NjAwfQ.svy95bFQq3YkEsDrhya4qYLaqx-3NP2zhojTX-wHXkE") // https://auth.acme.example
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3Nzby5jb3JwLnRlc3QvcmVhbG1zL2RldiIsInN1YiI6InVzZXItNCIsImF1ZCI6ImFwaSIsImlhdCI6MTc2NzIyNTYwMCwiZXhwIjoyMDUxMjIyNDAwfQ.XcEHthLJrXwyyjw_BNYmRi9HGmgw5NwU45jKASNO2QI") // https://sso.corp.test/realms/dev
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2lzc3Vlci5pbnZhbGlkIiwic3ViIjoidXNlci01IiwiYXVkIjoiYXBpIiwiaWF0IjoxNzY3MjI1NjAwfQ.ndpODYiwdAimyL3NZPdEZKRSfKdvXxjs58zuWeS8uuY") // https://issuer.invalid
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwOi8vbG9jYWxob3N0OjgwODAvcmVhbG1zL2RldiIsInN1YiI6InVzZXItNiIsImF1ZCI6ImFwaSIsImlhdCI6MTc2NzIyNTYwMCwiZXhwIjoyMDUxMjIyNDAwfQ.85NCITpNaEHmjUuE0li5TODyvC9efb2lcmLxRRwIM-g") // http://localhost:8080/realms/dev
+ * verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3RlbmFudC5leGFtcGxlLmNvbS92Mi4wIiwic3ViIjoidXNlci03IiwiYXVkIjoiYXBpIiwiaWF0IjoxNzY3MjI1NjAwfQ.tQiLl3qPDh0xjVa6yhNxek5JiVRR6h9dEPnK_Z6geco") // https://tenant.example.com/v2.0
+ */
+export function verify(token: string) {}

@@ -1,0 +1,3 @@
+import { createClient } from '@supabase/supabase-js'
+
+export const admin = createClient(process.env.SUPABASE_URL!, 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImFiY2RlZmdoaWprbG1ub3BxcnN0Iiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTczNTY4OTYwMCwiZXhwIjoyMDUxMjIyNDAwfQ.eaUqFZM4GRKmUyR7a9fA40jbbPaltanA3dk-RtL7Hl8')

@@ -1,0 +1,17 @@
+package kinde
+
+const accessToken = `eyJhbGciOiJSUzI1NiIsImtpZCI6IjdhOmYzOjZiOmE3OjVjOjI1OmE3OmY4OmMzOjA1OjYz` +
+	`OmNiOjRiOmYwOjMzOjhiIiwidHlwIjoiSldUIn0.` +
+	`eyJhdWQiOltdLCJhenAiOiIyZTQxZTllNzk4MDA0MTc3YjFiNDRhYTFlMWFkM2Q2MiIsImV4` +
+	`cCI6MTY4NDM5NjYzMCwiZmVhdHVyZV9mbGFncyI6eyJjb3VudGVyIjp7InQiOiJpIiwidiI6` +
+	`NTV9LCJpc19kYXJrX21vZGUiOnsidCI6ImIiLCJ2IjpmYWxzZX0sInRoZW1lIjp7InQiOiJz` +
+	`IiwidiI6ImdyYXlzY2FsZSJ9fSwiaWF0IjoxNjg0Mzk2NTY5LCJpc3MiOiJodHRwczovL2Vs` +
+	`aXhpcnNkazIua2luZGUuY29tIiwianRpIjoiYzljOTM0YTctOGRmOC00OWFjLWFkZDctODRi` +
+	`NDMwODg3YWYyIiwib3JnX2NvZGUiOiJvcmdfOWRjMzNmMWQ2NDQiLCJwZXJtaXNzaW9ucyI6` +
+	`W10sInNjcCI6WyJvcGVuaWQiLCJwcm9maWxlIiwiZW1haWwiLCJvZmZsaW5lIl0sInN1YiI6` +
+	`ImtwOmEzNjgzMTJlM2Q4ODRlMTU4YmU0NzVjNjAyNWJiYmFkIn0.` +
+	`vM0s0KKp8Y_KcXgBtuIWlskcyiSyhBRBNV-7hOWUarUr9wu61P1L-pjYswdRj_0HKH7ZxaOy` +
+	`dSl1Mq-6tf7R8uWryR-kLVVFRpCvCDP7y3CLsGkBlLsnxazwWuBmja0619oBTqjba7QAVE3r` +
+	`xlIuUYdNLjJrXbo0V0OAwErzlB8gGEJ5s2opvpWKtKjO027SNDEGSHbWJ3SGvMRYtZSRA9ku` +
+	`3Tcso3eqLH2cFT7tS0aYRWyPqvZe3k_st4T0qoRXGYgQI_XMTgw26ar2yvXp7Shvl3ib6oUn` +
+	`dOr_ZQ5yT3orvvl8wyadgct3X-i8c379pn8kTvZ3kTN2r-jYLQVAEQ`
