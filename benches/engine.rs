@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use divan::{black_box, Bencher};
-use jwtlens::config::Config;
+use jwtlens::config::{Config, Trust};
 use jwtlens::lsp::position::Encoding;
 use jwtlens::lsp::{Analysis, Snapshot};
 use tower_lsp::lsp_types::Position;
@@ -92,7 +92,8 @@ fn first_analysis_200_tokens_23000_keys(bencher: Bencher) {
     let dir = tempfile::tempdir().expect("a temporary workspace");
     crowded::write_workspace(dir.path());
     let text = Arc::new(crowded::document());
-    let load = || Arc::new(Config::load(Some(dir.path()), None).expect("valid settings"));
+    let load =
+        || Arc::new(Config::load(Some(dir.path()), None, Trust::Trusted).expect("valid settings"));
     bencher
         .with_inputs(load)
         .bench_values(|config| analyse_with(&text, config, "src/tokens.ts").diagnostics());

@@ -14,7 +14,7 @@ use crate::rules::{Context, InFixtures, Level, Rule, RULES};
 use crate::scan;
 use crate::secrets;
 use crate::timefmt;
-use crate::verify::{RemoteOutcome, RemoteResults};
+use crate::verify::{describe_key_set, RemoteOutcome, RemoteResults};
 
 /// One rule that fired on one token, at the level it is reported.
 #[derive(Debug, Clone)]
@@ -159,13 +159,20 @@ fn signature_note(
     keys: &KeyRing,
     remote: Option<&RemoteOutcome>,
 ) -> Option<String> {
-    if let Some(RemoteOutcome::Verified { kid, url, at }) = remote {
+    if let Some(RemoteOutcome::Verified {
+        kid,
+        url,
+        at,
+        workspace_configured,
+    }) = remote
+    {
         let kid = kid
             .as_deref()
             .map(|kid| format!(" {kid}"))
             .unwrap_or_default();
         return Some(format!(
-            "verified with key{kid} from {url} at {}",
+            "verified with key{kid} from {} at {}",
+            describe_key_set(url, *workspace_configured),
             timefmt::utc_date(*at)
         ));
     }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use serde_json::{Map, Value};
 
 use crate::analysis::{self, DocumentContext, TokenReport};
-use crate::config::Config;
+use crate::config::{Config, Trust};
 use crate::decode::Body;
 use crate::hover;
 use crate::jose;
@@ -51,8 +51,18 @@ pub fn read_input(argument: &str) -> Result<Vec<u8>, String> {
 /// Settings for the current directory (`.jwtlens.toml` there, if any).
 pub fn current_config() -> Result<Config, String> {
     let cwd = std::env::current_dir().map_err(|err| format!("no current directory: {err}"))?;
-    Config::load(Some(&cwd), None)
-        .map_err(|err| format!("{}: {err}", cwd.join(crate::config::CONFIG_FILE).display()))
+    config_in(&cwd)
+}
+
+/// Settings and keys for a workspace folder, the user's own choice on the command line
+/// (so trusted). Keys that could not be loaded are warned about on stderr.
+fn config_in(dir: &Path) -> Result<Config, String> {
+    let config = Config::load(Some(dir), None, Trust::Trusted)
+        .map_err(|err| format!("{}: {err}", dir.join(crate::config::CONFIG_FILE).display()))?;
+    for problem in &config.keys.problems {
+        eprintln!("jwtlens: warning: key not loaded: {problem}");
+    }
+    Ok(config)
 }
 
 /// The first token in `input`, analysed.
@@ -77,8 +87,7 @@ pub fn decode(token: &str, json: bool, config_dir: Option<&Path>) -> ExitCode {
         Err(err) => return fail(err),
     };
     let config = match config_dir {
-        Some(dir) => Config::load(Some(dir), None)
-            .map_err(|err| format!("{}: {err}", dir.join(crate::config::CONFIG_FILE).display())),
+        Some(dir) => config_in(dir),
         None => current_config(),
     };
     let config = match config {
@@ -370,7 +379,10 @@ pub fn mint(options: MintOptions) -> ExitCode {
     }
     let keys = match &options.keys_dir {
         Some(dir) => TestKeys::new(dir),
-        None => config.test_keys(),
+        None => match config.test_keys() {
+            Ok(keys) => keys,
+            Err(err) => return fail(err),
+        },
     };
     let lifetime = options.lifetime.unwrap_or(config.settings.mint.lifetime);
     match mint::mint(
@@ -394,7 +406,9 @@ fn is_mintable(alg: &str) -> bool {
     mint::KeyKind::for_alg(alg).1 == alg
 }
 
-/// `jwtlens keys init`: creates the workspace test keys.
+/// `jwtlens keys init`: creates the workspace test keys. With `--private` (or
+/// `mint.private_keys`), `.gitignore` is updated first, so nothing is created when it
+/// cannot be (a link out of the repository, say).
 pub fn keys_init(dir: Option<&Path>, private: bool) -> ExitCode {
     let config = match current_config() {
         Ok(config) => config,
@@ -402,8 +416,23 @@ pub fn keys_init(dir: Option<&Path>, private: bool) -> ExitCode {
     };
     let keys = match dir {
         Some(dir) => TestKeys::new(dir),
-        None => config.test_keys(),
+        None => match config.test_keys() {
+            Ok(keys) => keys,
+            Err(err) => return fail(err),
+        },
     };
+    let private = private || config.settings.mint.private_keys;
+    if private {
+        let root = config.root.clone().unwrap_or_default();
+        // The folder as .gitignore names it: relative to the root, where it is read.
+        let folder = match dir {
+            Some(dir) => dir.to_string_lossy().into_owned(),
+            None => config.settings.mint.keys_dir.clone(),
+        };
+        if let Err(err) = mint::keep_private(&root, &folder) {
+            return fail(err);
+        }
+    }
     let created = match keys.init() {
         Ok(created) => created,
         Err(err) => return fail(err),
@@ -419,11 +448,8 @@ pub fn keys_init(dir: Option<&Path>, private: bool) -> ExitCode {
             keys.dir().join(mint::JWKS_FILE).display()
         );
     }
-    if private || config.settings.mint.private_keys {
+    if private {
         let root = config.root.clone().unwrap_or_default();
-        if let Err(err) = mint::keep_private(&root, &config.settings.mint.keys_dir) {
-            return fail(err);
-        }
         println!("test keys added to {}", root.join(".gitignore").display());
     } else if !created.is_empty() {
         println!(

@@ -1,7 +1,7 @@
 //! Workspace settings: one serde struct with defaults, read from `.jwtlens.toml` and from
 //! the editor (`initializationOptions`, `workspace/didChangeConfiguration`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -9,13 +9,58 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::jwks::{self, KeySource};
 use crate::keyring::KeyRing;
-use crate::mint::TestKeys;
+use crate::mint::{MintError, TestKeys};
 use crate::providers::{ProviderProfile, ProviderRegistry};
 use crate::rules::{self, Level, Rule};
+use crate::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// The config file's name, looked up at the workspace root.
 pub const CONFIG_FILE: &str = ".jwtlens.toml";
+
+/// The editor setting that says whether the user trusts the workspace folder
+/// (`trustedWorkspace` in camelCase). Only the editor can send it: a folder cannot declare
+/// itself trusted, so it is not a field of `.jwtlens.toml`.
+pub const TRUST_SETTING: &str = "trusted_workspace";
+
+/// Whether the user trusts the workspace folder, as their editor says (VS Code's workspace
+/// trust, an editor option); never as the folder's own files say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trust {
+    /// Keys are read from the workspace, and minting writes test keys into it.
+    #[default]
+    Trusted,
+    /// Restricted mode, for a folder the user has not trusted: no key is read from the
+    /// workspace, nothing is written to it, and `.jwtlens.toml` may say how findings are
+    /// judged but not name paths, keys or URLs ([`RESTRICTED_FIELDS`]). Decoding, hovers and
+    /// diagnostics work as usual.
+    Restricted,
+}
+
+impl Trust {
+    /// What the editor's settings say about trust, if they say anything. Anything but
+    /// `true` (a `false`, a string, a null) means restricted.
+    pub fn from_editor(editor: &Value) -> Option<Trust> {
+        let section = editor.get("jwtlens").unwrap_or(editor);
+        let said = section
+            .get(TRUST_SETTING)
+            .or_else(|| section.get("trustedWorkspace"))?;
+        Some(match said {
+            Value::Bool(true) => Trust::Trusted,
+            _ => Trust::Restricted,
+        })
+    }
+}
+
+/// The `.jwtlens.toml` fields ignored in restricted mode, as `(table, field)` (`None` for
+/// the whole table): everything that names a file, a key, a URL or allows a write.
+pub const RESTRICTED_FIELDS: &[(&str, Option<&str>)] = &[
+    ("keys", None),
+    ("mint", Some("keys_dir")),
+    ("mint", Some("private_keys")),
+    ("docs_url", None),
+];
 
 /// Paths that hold fixtures, tests, samples and docs: tokens there are expected to be
 /// test data, so time rules drop to Hint and JWT104 does not fire.
@@ -222,19 +267,31 @@ pub struct Config {
     pub keys: Arc<KeyRing>,
     /// The workspace root the settings were read for, if any.
     pub root: Option<PathBuf>,
+    pub trust: Trust,
+    /// Issuers whose `keys.jwks_urls` entry came from `.jwtlens.toml` (and not from the
+    /// editor): verifications with those key sets are labelled workspace-configured.
+    pub repository_jwks_issuers: BTreeSet<String>,
+    /// What the user should know about these settings besides errors (fields ignored in
+    /// restricted mode).
+    pub notes: Vec<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config::compile(Settings::default(), None).expect("default settings compile")
+        Config::compile(Settings::default(), None, Trust::Trusted)
+            .expect("default settings compile")
     }
 }
 
 impl Config {
-    /// Compiles settings for a workspace root; the error names the first bad glob, rule or
-    /// provider. Keys are read relative to the root (problems with them are kept in
-    /// `keys.problems`, not fatal).
-    pub fn compile(settings: Settings, root: Option<&Path>) -> Result<Config, ConfigError> {
+    /// Compiles settings for a workspace root; the error names the first bad glob, rule,
+    /// provider or path. Keys are read relative to the root unless the folder is
+    /// restricted (problems with them are kept in `keys.problems`, not fatal).
+    pub fn compile(
+        settings: Settings,
+        root: Option<&Path>,
+        trust: Trust,
+    ) -> Result<Config, ConfigError> {
         let fixture_globs = glob_set(
             DEFAULT_FIXTURE_PATHS
                 .iter()
@@ -255,28 +312,63 @@ impl Config {
                 resolve_rule(key, "allow.rules")?;
             }
         }
+        check_paths(&settings)?;
         let providers =
             ProviderRegistry::with_custom(&settings.providers).map_err(|message| ConfigError {
                 message: format!("providers: {message}"),
                 span: None,
             })?;
-        let test_keys = root.map(|root| TestKeys::new(root.join(&settings.mint.keys_dir)));
-        let keys = Arc::new(KeyRing::load(root, &settings.keys, test_keys.as_ref()));
+        let keys = match (root, trust) {
+            (Some(root), Trust::Trusted) => {
+                let test_keys = TestKeys::in_workspace(root, &settings.mint.keys_dir).ok();
+                KeyRing::load(Some(root), &settings.keys, test_keys.as_ref())
+            }
+            // Only what the user typed into their editor: no file of the workspace is read.
+            _ => KeyRing::load(None, &settings.keys, None),
+        };
         Ok(Config {
             settings,
             fixture_globs,
             ignore_globs,
             levels,
             providers,
-            keys,
+            keys: Arc::new(keys),
             root: root.map(Path::to_path_buf),
+            trust,
+            repository_jwks_issuers: BTreeSet::new(),
+            notes: Vec::new(),
         })
     }
 
-    /// The workspace test keys (in the current directory when there is no root).
-    pub fn test_keys(&self) -> TestKeys {
+    /// The workspace test keys (in the current directory when there is no root). Refused
+    /// in restricted mode, where nothing is written to the workspace.
+    pub fn test_keys(&self) -> Result<TestKeys, MintError> {
         let root = self.root.as_deref().unwrap_or(Path::new("."));
-        TestKeys::new(root.join(&self.settings.mint.keys_dir))
+        self.test_keys_in(root)
+    }
+
+    /// The test keys for a document with no workspace: in `mint.keys_dir` beside it.
+    pub fn test_keys_in(&self, root: &Path) -> Result<TestKeys, MintError> {
+        if self.trust == Trust::Restricted {
+            return Err(MintError(RESTRICTED_MINT.to_owned()));
+        }
+        TestKeys::in_workspace(root, &self.settings.mint.keys_dir)
+    }
+
+    /// Where a token's issuer keys would be fetched from ([`jwks::key_source`]), marked
+    /// workspace-configured when the repository's `.jwtlens.toml` chose it: when the user's
+    /// own settings alone would pick another source.
+    pub fn key_source(&self, iss: Option<&str>, provider: Option<&str>) -> Option<KeySource> {
+        let configured = &self.settings.keys.jwks_urls;
+        let mut source = jwks::key_source(iss, provider, configured)?;
+        if !self.repository_jwks_issuers.is_empty() {
+            let users_own = configured
+                .iter()
+                .filter(|(issuer, _)| !self.repository_jwks_issuers.contains(*issuer));
+            source.workspace_configured =
+                jwks::key_source(iss, provider, users_own).as_ref() != Some(&source);
+        }
+        Some(source)
     }
 
     /// Parses a `.jwtlens.toml` text layered under the editor's settings (which win).
@@ -284,25 +376,48 @@ impl Config {
         toml_text: Option<&str>,
         editor: Option<&Value>,
     ) -> Result<Config, ConfigError> {
-        Config::build(None, toml_text, editor)
+        Config::build(None, toml_text, editor, Trust::Trusted)
     }
 
-    /// Settings from a `.jwtlens.toml` text and the editor's, for a workspace root.
+    /// Settings from a `.jwtlens.toml` text and the editor's, for a workspace root. In
+    /// restricted mode the file's [`RESTRICTED_FIELDS`] are left out (and said so in
+    /// `notes`).
     pub fn build(
         root: Option<&Path>,
         toml_text: Option<&str>,
         editor: Option<&Value>,
+        trust: Trust,
     ) -> Result<Config, ConfigError> {
         let mut merged = Value::Object(Map::new());
+        let mut notes = Vec::new();
+        let mut repository_jwks_issuers = BTreeSet::new();
         if let Some(text) = toml_text {
             let file: toml::Table = toml::from_str(text).map_err(|err| ConfigError {
                 message: err.message().to_owned(),
                 span: err.span(),
             })?;
-            let file = serde_json::to_value(file).map_err(|err| ConfigError {
+            if file.contains_key(TRUST_SETTING) {
+                return Err(ConfigError {
+                    message: format!(
+                        "{TRUST_SETTING}: only your editor says whether a folder is trusted, not the folder's own {CONFIG_FILE}"
+                    ),
+                    span: None,
+                });
+            }
+            let mut file = serde_json::to_value(file).map_err(|err| ConfigError {
                 message: err.to_string(),
                 span: None,
             })?;
+            if trust == Trust::Restricted {
+                let ignored = remove_restricted(&mut file);
+                if !ignored.is_empty() {
+                    notes.push(format!(
+                        "restricted mode (this folder is not trusted): {} from {CONFIG_FILE} ignored, and no key, .env or test key file is read",
+                        ignored.join(", ")
+                    ));
+                }
+            }
+            repository_jwks_issuers = jwks_issuers(&file);
             merge(&mut merged, file);
         }
         if let Some(editor) = editor {
@@ -311,19 +426,34 @@ impl Config {
             if let Some(policy) = editor.get_mut("policy") {
                 snake_case_keys(policy);
             }
+            for issuer in jwks_issuers(&editor) {
+                repository_jwks_issuers.remove(&issuer);
+            }
             merge(&mut merged, editor);
         }
         let settings: Settings = serde_json::from_value(merged).map_err(|err| ConfigError {
             message: format!("invalid settings: {err}"),
             span: None,
         })?;
-        Config::compile(settings, root)
+        let mut config = Config::compile(settings, root, trust)?;
+        config.repository_jwks_issuers = repository_jwks_issuers;
+        config.notes = notes;
+        Ok(config)
     }
 
-    /// Reads `<root>/.jwtlens.toml` if present, under the editor's settings.
-    pub fn load(root: Option<&Path>, editor: Option<&Value>) -> Result<Config, ConfigError> {
-        let text = root.and_then(|root| std::fs::read_to_string(root.join(CONFIG_FILE)).ok());
-        Config::build(root, text.as_deref(), editor)
+    /// Reads `<root>/.jwtlens.toml` if present, under the editor's settings. The file is
+    /// read as any workspace file: a link out of the workspace, a FIFO, a device or a file
+    /// over 1 MiB is an error, not a hang.
+    pub fn load(
+        root: Option<&Path>,
+        editor: Option<&Value>,
+        trust: Trust,
+    ) -> Result<Config, ConfigError> {
+        let text = match root {
+            Some(root) => read_config_file(root)?,
+            None => None,
+        };
+        Config::build(root, text.as_deref(), editor, trust)
     }
 
     /// The level set for a rule, if the user set one.
@@ -353,13 +483,95 @@ impl Config {
     }
 }
 
+/// What mint says in restricted mode.
+pub const RESTRICTED_MINT: &str = "this folder is not trusted, so jwtlens runs in restricted mode: minting would create test keys in the workspace, and nothing is written there until you trust the folder";
+
+/// Reads `<root>/.jwtlens.toml`: `None` when there is none.
+pub fn read_config_file(root: &Path) -> Result<Option<String>, ConfigError> {
+    let refused = |why: String| ConfigError {
+        message: why,
+        span: None,
+    };
+    match ConfinedDir::new(root).read(Path::new(CONFIG_FILE), MAX_FILE_SIZE, Links::FollowInside) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| refused(format!("{CONFIG_FILE} is not UTF-8 text"))),
+        Err(FileError::Missing) => Ok(None),
+        Err(err) => Err(refused(err.to_string())),
+    }
+}
+
+/// Every path in the settings must be a plain relative name: checked here, so a bad one
+/// is an error on the config file before anything is read or written.
+fn check_paths(settings: &Settings) -> Result<(), ConfigError> {
+    let named = std::iter::once(("mint.keys_dir".to_owned(), settings.mint.keys_dir.as_str()))
+        .chain(
+            settings
+                .keys
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, file)| (format!("keys.files[{i}]"), file.as_str())),
+        )
+        .chain(
+            settings
+                .keys
+                .dotenv
+                .iter()
+                .enumerate()
+                .map(|(i, entry)| (format!("keys.dotenv[{i}].file"), entry.file.as_str())),
+        );
+    for (field, path) in named {
+        check_name(Path::new(path)).map_err(|err| ConfigError {
+            message: format!("{field} {path:?}: {err}"),
+            span: None,
+        })?;
+    }
+    Ok(())
+}
+
+/// Removes the restricted fields from a settings object; returns their dotted names.
+fn remove_restricted(file: &mut Value) -> Vec<String> {
+    let mut removed = Vec::new();
+    for (table, field) in RESTRICTED_FIELDS {
+        let gone = match field {
+            None => file.as_object_mut().and_then(|map| map.remove(*table)),
+            Some(field) => file
+                .get_mut(*table)
+                .and_then(Value::as_object_mut)
+                .and_then(|map| map.remove(*field)),
+        };
+        if gone.is_some() {
+            removed.push(match field {
+                None => (*table).to_owned(),
+                Some(field) => format!("{table}.{field}"),
+            });
+        }
+    }
+    removed
+}
+
+/// The issuers a settings object names in `keys.jwks_urls`.
+fn jwks_issuers(settings: &Value) -> BTreeSet<String> {
+    settings
+        .get("keys")
+        .and_then(|keys| keys.get("jwks_urls"))
+        .and_then(Value::as_object)
+        .map(|urls| urls.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// Editors send either the settings object itself or `{ "jwtlens": { … } }`. Settings that
-/// only the editor client reads (`server.path`, `trace.server`) are dropped here.
+/// only the editor client reads (`server.path`, `trace.server`) and the trust setting
+/// (read by [`Trust::from_editor`]) are dropped here.
 fn editor_section(value: &Value) -> Value {
     let mut section = value.get("jwtlens").unwrap_or(value).clone();
     if let Value::Object(map) = &mut section {
-        for client_only in CLIENT_ONLY_SETTINGS {
-            map.remove(*client_only);
+        for not_a_setting in CLIENT_ONLY_SETTINGS
+            .iter()
+            .chain(&[TRUST_SETTING, "trustedWorkspace"])
+        {
+            map.remove(*not_a_setting);
         }
     }
     section
@@ -514,5 +726,123 @@ mod tests {
         );
         let err = Config::from_sources(Some("[rules]\nJWT003 = \"loud\""), None).unwrap_err();
         assert!(err.message.contains("loud"), "{}", err.message);
+    }
+
+    #[test]
+    fn paths_must_stay_inside_the_workspace() {
+        for (toml, expected) in [
+            (
+                "[mint]\nkeys_dir = \".k\\necho INJECTED #\"",
+                r#"mint.keys_dir ".k\necho INJECTED #": contains a control character"#,
+            ),
+            (
+                "[keys]\nfiles = [\"ok.pem\", \"/etc/ssl/key.pem\"]",
+                r#"keys.files[1] "/etc/ssl/key.pem": is absolute"#,
+            ),
+            (
+                "[keys]\ndotenv = [{ file = \"../.env\", var = \"S\" }]",
+                r#"keys.dotenv[0].file "../.env": contains `..`"#,
+            ),
+        ] {
+            let err = Config::from_sources(Some(toml), None).unwrap_err();
+            assert!(err.message.starts_with(expected), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn only_the_editor_says_whether_a_folder_is_trusted() {
+        assert_eq!(Trust::from_editor(&json!({"inlayHints": true})), None);
+        assert_eq!(
+            Trust::from_editor(&json!({"jwtlens": {"trustedWorkspace": true}})),
+            Some(Trust::Trusted)
+        );
+        for untrusted in [json!(false), json!("true"), Value::Null] {
+            assert_eq!(
+                Trust::from_editor(&json!({ TRUST_SETTING: untrusted })),
+                Some(Trust::Restricted)
+            );
+        }
+        let editor = json!({"trustedWorkspace": false, "clockSkew": 5});
+        assert_eq!(
+            Config::from_sources(None, Some(&editor))
+                .unwrap()
+                .settings
+                .clock_skew,
+            5
+        );
+        let err = Config::from_sources(Some("trusted_workspace = true"), None).unwrap_err();
+        assert!(
+            err.message.contains("only your editor says"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn restricted_mode_drops_what_names_files_keys_and_urls() {
+        let toml = r#"
+            clock_skew = 30
+            docs_url = "https://phish.example/"
+            [keys]
+            secrets = ["repo-secret"]
+            [mint]
+            lifetime = 60
+            keys_dir = "keys"
+            private_keys = true
+        "#;
+        let editor = json!({"keys": {"secrets": ["my-secret"]}});
+        let config = Config::build(None, Some(toml), Some(&editor), Trust::Restricted).unwrap();
+        let settings = &config.settings;
+        assert_eq!((settings.clock_skew, settings.mint.lifetime), (30, 60));
+        assert_eq!(
+            settings.keys.secrets,
+            ["my-secret"],
+            "the user's own keys stay"
+        );
+        assert_eq!(settings.mint.keys_dir, crate::mint::DEFAULT_DIR);
+        assert!(!settings.mint.private_keys);
+        assert_eq!(settings.docs_url, Settings::default().docs_url);
+        assert_eq!(
+            config.notes,
+            ["restricted mode (this folder is not trusted): keys, mint.keys_dir, mint.private_keys, docs_url from .jwtlens.toml ignored, and no key, .env or test key file is read"]
+        );
+        assert!(config.test_keys().is_err());
+        let trusted = Config::build(None, Some(toml), None, Trust::Trusted).unwrap();
+        assert_eq!(trusted.settings.keys.secrets, ["repo-secret"]);
+        assert!(trusted.notes.is_empty());
+    }
+
+    #[test]
+    fn key_sets_the_repository_names_are_workspace_configured() {
+        let toml = r#"
+            [keys.jwks_urls]
+            "https://accounts.google.com" = "https://keys.attacker.example/jwks.json"
+            "https://auth.acme.io/" = "https://repo.example/jwks.json"
+        "#;
+        let editor = json!({"keys": {"jwks_urls": {"https://auth.acme.io/": "https://mine.example/jwks.json"}}});
+        let config = Config::from_sources(Some(toml), Some(&editor)).unwrap();
+        let google = config
+            .key_source(Some("https://accounts.google.com"), Some("google"))
+            .unwrap();
+        assert_eq!(
+            google.url.as_str(),
+            "https://keys.attacker.example/jwks.json"
+        );
+        assert!(google.workspace_configured);
+        let acme = config
+            .key_source(Some("https://auth.acme.io/"), None)
+            .unwrap();
+        assert_eq!(acme.url.as_str(), "https://mine.example/jwks.json");
+        assert!(
+            !acme.workspace_configured,
+            "the editor's entry wins and is the user's"
+        );
+        let other = config
+            .key_source(Some("https://login.example"), None)
+            .unwrap();
+        assert!(
+            !other.workspace_configured,
+            "discovery is not configured at all"
+        );
     }
 }

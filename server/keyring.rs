@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -13,6 +13,7 @@ use crate::jose;
 use crate::keys::{Capped, Family, Key, KeyError, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
 use crate::mint::TestKeys;
 use crate::scan::TokenKind;
+use crate::workspace_files::{ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// Dotenv files searched for secrets at the workspace root.
 const DOTENV_FILES: &[&str] = &[".env", ".env.local", ".env.test"];
@@ -27,6 +28,32 @@ const SECRET_NAME_ENDINGS: &[&str] = &[
     "AUTH_SECRET",
     "TOKEN_SECRET",
 ];
+
+/// Why a dotenv file stops being read, without its text: dotenvy's message quotes the
+/// line, which may hold a secret, and problems are shown in the editor and in CI logs.
+fn dotenv_problem(text: &[u8], err: &dotenvy::Error) -> String {
+    match err {
+        dotenvy::Error::LineParse(line, _) => {
+            let at = memchr::memmem::find(text, line.as_bytes());
+            let number = at.map(|at| memchr::memchr_iter(b'\n', &text[..at]).count() + 1);
+            let line = number
+                .map(|n| format!("line {n}"))
+                .unwrap_or("a line".into());
+            format!("{line} cannot be parsed (not shown: it may hold a secret); the variables after it are not read")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A key file named in `keys.files`, read inside the workspace.
+fn read_workspace_file(workspace: &ConfinedDir, file: &str) -> Result<Vec<u8>, KeyError> {
+    workspace
+        .read(Path::new(file), MAX_FILE_SIZE, Links::FollowInside)
+        .map_err(|err| KeyError {
+            source: file.to_owned(),
+            reason: format!("cannot read: {err}"),
+        })
+}
 
 /// Cached verdicts are dropped past this many distinct tokens (memory stays bounded).
 const CACHE_LIMIT: usize = 100_000;
@@ -92,7 +119,7 @@ pub fn dotenv_secrets(
             Err(err) => {
                 let problem = KeyError {
                     source: file.to_owned(),
-                    reason: err.to_string(),
+                    reason: dotenv_problem(text, &err),
                 };
                 return (keys, Some(problem));
             }
@@ -144,16 +171,21 @@ impl KeyRing {
             }
         }
         if let Some(root) = root {
-            ring.load_dotenv(root, settings);
+            let workspace = ConfinedDir::new(root);
+            ring.load_dotenv(&workspace, settings);
             for file in &settings.files {
-                match Key::from_file(&root.join(file), file, Origin::Workspace) {
+                let loaded = read_workspace_file(&workspace, file)
+                    .and_then(|bytes| Key::from_bytes(&bytes, file, Origin::Workspace));
+                match loaded {
                     Ok(keys) => ring.keys.extend(keys),
                     Err(err) => ring.problems.push(err),
                 }
             }
         }
         if let Some(test_keys) = test_keys {
-            ring.keys.extend(test_keys.verification_keys());
+            let (keys, problems) = test_keys.load_verification_keys();
+            ring.keys.extend(keys);
+            ring.problems.extend(problems);
         }
         ring
     }
@@ -162,16 +194,25 @@ impl KeyRing {
         self.lookup.get_or_init(|| Lookup::new(&self.keys))
     }
 
-    fn load_dotenv(&mut self, root: &Path, settings: &KeySettings) {
+    /// Secrets in the root's dotenv files. A missing file is skipped; one that is refused
+    /// (a link out of the workspace, a FIFO, too large) is reported.
+    fn load_dotenv(&mut self, workspace: &ConfinedDir, settings: &KeySettings) {
         let configured = settings.dotenv.iter().map(|entry| entry.file.as_str());
         let files: Vec<&str> = DOTENV_FILES.iter().copied().chain(configured).collect();
         for (i, file) in files.iter().enumerate() {
             if files[..i].contains(file) {
                 continue;
             }
-            let path: PathBuf = root.join(file);
-            let Ok(text) = std::fs::read(&path) else {
-                continue;
+            let text = match workspace.read(Path::new(file), MAX_FILE_SIZE, Links::FollowInside) {
+                Ok(text) => text,
+                Err(FileError::Missing) => continue,
+                Err(err) => {
+                    self.problems.push(KeyError {
+                        source: (*file).to_owned(),
+                        reason: err.to_string(),
+                    });
+                    continue;
+                }
             };
             let (keys, problem) = dotenv_secrets(&text, file, settings);
             self.keys.extend(keys);
@@ -424,6 +465,23 @@ mod tests {
             Outcome::Verified(index) => assert_eq!(ring.key(index).source, ".env: NEXTAUTH_SECRET"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_dotenv_line_that_does_not_parse_is_named_not_shown() {
+        let env = "JWT_SECRET=first\nAUTH_SECRET=\"unterminated-secret-value\nLATER_JWT_SECRET=x\n";
+        let (_dir, ring) = ring_with(&[(".env", env)], KeySettings::default());
+        assert_eq!(
+            ring.keys.len(),
+            1,
+            "the variable before the bad line is kept"
+        );
+        let problem = ring.problems[0].to_string();
+        assert!(
+            problem.starts_with(".env: line 2 cannot be parsed"),
+            "{problem}"
+        );
+        assert!(!problem.contains("unterminated-secret-value"), "{problem}");
     }
 
     #[test]

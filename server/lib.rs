@@ -24,3 +24,4 @@ pub mod secrets;
 pub mod timefmt;
 pub mod untrusted;
 pub mod verify;
+pub mod workspace_files;

@@ -12,7 +12,8 @@ use rand::RngCore;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::keys::{Key, Origin};
+use crate::keys::{Key, KeyError, Origin};
+use crate::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// The default folder for test keys, relative to the workspace root.
 pub const DEFAULT_DIR: &str = ".jwtlens";
@@ -77,22 +78,55 @@ impl fmt::Display for MintError {
 
 impl std::error::Error for MintError {}
 
-fn io_error(path: &Path, err: impl fmt::Display) -> MintError {
-    MintError(format!("{}: {err}", path.display()))
+/// A file error, naming the file.
+fn file_error(name: &Path) -> impl Fn(FileError) -> MintError + '_ {
+    move |err| MintError(format!("{}: {err}", name.display()))
 }
 
-/// The workspace test keys in one folder.
+/// The workspace test keys in one folder. Every file is read and written through a
+/// [`ConfinedDir`]: the folder stays inside the area it was given, the private keys are
+/// created exclusively with mode 0600 and are never read through a symbolic link (a link
+/// there would make mint sign with a key from elsewhere), and the public JWKS is replaced
+/// by rename, never written through a link.
 pub struct TestKeys {
+    /// What the key folder and its files must stay inside.
+    area: ConfinedDir,
+    /// The key folder, relative to the area's root (`.` for the root itself).
+    folder: PathBuf,
     dir: PathBuf,
 }
 
 impl TestKeys {
+    /// Test keys in a folder of the caller's own choosing (`jwtlens keys init --dir`):
+    /// their files stay inside it.
     pub fn new(dir: impl Into<PathBuf>) -> TestKeys {
-        TestKeys { dir: dir.into() }
+        let dir = dir.into();
+        TestKeys {
+            area: ConfinedDir::new(dir.clone()),
+            folder: PathBuf::from("."),
+            dir,
+        }
+    }
+
+    /// The workspace's test keys in `keys_dir` (from configuration) under `root`: refused
+    /// when the name is absolute, has `..` or a control character.
+    pub fn in_workspace(root: &Path, keys_dir: &str) -> Result<TestKeys, MintError> {
+        let folder = PathBuf::from(keys_dir);
+        check_name(&folder)
+            .map_err(|err| MintError(format!("mint.keys_dir {keys_dir:?}: {err}")))?;
+        Ok(TestKeys {
+            area: ConfinedDir::new(root),
+            dir: root.join(&folder),
+            folder,
+        })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    fn file(&self, kind: KeyKind) -> PathBuf {
+        self.folder.join(kind.file())
     }
 
     /// Creates every test key that is missing, and the JWKS of their public halves.
@@ -106,14 +140,20 @@ impl TestKeys {
         Ok(created)
     }
 
-    /// Creates the key if it is missing (and refreshes the JWKS); true when it was created.
+    /// Creates the key if nothing is in its place (and refreshes the JWKS); true when it
+    /// was created. Something in its place that is not a usable key file is reported
+    /// when the key is read.
     pub fn ensure(&self, kind: KeyKind) -> Result<bool, MintError> {
-        let path = self.dir.join(kind.file());
-        if path.exists() {
+        if self.area.holds(&self.file(kind)) {
             return Ok(false);
         }
-        std::fs::create_dir_all(&self.dir).map_err(|err| io_error(&self.dir, err))?;
-        write_private(&path, &generate(kind)?)?;
+        self.area.create_dir_all(&self.folder).map_err(|err| {
+            MintError(format!("the test key folder {}: {err}", self.dir.display()))
+        })?;
+        let file = self.file(kind);
+        self.area
+            .create_new(&file, &generate(kind)?, 0o600)
+            .map_err(file_error(&file))?;
         self.write_jwks()?;
         Ok(true)
     }
@@ -122,16 +162,20 @@ impl TestKeys {
     pub fn exist(&self) -> bool {
         KeyKind::ALL
             .iter()
-            .any(|kind| self.dir.join(kind.file()).exists())
+            .any(|kind| self.area.holds(&self.file(*kind)))
     }
 
     /// The key id minted tokens carry: a kind prefix and a thumbprint of the public key, so
     /// that two workspaces' test keys never share a `kid`.
     pub fn kid(&self, kind: KeyKind) -> Result<String, MintError> {
         let secret = self.read(kind)?;
+        Self::kid_of(kind, &secret)
+    }
+
+    fn kid_of(kind: KeyKind, secret: &[u8]) -> Result<String, MintError> {
         let digest = Sha256::digest(match kind {
-            KeyKind::Hmac => secret.clone(),
-            _ => serde_json::to_vec(&public_jwk(kind, &secret)?).unwrap_or_default(),
+            KeyKind::Hmac => secret.to_vec(),
+            _ => serde_json::to_vec(&public_jwk(kind, secret)?).unwrap_or_default(),
         });
         let prefix = match kind {
             KeyKind::Rsa => "rsa",
@@ -142,9 +186,12 @@ impl TestKeys {
         Ok(format!("jwtlens-test-{prefix}-{}", hex(&digest[..4])))
     }
 
+    /// A private key's text: a regular file of the folder, never a link.
     fn read(&self, kind: KeyKind) -> Result<Vec<u8>, MintError> {
-        let path = self.dir.join(kind.file());
-        std::fs::read(&path).map_err(|err| io_error(&path, err))
+        let file = self.file(kind);
+        self.area
+            .read(&file, MAX_FILE_SIZE, Links::Refuse)
+            .map_err(file_error(&file))
     }
 
     /// Signs `header.payload` with the test key of `kind`, creating it if needed.
@@ -157,7 +204,7 @@ impl TestKeys {
             KeyKind::Ed25519 => EncodingKey::from_ed_pem(&secret),
             KeyKind::Hmac => Ok(EncodingKey::from_secret(hmac_secret(&secret))),
         }
-        .map_err(|err| MintError(format!("{}: {err}", self.dir.join(kind.file()).display())))?;
+        .map_err(|err| MintError(format!("{}: {err}", self.file(kind).display())))?;
         let algorithm: Algorithm = alg
             .parse()
             .map_err(|_| MintError(format!("cannot sign {alg}")))?;
@@ -167,9 +214,26 @@ impl TestKeys {
 
     /// The test keys as verification keys (public halves, and the HMAC secret).
     pub fn verification_keys(&self) -> Vec<Key> {
+        self.load_verification_keys().0
+    }
+
+    /// The verification keys, and why any key file present could not be used.
+    pub fn load_verification_keys(&self) -> (Vec<Key>, Vec<KeyError>) {
         let mut keys = Vec::new();
+        let mut problems = Vec::new();
         for kind in KeyKind::ALL {
-            let (Ok(secret), Ok(kid)) = (self.read(kind), self.kid(kind)) else {
+            let secret = match self.read(kind) {
+                Ok(secret) => secret,
+                Err(_) if !self.area.holds(&self.file(kind)) => continue,
+                Err(err) => {
+                    problems.push(KeyError {
+                        source: format!("workspace test key {}", self.file(kind).display()),
+                        reason: err.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let Ok(kid) = Self::kid_of(kind, &secret) else {
                 continue;
             };
             let source = format!(
@@ -189,7 +253,7 @@ impl TestKeys {
                 keys.push(key);
             }
         }
-        keys
+        (keys, problems)
     }
 
     fn write_jwks(&self) -> Result<(), MintError> {
@@ -199,23 +263,37 @@ impl TestKeys {
                 continue;
             };
             let mut jwk = published_jwk(kind, &secret)?;
-            jwk["kid"] = json!(self.kid(kind)?);
+            jwk["kid"] = json!(Self::kid_of(kind, &secret)?);
             jwk["use"] = json!("sig");
             keys.push(jwk);
         }
-        let path = self.dir.join(JWKS_FILE);
         let text =
             serde_json::to_string_pretty(&json!({ "keys": keys })).unwrap_or_default() + "\n";
-        std::fs::write(&path, text).map_err(|err| io_error(&path, err))
+        let file = self.folder.join(JWKS_FILE);
+        self.area
+            .replace(&file, text.as_bytes(), 0o644)
+            .map_err(file_error(&file))
     }
 }
 
 /// Adds the test key files to the root's `.gitignore` (for teams that keep them private;
 /// by default they are committed, as they only sign fixtures). The public JWKS stays
-/// tracked so test suites can verify minted tokens.
+/// tracked so test suites can verify minted tokens. The file is replaced, never written
+/// through a symbolic link, and one that leads outside the workspace is not touched.
 pub fn keep_private(root: &Path, keys_dir: &str) -> Result<(), MintError> {
-    let path = root.join(".gitignore");
-    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    check_name(Path::new(keys_dir)).map_err(|err| {
+        MintError(format!(
+            ".gitignore not updated: the key folder cannot be listed in it: {err}"
+        ))
+    })?;
+    let gitignore = Path::new(".gitignore");
+    let area = ConfinedDir::new(root);
+    let existing = match area.read(gitignore, MAX_FILE_SIZE, Links::FollowInside) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| MintError(".gitignore is not UTF-8 text: not updated".into()))?,
+        Err(FileError::Missing) => String::new(),
+        Err(err) => return Err(file_error(gitignore)(err)),
+    };
     let dir = keys_dir.trim_end_matches('/');
     let wanted = [format!("{dir}/*.pem"), format!("{dir}/*.secret")];
     let missing: Vec<&String> = wanted
@@ -234,7 +312,8 @@ pub fn keep_private(root: &Path, keys_dir: &str) -> Result<(), MintError> {
         text.push_str(line);
         text.push('\n');
     }
-    std::fs::write(&path, text).map_err(|err| io_error(&path, err))
+    area.replace(gitignore, text.as_bytes(), 0o644)
+        .map_err(file_error(gitignore))
 }
 
 /// The HMAC secret file holds random base64url text; the secret is that text, trimmed, so
@@ -273,17 +352,6 @@ fn generate(kind: KeyKind) -> Result<Vec<u8>, MintError> {
         }
     };
     Ok(pem.into_bytes())
-}
-
-/// Writes a private key readable by its owner only.
-fn write_private(path: &Path, contents: &[u8]) -> Result<(), MintError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|err| io_error(path, err))?;
-    file.write_all(contents).map_err(|err| io_error(path, err))
 }
 
 /// The public JWK of a test key as published and used for verification. The RSA test

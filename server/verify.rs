@@ -17,10 +17,23 @@ pub enum RemoteOutcome {
         kid: Option<String>,
         url: String,
         at: i64,
+        /// The key set was named by the repository's `.jwtlens.toml`
+        /// ([`KeySource::workspace_configured`]): it vouches for nothing about the issuer.
+        workspace_configured: bool,
     },
     /// No key verified it; `reason` says why (no key with this kid, algorithm/key type
     /// mismatch, bad signature, the fetch failed…).
     Failed { reason: String },
+}
+
+/// Where a verifying key set came from, in words: its URL, or for a set the repository's
+/// `.jwtlens.toml` named, a "workspace-configured key set" that vouches for no issuer.
+pub fn describe_key_set(url: &str, workspace_configured: bool) -> String {
+    if workspace_configured {
+        format!("a workspace-configured key set ({url}, named by .jwtlens.toml, not by the issuer)")
+    } else {
+        url.to_owned()
+    }
 }
 
 /// Remote outcomes by token fingerprint ([`crate::decode::fingerprint`]).
@@ -160,6 +173,7 @@ pub async fn verify_remote(
             kid: key.kid.clone(),
             url: fetched.url.to_string(),
             at: now,
+            workspace_configured: source.workspace_configured,
         },
         Err(failure) => RemoteOutcome::Failed {
             reason: format!(

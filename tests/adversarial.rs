@@ -44,24 +44,12 @@ impl Session {
 
     /// Resident memory of the server process, in MiB.
     fn rss_mib(&self) -> f64 {
-        self.memory_mib("VmRSS")
+        common::memory_mib(&self.child, "VmRSS")
     }
 
     /// The most resident memory the server process has had so far, in MiB.
     fn peak_rss_mib(&self) -> f64 {
-        self.memory_mib("VmHWM")
-    }
-
-    /// A memory figure of the server process (`/proc/<pid>/status`), in MiB.
-    fn memory_mib(&self, field: &str) -> f64 {
-        let pid = self.child.id().expect("the server is running");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or_else(|| panic!("{field} in /proc/<pid>/status"));
-        kib / 1024.0
+        common::memory_mib(&self.child, "VmHWM")
     }
 
     /// The server answers a hover on a fresh document with the token's claims.

@@ -374,6 +374,7 @@ async fn a_fetched_certificate_verifies_a_token() {
         url: server.url("/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"),
         kind: SourceKind::X509Certificates,
         reason: "test".into(),
+        workspace_configured: false,
     };
     let keys = fetcher().keys(&source, Some("k1")).await.unwrap();
     assert_eq!(keys.kids(), ["other", "k1"]);

@@ -7,7 +7,7 @@ mod crowded;
 use std::path::Path;
 
 use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
-use jwtlens::config::Config;
+use jwtlens::config::{Config, Trust};
 use jwtlens::keys::MAX_KEYS_PER_TOKEN;
 
 fn messages<'a>(report: &'a TokenReport, code: &str) -> Vec<&'a str> {
@@ -23,7 +23,7 @@ fn messages<'a>(report: &'a TokenReport, code: &str) -> Vec<&'a str> {
 fn a_crowded_workspace_costs_a_bounded_number_of_signature_checks() {
     let dir = tempfile::tempdir().unwrap();
     crowded::write_workspace(dir.path());
-    let config = Config::load(Some(dir.path()), None).unwrap();
+    let config = Config::load(Some(dir.path()), None, Trust::Trusted).unwrap();
     assert_eq!(
         config.keys.keys().len(),
         crowded::JWKS_KEYS + crowded::SECRETS,

@@ -4,42 +4,12 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use common::now;
+use common::{jwks_server, now, Issuer};
 use jwtlens::mint::{self, TestKeys, Variant};
 use serde_json::{json, Map, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tower_lsp::lsp_types::Url;
-
-/// Serves `body` as JSON to every request and counts connections.
-async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            counter.fetch_add(1, Ordering::SeqCst);
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut request = [0u8; 4096];
-                let _ = socket.read(&mut request).await;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    (format!("http://{address}"), connections)
-}
 
 fn object(value: Value) -> Map<String, Value> {
     value.as_object().unwrap().clone()
@@ -48,17 +18,14 @@ fn object(value: Value) -> Map<String, Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn issuer_keys_are_fetched_only_when_the_user_asks() {
     // The "issuer": keys made in a folder outside the workspace, published as a JWKS.
-    let issuer_dir = tempfile::tempdir().unwrap();
-    let issuer_keys = TestKeys::new(issuer_dir.path());
-    issuer_keys.ensure(mint::KeyKind::Rsa).unwrap();
-    let jwks = std::fs::read_to_string(issuer_dir.path().join(mint::JWKS_FILE)).unwrap();
-    let (base, connections) = jwks_server(jwks).await;
+    let issuer = Issuer::start().await;
+    let (issuer_keys, base, connections) = (&issuer.keys, &issuer.base, &issuer.connections);
     let iss = format!("{base}/tenant-a");
     let claims = object(
         json!({"iss": iss, "sub": "user_1", "aud": "api", "iat": now(), "exp": now() + 600}),
     );
     let genuine = mint::mint(
-        &issuer_keys,
+        issuer_keys,
         &object(json!({"alg": "RS256"})),
         &claims,
         Variant::Replacement,

@@ -523,6 +523,7 @@ pub fn analyse_token(input: &TokenInput) {
                 kid: None,
                 url: "https://idp.example/jwks".into(),
                 at: NOW,
+                workspace_configured: false,
             }
         } else {
             RemoteOutcome::Failed {

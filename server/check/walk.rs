@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{read_config_file, Config, ConfigError, Settings, Trust, CONFIG_FILE};
 
 /// A `.gitignore`-syntax file read by jwtlens only.
 pub const IGNORE_FILE: &str = ".jwtlensignore";
@@ -160,7 +160,7 @@ impl Configs {
         let absolute = self.absolute(path);
         match absolute.parent() {
             Some(dir) => self.scope_for_dir(dir, report),
-            None => self.default(),
+            None => self.default(report),
         }
     }
 
@@ -174,14 +174,16 @@ impl Configs {
         let mut current = Some(dir);
         let scope = loop {
             let Some(dir) = current else {
-                break self.default();
+                break self.default(report);
             };
             if let Some(scope) = dirs.get(dir) {
                 break scope.clone();
             }
             seen.push(dir.to_path_buf());
             let file = dir.join(CONFIG_FILE);
-            if file.is_file() {
+            // Anything by that name counts, so that a link to a FIFO or a device is
+            // reported rather than skipped.
+            if file.symlink_metadata().is_ok() {
                 break Arc::new(load(dir, &file, report));
             }
             current = dir.parent();
@@ -192,11 +194,14 @@ impl Configs {
         scope
     }
 
-    fn default(&self) -> Arc<Scope> {
+    /// The scope of files with no `.jwtlens.toml` above them: default settings, and the
+    /// keys of the current directory (its `.env` files, its test keys), as an editor that
+    /// opened it would load them.
+    fn default(&self, report: &dyn Fn(Problem)) -> Arc<Scope> {
         self.default
             .get_or_init(|| {
                 Arc::new(Scope {
-                    config: Arc::new(Config::default()),
+                    config: Arc::new(defaults_with_keys(&self.cwd, report)),
                     root: None,
                 })
             })
@@ -237,40 +242,65 @@ impl Configs {
     }
 }
 
-/// Reads and compiles one `.jwtlens.toml`; a broken one is reported and the defaults
-/// govern its directory, so the rest of the scan still means something.
+/// Reads and compiles one `.jwtlens.toml`, with the keys of its folder (its `.env` files,
+/// `keys.files`, test keys: what the editor loads for that workspace). A broken one is
+/// reported and the defaults govern its directory, so the rest of the scan still means
+/// something; keys that cannot be loaded are warned about.
 fn load(dir: &Path, file: &Path, report: &dyn Fn(Problem)) -> Scope {
-    let loaded = std::fs::read_to_string(file)
-        .map_err(|err| err.to_string())
-        .and_then(|text| {
-            Config::from_sources(Some(&text), None).map_err(|err| match &err.span {
-                Some(span) => {
-                    let line = text.as_bytes()[..span.start.min(text.len())]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count();
-                    format!("line {}: {err}", line + 1)
+    let loaded = read_config_file(dir).and_then(|text| {
+        let text = text.unwrap_or_default();
+        Config::build(Some(dir), Some(&text), None, Trust::Trusted).map_err(|err| match &err.span {
+            Some(span) => {
+                let line = text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                ConfigError {
+                    message: format!("line {}: {err}", line + 1),
+                    span: None,
                 }
-                None => err.to_string(),
-            })
-        });
+            }
+            None => err,
+        })
+    });
     let config = match loaded {
         Ok(config) => {
             // Paths are never logged: a file's name can hold anything (a token, a name).
             tracing::debug!("configuration loaded");
+            report_key_problems(dir, &config, report);
             config
         }
-        Err(message) => {
+        Err(err) => {
             report(Problem {
-                message: format!("{}: {message} (using the defaults)", file.display()),
+                message: format!("{}: {err} (using the defaults)", file.display()),
                 error: true,
             });
-            Config::default()
+            defaults_with_keys(dir, report)
         }
     };
     Scope {
         config: Arc::new(config),
         root: Some(dir.to_path_buf()),
+    }
+}
+
+/// The default settings with the keys of `dir`, as the editor loads them for a workspace
+/// without a (usable) `.jwtlens.toml`.
+fn defaults_with_keys(dir: &Path, report: &dyn Fn(Problem)) -> Config {
+    let config =
+        Config::compile(Settings::default(), Some(dir), Trust::Trusted).unwrap_or_default();
+    report_key_problems(dir, &config, report);
+    config
+}
+
+/// Warns about the workspace keys in `dir` that could not be loaded: the scan goes on, but
+/// a finding that needs them (JWT102) may be missing.
+fn report_key_problems(dir: &Path, config: &Config, report: &dyn Fn(Problem)) {
+    for problem in &config.keys.problems {
+        report(Problem {
+            message: format!("{}: key not loaded: {problem}", dir.display()),
+            error: false,
+        });
     }
 }
 

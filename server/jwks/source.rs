@@ -46,6 +46,11 @@ pub struct KeySource {
     pub url: Url,
     pub kind: SourceKind,
     pub reason: String,
+    /// The URL comes from the repository's own `.jwtlens.toml`, not from the user or the
+    /// issuer: a repository cannot vouch for an issuer's keys, so a verification with it
+    /// is shown as "a workspace-configured key set", never as the issuer's keys. Set by
+    /// the caller that knows where its settings came from (`Config::key_source`).
+    pub workspace_configured: bool,
 }
 
 impl KeySource {
@@ -64,6 +69,7 @@ impl KeySource {
             url,
             kind,
             reason: reason.into(),
+            workspace_configured: false,
         }
     }
 
@@ -76,6 +82,7 @@ impl KeySource {
             url: well_known(&issuer, "openid-configuration"),
             kind: SourceKind::Discovery,
             reason: "OIDC discovery".to_owned(),
+            workspace_configured: false,
         })
     }
 }
@@ -216,11 +223,13 @@ fn provider_source(provider_id: &str, issuer: &Url) -> Option<KeySource> {
         url,
         kind: SourceKind::Jwks,
         reason: reason.to_owned(),
+        workspace_configured: false,
     };
     let certificates = |url: &str, reason: &str| KeySource {
         url: Url::parse(url).expect("built-in certificate URL parses"),
         kind: SourceKind::X509Certificates,
         reason: reason.to_owned(),
+        workspace_configured: false,
     };
     match provider_id {
         // Also right behind a Clerk proxy or satellite domain (detected by claims): the

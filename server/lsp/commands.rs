@@ -16,8 +16,9 @@ use tower_lsp::lsp_types::*;
 
 use super::{Analysis, Shared};
 use crate::analysis::TokenReport;
+use crate::config::{Trust, RESTRICTED_MINT};
 use crate::decode::fingerprint;
-use crate::jwks::{self, KeySource};
+use crate::jwks::KeySource;
 use crate::mint::{self, Variant};
 use crate::timefmt;
 use crate::untrusted::escape_controls;
@@ -166,11 +167,9 @@ fn key_source(analysis: &Analysis, report: &TokenReport) -> Option<KeySource> {
         .provider
         .as_ref()
         .map(|provider| provider.id.as_str());
-    jwks::key_source(
-        report.token.str_claim("iss"),
-        provider,
-        &analysis.config.settings.keys.jwks_urls,
-    )
+    analysis
+        .config
+        .key_source(report.token.str_claim("iss"), provider)
 }
 
 async fn verify_command(
@@ -194,10 +193,16 @@ async fn verify_command(
     )
     .await;
     let (kind, message, result) = match &outcome {
-        RemoteOutcome::Verified { kid, url, at } => {
+        RemoteOutcome::Verified {
+            kid,
+            url,
+            at,
+            workspace_configured,
+        } => {
             let kid = kid.as_deref().unwrap_or("without kid");
             let message = format!(
-                "jwtlens: signature verified with key {kid} from {url} at {}",
+                "jwtlens: signature verified with key {kid} from {} at {}",
+                verify::describe_key_set(url, *workspace_configured),
                 timefmt::utc_date(*at)
             );
             (
@@ -239,19 +244,28 @@ async fn mint_command(
         Error::invalid_params("this token has no readable claims to copy (encrypted or malformed)")
     })?;
     let config = &analysis.config;
+    let cannot_mint = |err: mint::MintError| Error::invalid_params(format!("cannot mint: {err}"));
+    // Refused in restricted mode. With no workspace the keys stay beside the document.
     let keys = match &config.root {
         Some(_) => config.test_keys(),
         None => {
-            // No workspace: keep the keys beside the document.
             let dir = argument
                 .uri
                 .to_file_path()
                 .ok()
                 .and_then(|path| path.parent().map(|parent| parent.to_path_buf()));
-            mint::TestKeys::new(dir.unwrap_or_default().join(&config.settings.mint.keys_dir))
+            config.test_keys_in(&dir.unwrap_or_else(|| ".".into()))
         }
-    };
+    }
+    .map_err(cannot_mint)?;
     let had_keys = keys.exist();
+    // `.gitignore` first: when it cannot be updated, no private key is created.
+    if !had_keys && config.settings.mint.private_keys {
+        if let Some(root) = &config.root {
+            mint::keep_private(root, &config.settings.mint.keys_dir)
+                .map_err(|err| Error::invalid_params(format!("cannot update .gitignore: {err}")))?;
+        }
+    }
     let token = mint::mint(
         &keys,
         &report.token.header,
@@ -260,13 +274,7 @@ async fn mint_command(
         config.settings.mint.lifetime,
         timefmt::now(),
     )
-    .map_err(|err| Error::invalid_params(format!("cannot mint: {err}")))?;
-    if !had_keys && config.settings.mint.private_keys {
-        if let Some(root) = &config.root {
-            mint::keep_private(root, &config.settings.mint.keys_dir)
-                .map_err(|err| Error::invalid_params(format!("cannot update .gitignore: {err}")))?;
-        }
-    }
+    .map_err(cannot_mint)?;
     if !had_keys {
         // New test keys: tokens they sign are fixtures from now on (whether or not the
         // edit below is applied: the keys exist either way).
@@ -423,11 +431,16 @@ pub fn code_actions(
         .findings
         .iter()
         .any(|finding| finding.rule.code == "JWT104");
+    // Restricted mode: offered greyed out, with the reason, where the client shows that.
+    let disabled = (analysis.config.trust == Trust::Restricted).then(|| CodeActionDisabled {
+        reason: RESTRICTED_MINT.to_owned(),
+    });
     let action = |title: String, kind: CodeActionKind, variant: Variant, preferred: bool| {
         let arguments = Some(vec![argument.to_value(Some(variant))]);
         CodeActionOrCommand::CodeAction(CodeAction {
             title: title.clone(),
             kind: Some(kind),
+            disabled: disabled.clone(),
             diagnostics: (variant.replaces() && !token_diagnostics.is_empty())
                 .then(|| token_diagnostics.clone()),
             is_preferred: preferred.then_some(true),
@@ -440,7 +453,12 @@ pub fn code_actions(
         })
     };
     let verify = key_source(analysis, report).map(|source| {
-        let title = format!("Verify signature with issuer keys (GET {})", source.url);
+        let keys = if source.workspace_configured {
+            "workspace-configured key set"
+        } else {
+            "issuer keys"
+        };
+        let title = format!("Verify signature with {keys} (GET {})", source.url);
         CodeActionOrCommand::CodeAction(CodeAction {
             title: title.clone(),
             kind: Some(CodeActionKind::new("source.verify")),

@@ -23,7 +23,7 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
 use crate::analysis::{self, DocumentContext, TokenReport};
-use crate::config::{Config, ConfigError, CONFIG_FILE};
+use crate::config::{read_config_file, Config, ConfigError, Settings, Trust, CONFIG_FILE};
 use crate::hover;
 use crate::rules::Level;
 use crate::timefmt;
@@ -86,6 +86,9 @@ struct State {
     encoding: Encoding,
     /// The editor's settings as last sent (initializationOptions or didChangeConfiguration).
     editor_settings: Option<Value>,
+    /// Whether the user trusts the folder, as the editor last said (`trustedWorkspace`);
+    /// settings that do not mention it leave it as it was.
+    trust: Trust,
     config: Arc<Config>,
     /// Bumped on every configuration change, so cached analyses are redone.
     generation: u64,
@@ -434,53 +437,97 @@ impl Shared {
     /// [`Shared::report_config_error`].
     fn load_config(&self) {
         let mut state = self.state();
-        let loaded = Config::load(state.root.as_deref(), state.editor_settings.as_ref());
-        state.config_error = loaded.as_ref().err().cloned();
+        let (root, editor, trust) = (
+            state.root.as_deref(),
+            state.editor_settings.as_ref(),
+            state.trust,
+        );
+        let loaded = Config::load(root, editor, trust);
+        let config_error = loaded.as_ref().err().cloned();
         let config = loaded
-            .or_else(|_| Config::build(state.root.as_deref(), None, state.editor_settings.as_ref()))
+            .or_else(|_| Config::build(root, None, editor, trust))
+            .or_else(|_| Config::compile(Settings::default(), root, trust))
             .unwrap_or_default();
+        state.config_error = config_error;
         state.config = Arc::new(config);
         state.generation += 1;
     }
 
-    /// One diagnostic on the config file (and a message) when it is broken; none when not.
+    /// Diagnostics on the config file: why it was not applied (an error, also shown as a
+    /// message), which workspace keys were not loaded and why (a refused link or FIFO may
+    /// be an attack, so also a message), and what restricted mode ignores. None when all
+    /// is well.
     async fn report_config_error(&self) {
-        let (root, error) = {
+        let (root, error, config, encoding) = {
             let state = self.state();
-            (state.root.clone(), state.config_error.clone())
+            (
+                state.root.clone(),
+                state.config_error.clone(),
+                state.config.clone(),
+                state.encoding,
+            )
         };
         let Some(root) = root else { return };
-        let path = root.join(CONFIG_FILE);
-        let Ok(uri) = Url::from_file_path(&path) else {
+        let Ok(uri) = Url::from_file_path(root.join(CONFIG_FILE)) else {
             return;
         };
-        let Some(error) = error else {
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
-            return;
-        };
-        let range = match (&error.span, std::fs::read_to_string(&path)) {
-            (Some(span), Ok(text)) => {
-                let index = LineIndex::new(&text, self.state().encoding);
-                index.ranges(&text).range(span.clone())
-            }
-            _ => Range::default(),
-        };
-        let diagnostic = Diagnostic {
-            range,
-            severity: Some(DiagnosticSeverity::ERROR),
+        let diagnostic = |severity, message: String| Diagnostic {
+            severity: Some(severity),
             source: Some("jwtlens".to_owned()),
-            message: format!("{CONFIG_FILE}: {error}"),
+            message,
             ..Diagnostic::default()
         };
+        let mut diagnostics = Vec::new();
+        if let Some(error) = &error {
+            let text = error
+                .span
+                .as_ref()
+                .and_then(|_| read_config_file(&root).ok()?);
+            let range = match (&error.span, text) {
+                (Some(span), Some(text)) => {
+                    let index = LineIndex::new(&text, encoding);
+                    index.ranges(&text).range(span.clone())
+                }
+                _ => Range::default(),
+            };
+            diagnostics.push(Diagnostic {
+                range,
+                ..diagnostic(DiagnosticSeverity::ERROR, format!("{CONFIG_FILE}: {error}"))
+            });
+        }
+        let problems = &config.keys.problems;
+        for problem in problems {
+            diagnostics.push(diagnostic(
+                DiagnosticSeverity::WARNING,
+                format!("key not loaded: {problem}"),
+            ));
+        }
+        for note in &config.notes {
+            diagnostics.push(diagnostic(DiagnosticSeverity::INFORMATION, note.clone()));
+        }
         self.client
-            .publish_diagnostics(uri, vec![diagnostic], None)
+            .publish_diagnostics(uri, diagnostics, None)
             .await;
-        self.client
-            .show_message(
-                MessageType::ERROR,
-                format!("jwtlens: {CONFIG_FILE} is invalid ({error}); using defaults"),
-            )
-            .await;
+        if let Some(error) = error {
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("jwtlens: {CONFIG_FILE} is invalid ({error}); using defaults"),
+                )
+                .await;
+        }
+        if let Some(first) = problems.first() {
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more, listed on {CONFIG_FILE})", n - 1),
+            };
+            self.client
+                .show_message(
+                    MessageType::WARNING,
+                    format!("jwtlens: a workspace key was not loaded: {first}{more}"),
+                )
+                .await;
+        }
     }
 
     /// Applies an edit through the editor. A refusal fails the command; so does no answer
@@ -520,6 +567,7 @@ impl Backend {
             root: None,
             encoding: Encoding::Utf16,
             editor_settings: None,
+            trust: Trust::Trusted,
             config: Arc::new(Config::default()),
             generation: 0,
             remote: Arc::default(),
@@ -579,6 +627,11 @@ impl LanguageServer for Backend {
             state.root = workspace_root(&params);
             state.encoding = encoding;
             state.editor_settings = params.initialization_options.clone();
+            state.trust = params
+                .initialization_options
+                .as_ref()
+                .and_then(Trust::from_editor)
+                .unwrap_or_default();
             state.can_pull_configuration = workspace.and_then(|w| w.configuration).unwrap_or(false);
             state.can_refresh_inlay_hints = workspace
                 .and_then(|w| w.inlay_hint.as_ref())
@@ -597,7 +650,7 @@ impl LanguageServer for Backend {
         self.shared.load_config();
         let workspace_diagnostics = self.shared.state().config.settings.workspace_diagnostics;
         self.shared.workspace.initialize(&params.capabilities);
-        tracing::info!(?encoding, "initialize");
+        tracing::info!(?encoding, trust = ?self.shared.state().trust, "initialize");
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(encoding.kind()),
@@ -739,7 +792,13 @@ impl LanguageServer for Backend {
                 settings = values.pop().unwrap_or(Value::Null);
             }
         }
-        self.shared.state().editor_settings = (!settings.is_null()).then_some(settings);
+        {
+            let mut state = self.shared.state();
+            if let Some(trust) = Trust::from_editor(&settings) {
+                state.trust = trust;
+            }
+            state.editor_settings = (!settings.is_null()).then_some(settings);
+        }
         self.shared.reload_config().await;
     }
 

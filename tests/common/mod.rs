@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -271,6 +273,73 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         let params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
         self.request("textDocument/hover", params).await
     }
+}
+
+/// A memory figure of a process (`VmRSS`, `VmHWM`… from `/proc/<pid>/status`), in MiB.
+pub fn memory_mib(child: &tokio::process::Child, field: &str) -> f64 {
+    let pid = child.id().expect("the process is running");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/<pid>/status"));
+    kib / 1024.0
+}
+
+/// An identity provider for tests: an RSA test key in a temporary folder, its public JWKS
+/// served on 127.0.0.1 (see [`jwks_server`]).
+pub struct Issuer {
+    _dir: tempfile::TempDir,
+    pub keys: jwtlens::mint::TestKeys,
+    /// `http://127.0.0.1:<port>`, serving the JWKS at every path.
+    pub base: String,
+    pub connections: Arc<AtomicUsize>,
+}
+
+impl Issuer {
+    pub async fn start() -> Issuer {
+        use jwtlens::mint::{KeyKind, TestKeys, JWKS_FILE};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TestKeys::new(dir.path());
+        keys.ensure(KeyKind::Rsa).unwrap();
+        let jwks = std::fs::read_to_string(dir.path().join(JWKS_FILE)).unwrap();
+        let (base, connections) = jwks_server(jwks).await;
+        Issuer {
+            _dir: dir,
+            keys,
+            base,
+            connections,
+        }
+    }
+}
+
+/// Serves `body` as JSON to every request on 127.0.0.1 and counts connections: a stand-in
+/// for an issuer's key server. Returns its base URL.
+pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{address}"), connections)
 }
 
 /// Applies a `workspace/applyEdit` edit to `text` as an editor would: the edits for `uri`

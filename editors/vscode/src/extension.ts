@@ -249,6 +249,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, ext.decoded),
     vscode.workspace.onDidCloseTextDocument((document) => ext.decoded.forget(document)),
     vscode.workspace.onDidChangeConfiguration((event) => ext.configurationChanged(event)),
+    // Restricted mode ends: start again with the folder's keys and settings.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ext.restart()),
     vscode.commands.registerCommand("jwtlens.decode", async (...args: unknown[]) => {
       const decoded = await ext.onToken("jwtlens.decode", args);
       if (decoded !== undefined) {

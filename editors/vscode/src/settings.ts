@@ -5,6 +5,11 @@
 // so only settings the user actually set are sent: VS Code's defaults must not hide the
 // file's values. The one exception is `inlay_hints`, which this extension turns on by
 // default (the server's own default is off).
+//
+// `trusted_workspace` tells the server whether the folder is trusted (VS Code's workspace
+// trust): when it is not, the server runs in restricted mode, and only the user's own
+// settings are sent, since the folder's `.vscode/settings.json` is as untrusted as the
+// rest of it.
 import * as vscode from "vscode";
 
 /**
@@ -42,9 +47,13 @@ type Settings = { [key: string]: unknown };
 
 export function serverSettings(): Settings {
   const config = vscode.workspace.getConfiguration("jwtlens");
-  const settings: Settings = { inlay_hints: config.get<boolean>("inlayHints", true) };
+  const trusted = vscode.workspace.isTrusted;
+  const settings: Settings = {
+    inlay_hints: config.get<boolean>("inlayHints", true),
+    trusted_workspace: trusted,
+  };
   for (const [name, path] of SERVER_SETTINGS) {
-    const value = explicitValue(config, name);
+    const value = explicitValue(config, name, trusted);
     if (value !== undefined) {
       setDotted(settings, path, value);
     }
@@ -52,10 +61,15 @@ export function serverSettings(): Settings {
   return settings;
 }
 
-/** The value the user set (folder, workspace or user settings), not VS Code's default. */
-function explicitValue(config: vscode.WorkspaceConfiguration, key: string): unknown {
+/**
+ * The value the user set, not VS Code's default: folder, workspace or user settings in a
+ * trusted folder, the user's own settings only in an untrusted one.
+ */
+function explicitValue(config: vscode.WorkspaceConfiguration, key: string, trusted: boolean): unknown {
   const inspected = config.inspect(key);
-  const value = inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+  const value = trusted
+    ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue)
+    : inspected?.globalValue;
   return value ?? undefined;
 }
 

@@ -13,6 +13,7 @@ M.mint_variants = { "replacement", "anonymised", "expired", "wrong-audience", "u
 ---@field filetypes? string[] Restrict to these filetypes (default: every buffer).
 ---@field root_markers? string[] Files that mark the workspace root.
 ---@field inlay_hints? boolean Show the server's inlay hints (default: `settings.inlay_hints`).
+---@field restricted? boolean Run the server in restricted mode: no key read from the workspace, nothing written to it (for folders you have not reviewed).
 
 ---@type jwtlens.Options
 M.defaults = {
@@ -21,6 +22,7 @@ M.defaults = {
   filetypes = nil,
   root_markers = { ".jwtlens.toml", ".git" },
   inlay_hints = nil,
+  restricted = false,
 }
 
 ---@type jwtlens.Options
@@ -173,6 +175,9 @@ function M.setup(opts)
   M.options = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
   local options = M.options
   local settings = without_empty_tables(options.settings)
+  if options.restricted then
+    settings.trusted_workspace = false
+  end
   vim.lsp.config(M.name, {
     cmd = options.cmd,
     filetypes = options.filetypes,
