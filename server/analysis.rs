@@ -5,16 +5,17 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::decode::fingerprint;
 use crate::decode::DecodedToken;
 use crate::facts::TokenFacts;
 use crate::keyring::{KeyRing, Outcome, Verdict};
 use crate::keys::Origin;
-use crate::rules::{Context, InFixtures, Level, Rule, RULES};
+use crate::rules::{Context, InFixtures, Rule, RULES};
 use crate::scan;
 use crate::secrets;
 use crate::timefmt;
 use crate::verify::{describe_key_set, RemoteOutcome, RemoteResults};
+use jwtlens_jose::fingerprint;
+use jwtlens_settings::Level;
 
 /// One rule that fired on one token, at the level it is reported.
 #[derive(Debug, Clone)]

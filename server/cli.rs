@@ -8,16 +8,16 @@ use std::process::ExitCode;
 use serde_json::{Map, Value};
 
 use crate::analysis::{self, DocumentContext, TokenReport};
-use crate::config::{Config, Trust};
+use crate::config::Config;
 use crate::decode::Body;
 use crate::hover;
-use crate::jose;
 use crate::jwks::{Fetcher, KeySource};
 use crate::keys::{Key, Origin};
 use crate::mint::{self, TestKeys, Variant};
 use crate::timefmt;
 use crate::untrusted::{escape_controls, escape_controls_in_json};
 use crate::verify::{self, RemoteOutcome};
+use jwtlens_settings::Trust;
 
 /// Exit status: the signature verifies and the token is within its validity window.
 pub const VALID: u8 = 0;
@@ -57,8 +57,12 @@ pub fn current_config() -> Result<Config, String> {
 /// Settings and keys for a workspace folder, the user's own choice on the command line
 /// (so trusted). Keys that could not be loaded are warned about on stderr.
 fn config_in(dir: &Path) -> Result<Config, String> {
-    let config = Config::load(Some(dir), None, Trust::Trusted)
-        .map_err(|err| format!("{}: {err}", dir.join(crate::config::CONFIG_FILE).display()))?;
+    let config = Config::load(Some(dir), None, Trust::Trusted).map_err(|err| {
+        format!(
+            "{}: {err}",
+            dir.join(jwtlens_settings::CONFIG_FILE).display()
+        )
+    })?;
     for problem in &config.keys.problems {
         eprintln!("jwtlens: warning: key not loaded: {problem}");
     }
@@ -162,8 +166,8 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
         return fail("this is an encrypted JWE: jwtlens verifies signed tokens (JWS)");
     }
     // Checked before any key is read or fetched: no key makes such a token valid.
-    let invalid = jose::crit_problem(&token.header)
-        .or_else(|| token.claims().and_then(jose::numeric_date_problem));
+    let invalid = jwtlens_jose::crit_problem(&token.header)
+        .or_else(|| token.claims().and_then(jwtlens_jose::numeric_date_problem));
     if let Some(problem) = invalid {
         println!("invalid: {}", escape_controls(&problem));
         return ExitCode::from(INVALID);

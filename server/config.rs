@@ -6,61 +6,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde::{Deserialize, Deserializer, Serialize};
+use jwtlens_settings::sources::merge_sources;
+use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use serde_json::{Map, Value};
 
 use crate::jwks::{self, KeySource};
 use crate::keyring::KeyRing;
 use crate::mint::{MintError, TestKeys};
-use crate::providers::{ProviderProfile, ProviderRegistry};
-use crate::rules::{self, Level, Rule};
+use crate::providers::ProviderRegistry;
+use crate::rules::{self, Rule};
 use crate::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
-
-/// The config file's name, looked up at the workspace root.
-pub const CONFIG_FILE: &str = ".jwtlens.toml";
-
-/// The editor setting that says whether the user trusts the workspace folder
-/// (`trustedWorkspace` in camelCase). Only the editor can send it: a folder cannot declare
-/// itself trusted, so it is not a field of `.jwtlens.toml`.
-pub const TRUST_SETTING: &str = "trusted_workspace";
-
-/// Whether the user trusts the workspace folder, as their editor says (VS Code's workspace
-/// trust, an editor option); never as the folder's own files say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Trust {
-    /// Keys are read from the workspace, and minting writes test keys into it.
-    #[default]
-    Trusted,
-    /// Restricted mode, for a folder the user has not trusted: no key is read from the
-    /// workspace, nothing is written to it, and `.jwtlens.toml` may say how findings are
-    /// judged but not name paths, keys or URLs ([`RESTRICTED_FIELDS`]). Decoding, hovers and
-    /// diagnostics work as usual.
-    Restricted,
-}
-
-impl Trust {
-    /// What the editor's settings say about trust, if they say anything. Anything but
-    /// `true` (a `false`, a string, a null) means restricted.
-    pub fn from_editor(editor: &Value) -> Option<Trust> {
-        let section = editor.get("jwtlens").unwrap_or(editor);
-        let said = section
-            .get(TRUST_SETTING)
-            .or_else(|| section.get("trustedWorkspace"))?;
-        Some(match said {
-            Value::Bool(true) => Trust::Trusted,
-            _ => Trust::Restricted,
-        })
-    }
-}
-
-/// The `.jwtlens.toml` fields ignored in restricted mode, as `(table, field)` (`None` for
-/// the whole table): everything that names a file, a key, a URL or allows a write.
-pub const RESTRICTED_FIELDS: &[(&str, Option<&str>)] = &[
-    ("keys", None),
-    ("mint", Some("keys_dir")),
-    ("mint", Some("private_keys")),
-    ("docs_url", None),
-];
 
 /// Paths that hold fixtures, tests, samples and docs: tokens there are expected to be
 /// test data, so time rules drop to Hint and JWT104 does not fire.
@@ -82,178 +37,6 @@ const DEFAULT_FIXTURE_PATHS: &[&str] = &[
     "**/*.md",
     "**/*.mdx",
 ];
-
-/// Everything a user can set. Field names are snake_case in TOML; the editor may send
-/// the same names or their camelCase forms (see [`snake_case_keys`]).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// Rule levels by code or name: `off`, `hint`, `info`, `warning`, `error`.
-    pub rules: BTreeMap<String, Level>,
-    /// Seconds of clock skew tolerated by the time rules.
-    #[serde(deserialize_with = "seconds")]
-    pub clock_skew: u64,
-    /// JWT008 fires when `exp - iat` exceeds this many seconds.
-    #[serde(deserialize_with = "seconds")]
-    pub lifetime_threshold: u64,
-    /// Extra fixture-context globs, added to the built-in ones.
-    pub fixture_paths: Vec<String>,
-    /// Globs of paths where tokens are not reported at all.
-    pub ignore_paths: Vec<String>,
-    /// Claim-keyed allow entries: tokens whose claims match are not reported.
-    pub allow: Vec<AllowEntry>,
-    /// Custom identity providers, tried before the built-in ones.
-    pub providers: Vec<ProviderProfile>,
-    /// What this workspace's APIs accept (JWT106).
-    pub policy: Policy,
-    /// Base URL of the rule documentation that diagnostics link to.
-    pub docs_url: String,
-    /// At most this many diagnostics per document; a final one says how many were left out.
-    pub max_diagnostics: usize,
-    /// Show a one-line summary after each token (`Clerk · org:admin · expired 3 d ago`).
-    pub inlay_hints: bool,
-    /// Offer LSP workspace diagnostics (tokens in files that are not open). Off by default:
-    /// clients such as VS Code re-request them every few seconds, and each answer walks
-    /// the whole workspace. Read once, when the server starts.
-    pub workspace_diagnostics: bool,
-    /// How replacement test tokens are minted.
-    pub mint: MintSettings,
-    /// Keys for offline verification.
-    pub keys: KeySettings,
-}
-
-/// Settings for minting test tokens.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MintSettings {
-    /// Lifetime of a minted token in seconds (`exp - iat`); text such as `"1h"` works too.
-    #[serde(deserialize_with = "seconds")]
-    pub lifetime: u64,
-    /// Where the workspace test keys live, relative to the workspace root.
-    pub keys_dir: String,
-    /// Keep the test keys out of git (added to `.gitignore` when they are created).
-    pub private_keys: bool,
-}
-
-impl Default for MintSettings {
-    fn default() -> Self {
-        MintSettings {
-            lifetime: 3600,
-            keys_dir: crate::mint::DEFAULT_DIR.to_owned(),
-            private_keys: false,
-        }
-    }
-}
-
-/// Keys the workspace already has, for offline verification.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KeySettings {
-    /// Literal HMAC test secrets.
-    pub secrets: Vec<String>,
-    /// Names of environment variables that hold HMAC secrets.
-    pub secret_env: Vec<String>,
-    /// Variables in dotenv files that hold HMAC secrets (common names such as
-    /// `JWT_SECRET` in `.env`, `.env.local` and `.env.test` are found without this).
-    pub dotenv: Vec<DotenvSecret>,
-    /// PEM, JWK or JWKS files, relative to the workspace root.
-    pub files: Vec<String>,
-    /// JWKS URLs by issuer, for verification on request.
-    pub jwks_urls: BTreeMap<String, String>,
-}
-
-/// One variable in one dotenv file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct DotenvSecret {
-    pub file: String,
-    pub var: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            rules: BTreeMap::new(),
-            clock_skew: 0,
-            lifetime_threshold: 24 * 3600,
-            fixture_paths: Vec::new(),
-            ignore_paths: Vec::new(),
-            allow: Vec::new(),
-            providers: Vec::new(),
-            policy: Policy::default(),
-            docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
-            max_diagnostics: 1000,
-            inlay_hints: false,
-            workspace_diagnostics: false,
-            mint: MintSettings::default(),
-            keys: KeySettings::default(),
-        }
-    }
-}
-
-/// Tokens whose claims equal all of `claims` are accepted, for `rules` (all when empty).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct AllowEntry {
-    pub claims: Map<String, Value>,
-    #[serde(default)]
-    pub rules: Vec<String>,
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-/// The workspace's token policy, checked by JWT106. Empty lists check nothing.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct Policy {
-    pub issuers: Vec<String>,
-    pub audiences: Vec<String>,
-    pub authorized_parties: Vec<String>,
-    pub required_claims: Vec<String>,
-    /// The claim that carries permissions, with `permissions_shape`.
-    pub permissions_claim: Option<String>,
-    pub permissions_shape: Option<PermissionsShape>,
-}
-
-/// How the permissions claim must be encoded.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum PermissionsShape {
-    /// A JSON array of strings (`permissions: ["a", "b"]`).
-    Array,
-    /// One space-delimited string (`scope: "a b"`).
-    SpaceDelimited,
-}
-
-/// Durations as seconds (`3600`) or human text (`"1h"`, `"90s"`, `"7 days"`).
-fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Seconds(u64),
-        Text(String),
-    }
-    match Raw::deserialize(deserializer)? {
-        Raw::Seconds(seconds) => Ok(seconds),
-        Raw::Text(text) => humantime::parse_duration(&text)
-            .map(|duration| duration.as_secs())
-            .map_err(|err| serde::de::Error::custom(format!("`{text}` is not a duration: {err}"))),
-    }
-}
-
-/// A problem with the settings, with where it is when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub message: String,
-    /// Byte range in the config file, when the error came from parsing it.
-    pub span: Option<std::ops::Range<usize>>,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
 
 /// Settings compiled for use: globs built, rule names resolved, providers loaded.
 #[derive(Debug, Clone)]
@@ -380,7 +163,7 @@ impl Config {
     }
 
     /// Settings from a `.jwtlens.toml` text and the editor's, for a workspace root. In
-    /// restricted mode the file's [`RESTRICTED_FIELDS`] are left out (and said so in
+    /// restricted mode the file's [`jwtlens_settings::RESTRICTED_FIELDS`] are left out (and said so in
     /// `notes`).
     pub fn build(
         root: Option<&Path>,
@@ -388,56 +171,10 @@ impl Config {
         editor: Option<&Value>,
         trust: Trust,
     ) -> Result<Config, ConfigError> {
-        let mut merged = Value::Object(Map::new());
-        let mut notes = Vec::new();
-        let mut repository_jwks_issuers = BTreeSet::new();
-        if let Some(text) = toml_text {
-            let file: toml::Table = toml::from_str(text).map_err(|err| ConfigError {
-                message: err.message().to_owned(),
-                span: err.span(),
-            })?;
-            if file.contains_key(TRUST_SETTING) {
-                return Err(ConfigError {
-                    message: format!(
-                        "{TRUST_SETTING}: only your editor says whether a folder is trusted, not the folder's own {CONFIG_FILE}"
-                    ),
-                    span: None,
-                });
-            }
-            let mut file = serde_json::to_value(file).map_err(|err| ConfigError {
-                message: err.to_string(),
-                span: None,
-            })?;
-            if trust == Trust::Restricted {
-                let ignored = remove_restricted(&mut file);
-                if !ignored.is_empty() {
-                    notes.push(format!(
-                        "restricted mode (this folder is not trusted): {} from {CONFIG_FILE} ignored, and no key, .env or test key file is read",
-                        ignored.join(", ")
-                    ));
-                }
-            }
-            repository_jwks_issuers = jwks_issuers(&file);
-            merge(&mut merged, file);
-        }
-        if let Some(editor) = editor {
-            let mut editor = editor_section(editor);
-            snake_case_keys(&mut editor);
-            if let Some(policy) = editor.get_mut("policy") {
-                snake_case_keys(policy);
-            }
-            for issuer in jwks_issuers(&editor) {
-                repository_jwks_issuers.remove(&issuer);
-            }
-            merge(&mut merged, editor);
-        }
-        let settings: Settings = serde_json::from_value(merged).map_err(|err| ConfigError {
-            message: format!("invalid settings: {err}"),
-            span: None,
-        })?;
-        let mut config = Config::compile(settings, root, trust)?;
-        config.repository_jwks_issuers = repository_jwks_issuers;
-        config.notes = notes;
+        let merged = merge_sources(toml_text, editor, trust)?;
+        let mut config = Config::compile(merged.settings, root, trust)?;
+        config.repository_jwks_issuers = merged.repository_jwks_issuers;
+        config.notes = merged.notes;
         Ok(config)
     }
 
@@ -530,95 +267,6 @@ fn check_paths(settings: &Settings) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Removes the restricted fields from a settings object; returns their dotted names.
-fn remove_restricted(file: &mut Value) -> Vec<String> {
-    let mut removed = Vec::new();
-    for (table, field) in RESTRICTED_FIELDS {
-        let gone = match field {
-            None => file.as_object_mut().and_then(|map| map.remove(*table)),
-            Some(field) => file
-                .get_mut(*table)
-                .and_then(Value::as_object_mut)
-                .and_then(|map| map.remove(*field)),
-        };
-        if gone.is_some() {
-            removed.push(match field {
-                None => (*table).to_owned(),
-                Some(field) => format!("{table}.{field}"),
-            });
-        }
-    }
-    removed
-}
-
-/// The issuers a settings object names in `keys.jwks_urls`.
-fn jwks_issuers(settings: &Value) -> BTreeSet<String> {
-    settings
-        .get("keys")
-        .and_then(|keys| keys.get("jwks_urls"))
-        .and_then(Value::as_object)
-        .map(|urls| urls.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-/// Editors send either the settings object itself or `{ "jwtlens": { … } }`. Settings that
-/// only the editor client reads (`server.path`, `trace.server`) and the trust setting
-/// (read by [`Trust::from_editor`]) are dropped here.
-fn editor_section(value: &Value) -> Value {
-    let mut section = value.get("jwtlens").unwrap_or(value).clone();
-    if let Value::Object(map) = &mut section {
-        for not_a_setting in CLIENT_ONLY_SETTINGS
-            .iter()
-            .chain(&[TRUST_SETTING, "trustedWorkspace"])
-        {
-            map.remove(*not_a_setting);
-        }
-    }
-    section
-}
-
-/// Top-level editor settings that configure the client, not the server.
-const CLIENT_ONLY_SETTINGS: &[&str] = &["server", "trace"];
-
-/// Editors name settings in camelCase (`clockSkew`); the TOML file in snake_case. Only
-/// setting names are converted: rule codes and claim names inside them are left alone.
-fn snake_case_keys(value: &mut Value) {
-    if let Value::Object(map) = value {
-        *map = std::mem::take(map)
-            .into_iter()
-            .map(|(key, value)| {
-                let mut snake = String::with_capacity(key.len() + 4);
-                for ch in key.chars() {
-                    if ch.is_ascii_uppercase() {
-                        snake.push('_');
-                        snake.push(ch.to_ascii_lowercase());
-                    } else {
-                        snake.push(ch);
-                    }
-                }
-                (snake, value)
-            })
-            .collect();
-    }
-}
-
-/// Deep-merges `overlay` into `base`: objects merge key by key, anything else replaces.
-fn merge(base: &mut Value, overlay: Value) {
-    match (base, overlay) {
-        (Value::Object(base), Value::Object(overlay)) => {
-            for (key, value) in overlay {
-                match base.get_mut(&key) {
-                    Some(existing) => merge(existing, value),
-                    None => {
-                        base.insert(key, value);
-                    }
-                }
-            }
-        }
-        (base, overlay) => *base = overlay,
-    }
-}
-
 fn resolve_rule(key: &str, field: &str) -> Result<&'static Rule, ConfigError> {
     rules::find(key).ok_or_else(|| ConfigError {
         message: format!(
@@ -703,12 +351,6 @@ mod tests {
     }
 
     #[test]
-    fn toml_syntax_errors_carry_a_span() {
-        let err = Config::from_sources(Some("clock_skew = = 3"), None).unwrap_err();
-        assert!(err.span.is_some(), "{err:?}");
-    }
-
-    #[test]
     fn unknown_fields_rules_and_durations_are_named() {
         let err = Config::from_sources(Some("colck_skew = 3"), None).unwrap_err();
         assert!(err.message.contains("colck_skew"), "{}", err.message);
@@ -750,35 +392,6 @@ mod tests {
     }
 
     #[test]
-    fn only_the_editor_says_whether_a_folder_is_trusted() {
-        assert_eq!(Trust::from_editor(&json!({"inlayHints": true})), None);
-        assert_eq!(
-            Trust::from_editor(&json!({"jwtlens": {"trustedWorkspace": true}})),
-            Some(Trust::Trusted)
-        );
-        for untrusted in [json!(false), json!("true"), Value::Null] {
-            assert_eq!(
-                Trust::from_editor(&json!({ TRUST_SETTING: untrusted })),
-                Some(Trust::Restricted)
-            );
-        }
-        let editor = json!({"trustedWorkspace": false, "clockSkew": 5});
-        assert_eq!(
-            Config::from_sources(None, Some(&editor))
-                .unwrap()
-                .settings
-                .clock_skew,
-            5
-        );
-        let err = Config::from_sources(Some("trusted_workspace = true"), None).unwrap_err();
-        assert!(
-            err.message.contains("only your editor says"),
-            "{}",
-            err.message
-        );
-    }
-
-    #[test]
     fn restricted_mode_drops_what_names_files_keys_and_urls() {
         let toml = r#"
             clock_skew = 30
@@ -799,7 +412,7 @@ mod tests {
             ["my-secret"],
             "the user's own keys stay"
         );
-        assert_eq!(settings.mint.keys_dir, crate::mint::DEFAULT_DIR);
+        assert_eq!(settings.mint.keys_dir, jwtlens_settings::DEFAULT_KEYS_DIR);
         assert!(!settings.mint.private_keys);
         assert_eq!(settings.docs_url, Settings::default().docs_url);
         assert_eq!(

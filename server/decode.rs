@@ -2,14 +2,10 @@
 
 use std::ops::Range;
 
-use base64::Engine;
+use jwtlens_jose::segment::{decode_object, decode_segment, SegmentError};
 use serde_json::{Map, Value};
 
-use crate::scan::{Candidate, TokenKind, SEGMENT_ENGINE};
-
-/// Segments longer than this (base64url characters) are not decoded: a real JWT payload is
-/// a few KB, and decoding megabytes for a hover would stall the editor.
-pub const MAX_SEGMENT_LEN: usize = 64 * 1024;
+use crate::scan::{Candidate, TokenKind};
 
 /// Which part of a compact token a problem is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -26,37 +22,6 @@ impl Segment {
             Segment::Header => "header",
             Segment::Payload => "payload",
             Segment::Signature => "signature",
-        }
-    }
-}
-
-/// Why a segment could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub enum SegmentError {
-    /// Over [`MAX_SEGMENT_LEN`]; holds the segment's length.
-    Oversized(usize),
-    /// Not base64url; holds the decoder's explanation.
-    Base64(String),
-    /// Decoded, but not valid JSON.
-    NotJson(String),
-    /// Valid JSON, but not an object; holds the JSON type found.
-    NotObject(&'static str),
-}
-
-impl std::fmt::Display for SegmentError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SegmentError::Oversized(len) => {
-                write!(
-                    f,
-                    "is {} KB, over the {} KB decode limit",
-                    len / 1024,
-                    MAX_SEGMENT_LEN / 1024
-                )
-            }
-            SegmentError::Base64(why) => write!(f, "is not valid base64url ({why})"),
-            SegmentError::NotJson(why) => write!(f, "is not JSON ({why})"),
-            SegmentError::NotObject(kind) => write!(f, "is JSON {kind}, not an object"),
         }
     }
 }
@@ -165,52 +130,12 @@ impl DecodedToken {
     }
 }
 
-/// A token's fingerprint: the SHA-256 of its text, in hex. Safe to show, log and store
-/// where the token itself must not be.
-pub fn fingerprint(token_text: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(token_text)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// Decodes one base64url segment, tolerating `=` padding and non-canonical trailing bits.
-pub fn decode_segment(segment: &[u8]) -> Result<Vec<u8>, SegmentError> {
-    if segment.len() > MAX_SEGMENT_LEN {
-        return Err(SegmentError::Oversized(segment.len()));
-    }
-    SEGMENT_ENGINE
-        .decode(segment)
-        .map_err(|err| SegmentError::Base64(err.to_string()))
-}
-
-/// Decodes a segment that must hold a JSON object.
-pub fn decode_object(segment: &[u8]) -> Result<Map<String, Value>, SegmentError> {
-    let bytes = decode_segment(segment)?;
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(SegmentError::NotObject(json_type(&other))),
-        Err(err) => Err(SegmentError::NotJson(err.to_string())),
-    }
-}
-
-/// "an object", "a string"…: a JSON value's type, for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use jwtlens_jose::segment::MAX_DECODE_LEN;
 
     fn b64(json: &str) -> String {
         URL_SAFE_NO_PAD.encode(json)
@@ -252,13 +177,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn padded_segments_decode() {
-        let header = base64::engine::general_purpose::URL_SAFE.encode(r#"{"alg":"none"}"#);
-        assert!(header.ends_with('='));
-        assert_eq!(decode_object(header.as_bytes()).unwrap()["alg"], "none");
-    }
-
-    #[test]
     fn payload_problems_name_the_reason() {
         let header = b64(r#"{"alg":"HS256"}"#);
         let cases = [
@@ -279,12 +197,12 @@ pub(crate) mod tests {
     #[test]
     fn oversized_payload_is_not_decoded() {
         let header = b64(r#"{"alg":"HS256"}"#);
-        let payload = "A".repeat(MAX_SEGMENT_LEN + 4);
+        let payload = "A".repeat(MAX_DECODE_LEN + 4);
         let text = format!("{header}.{payload}.sig");
         let token = DecodedToken::decode(text.as_bytes(), &candidate(&text)).unwrap();
         assert_eq!(
             token.body,
-            Body::Malformed(SegmentError::Oversized(MAX_SEGMENT_LEN + 4))
+            Body::Malformed(SegmentError::Oversized(MAX_DECODE_LEN + 4))
         );
     }
 

@@ -10,11 +10,12 @@ use std::fmt::Write;
 use serde_json::{Map, Value};
 
 use crate::analysis::TokenReport;
-use crate::decode::{json_type, Body};
-use crate::rules::Level;
+use crate::decode::Body;
 use crate::scan::TokenKind;
 use crate::timefmt;
 use crate::untrusted::{escape_controls, escape_controls_in_json};
+use jwtlens_jose::segment::json_type;
+use jwtlens_settings::Level;
 
 /// Pretty JSON blocks longer than this are cut, so a hover over a bloated token stays
 /// readable and cheap to send.

@@ -7,13 +7,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use crate::config::KeySettings;
 use crate::decode::DecodedToken;
-use crate::jose;
 use crate::keys::{Capped, Family, Key, KeyError, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
 use crate::mint::TestKeys;
 use crate::scan::TokenKind;
 use crate::workspace_files::{ConfinedDir, FileError, Links, MAX_FILE_SIZE};
+use jwtlens_settings::KeySettings;
 
 /// Dotenv files searched for secrets at the workspace root.
 const DOTENV_FILES: &[&str] = &[".env", ".env.local", ".env.test"];
@@ -80,7 +79,7 @@ pub enum Outcome {
     /// No key verifies it and none claims to.
     Uncovered,
     /// No key was tried: the token is invalid whatever its key (an unknown or malformed
-    /// `crit`, see [`jose::crit_problem`]); holds why.
+    /// `crit`, see [`jwtlens_jose::crit_problem`]); holds why.
     Refused(String),
 }
 
@@ -288,7 +287,7 @@ impl KeyRing {
         let signature = token.signature_text(text);
         let kid = token.header_str("kid");
         let mut capped = None;
-        let outcome = if let Some(problem) = jose::crit_problem(&token.header) {
+        let outcome = if let Some(problem) = jwtlens_jose::crit_problem(&token.header) {
             Outcome::Refused(problem)
         } else {
             let candidates = self.lookup().index.candidates(&self.keys, kid, alg);

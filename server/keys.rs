@@ -235,7 +235,8 @@ impl Key {
         let text = serde_json::to_vec(jwk).unwrap_or_default();
         let (family, verifier) = match &jwk.algorithm {
             AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P521 => {
-                let point = |value: &str| crate::decode::decode_segment(value.as_bytes()).ok();
+                let point =
+                    |value: &str| jwtlens_jose::segment::decode_segment(value.as_bytes()).ok();
                 let (x, y) = (point(&ec.x), point(&ec.y));
                 let (Some(x), Some(y)) = (x, y) else {
                     return Err(invalid("P-521 x or y is not base64url".into()));
@@ -470,7 +471,7 @@ fn p521_key(x: &[u8], y: &[u8]) -> Result<p521::ecdsa::VerifyingKey, String> {
 
 fn verify_es512(key: &p521::ecdsa::VerifyingKey, signing_input: &[u8], signature: &str) -> bool {
     use p521::ecdsa::signature::Verifier as _;
-    let Ok(bytes) = crate::decode::decode_segment(signature.as_bytes()) else {
+    let Ok(bytes) = jwtlens_jose::segment::decode_segment(signature.as_bytes()) else {
         return false;
     };
     let Ok(signature) = p521::ecdsa::Signature::from_slice(&bytes) else {

@@ -11,7 +11,6 @@ pub mod config;
 pub mod decode;
 pub mod facts;
 pub mod hover;
-pub mod jose;
 pub mod jwks;
 pub mod keyring;
 pub mod keys;

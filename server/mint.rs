@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey};
+use jwtlens_jose::fingerprint;
 use rand::rngs::OsRng;
 use rand::RngCore;
 use serde_json::{json, Map, Value};
@@ -15,8 +16,6 @@ use sha2::{Digest, Sha256};
 use crate::keys::{Key, KeyError, Origin};
 use crate::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
-/// The default folder for test keys, relative to the workspace root.
-pub const DEFAULT_DIR: &str = ".jwtlens";
 /// The public half of every test key, for the user's own test suite.
 pub const JWKS_FILE: &str = "test-keys.jwks.json";
 
@@ -173,7 +172,7 @@ impl TestKeys {
     }
 
     fn kid_of(kind: KeyKind, secret: &[u8]) -> Result<String, MintError> {
-        let digest = Sha256::digest(match kind {
+        let hash = fingerprint(&match kind {
             KeyKind::Hmac => secret.to_vec(),
             _ => serde_json::to_vec(&public_jwk(kind, secret)?).unwrap_or_default(),
         });
@@ -183,7 +182,7 @@ impl TestKeys {
             KeyKind::Ed25519 => "ed25519",
             KeyKind::Hmac => "hmac",
         };
-        Ok(format!("jwtlens-test-{prefix}-{}", hex(&digest[..4])))
+        Ok(format!("jwtlens-test-{prefix}-{}", &hash[..8]))
     }
 
     /// A private key's text: a regular file of the folder, never a link.
@@ -399,10 +398,6 @@ fn public_jwk(kind: KeyKind, pem_text: &[u8]) -> Result<Value, MintError> {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// What to mint from an existing token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -603,7 +598,7 @@ fn synthetic(original: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::decode_object;
+    use jwtlens_jose::segment::decode_object;
 
     const NOW: i64 = 1_800_000_000;
 

@@ -16,8 +16,11 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use jwtlens_settings::provider_profile::{
+    ClaimFormat, Condition, MembershipSpec, Note, ProviderProfile,
+};
 use regex::{Regex, RegexSet};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::claims::{self, Found, Split};
@@ -28,157 +31,6 @@ const BUILTIN: &str = include_str!("providers.toml");
 
 /// Registered claims (RFC 7519 §4.1), never reported as custom claims.
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
-
-/// One identity provider, as data.
-///
-/// Claim-path lists come in two kinds. For `tenant`, `role` and `permissions` every path
-/// contributes (a token may carry both `realm_access.roles` and `resource_access.*.roles`)
-/// and duplicates are dropped. For `session`, `authorized_party` and `actor` the first
-/// path that resolves wins, so list them in order of preference. A claim-path field left
-/// empty is read with the generic fallback's paths.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderProfile {
-    /// Stable identifier, e.g. `clerk`. A custom profile with a built-in's id replaces it.
-    pub id: String,
-    /// Display name, e.g. `Clerk`.
-    pub name: String,
-    /// Id of a built-in profile whose fields fill every field this one leaves empty.
-    #[serde(default)]
-    pub extends: Option<String>,
-    /// Regexes matched against the whole of `iss`.
-    #[serde(default)]
-    pub issuer: Vec<String>,
-    /// When `iss` matches no profile: any one condition that holds picks this provider.
-    #[serde(default)]
-    pub detect: Vec<Condition>,
-    #[serde(default)]
-    pub tenant: Vec<String>,
-    #[serde(default)]
-    pub role: Vec<String>,
-    /// String values split on whitespace and commas (OAuth `scope`, Entra `scp`).
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    #[serde(default)]
-    pub session: Vec<String>,
-    #[serde(default)]
-    pub authorized_party: Vec<String>,
-    /// Who acts for the subject: `act` (RFC 8693), `impersonator_user_id`…
-    #[serde(default)]
-    pub actor: Vec<String>,
-    /// Multi-tenant maps: one membership per tenant with its own roles and permissions.
-    #[serde(default)]
-    pub memberships: Option<MembershipSpec>,
-    /// Token flavours; the first whose condition holds names the variant.
-    #[serde(default)]
-    pub variants: Vec<Variant>,
-    #[serde(default)]
-    pub deprecated: Vec<DeprecatedRule>,
-    #[serde(default)]
-    pub notes: Vec<Note>,
-    /// The issuer is a public identity service that signs with asymmetric keys (JWT002).
-    #[serde(default)]
-    pub public_idp: bool,
-    #[serde(default)]
-    pub format: ClaimFormat,
-}
-
-/// A test on a token. Every part must hold; an empty condition always holds.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Condition {
-    /// Claim paths that must be present.
-    #[serde(default)]
-    pub claims: Vec<String>,
-    /// Claim path → regex that some value of the claim must match as a whole
-    /// (numbers and booleans as their JSON text: `v = '2'`, `is_anonymous = 'true'`).
-    #[serde(default, rename = "match")]
-    pub matches: BTreeMap<String, String>,
-    /// Header parameter → regex, as `match` (e.g. `kid = 'ins_.+'`).
-    #[serde(default)]
-    pub header: BTreeMap<String, String>,
-    /// Claim paths that must be absent.
-    #[serde(default)]
-    pub absent: Vec<String>,
-}
-
-/// Where a multi-tenant map sits and what one entry holds.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct MembershipSpec {
-    /// Claim path of the memberships: an object keyed by tenant id (Descope `tenants`), or
-    /// an array of tenant ids or of objects (Keycloak `organization`).
-    pub path: String,
-    /// In an array of objects: paths, inside one entry, to its tenant id.
-    #[serde(default)]
-    pub tenant: Vec<String>,
-    /// Paths, inside one entry, to its roles.
-    #[serde(default)]
-    pub roles: Vec<String>,
-    /// Paths, inside one entry, to its permissions.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    /// The object is keyed by role, each value an object keyed by tenant id (Zitadel
-    /// `urn:zitadel:iam:org:project:roles`: `{role: {orgId: domain}}`).
-    #[serde(default)]
-    pub keyed_by_role: bool,
-}
-
-/// A named token flavour.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Variant {
-    pub name: String,
-    #[serde(default)]
-    pub when: Condition,
-}
-
-/// Claims that a provider has deprecated (JWT110).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeprecatedRule {
-    /// Fires when any of these claim paths is present (and `when` holds).
-    pub claims: Vec<String>,
-    /// One line: what is deprecated since when, and what replaces it.
-    pub note: String,
-    #[serde(default)]
-    pub when: Condition,
-}
-
-/// A note for the hover: always shown, or only when its condition holds.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(untagged)]
-pub enum Note {
-    Always(String),
-    When(ConditionalNote),
-}
-
-impl Note {
-    pub fn text(&self) -> &str {
-        match self {
-            Note::Always(text) => text,
-            Note::When(note) => &note.text,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConditionalNote {
-    pub text: String,
-    pub when: Condition,
-}
-
-/// Provider-specific encodings that plain claim paths cannot express.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClaimFormat {
-    #[default]
-    Plain,
-    /// Clerk session token v2: the role `o.rol` is shown as `org:<rol>`, and permissions
-    /// are rebuilt from `o.per`, `o.fpm` and `fea` into `org:<feature>:<permission>`.
-    ClerkV2,
-}
 
 /// The embedded `providers.toml`.
 #[derive(Deserialize)]
@@ -234,7 +86,7 @@ impl ProviderRegistry {
             let profile = match &profile.extends {
                 None => profile.clone(),
                 Some(base) => match file.provider.iter().find(|p| &p.id == base) {
-                    Some(base) => profile.clone().inherit(base),
+                    Some(base) => inherit(profile.clone(), base),
                     None => {
                         return Err(format!(
                             "provider `{}`: extends unknown provider `{base}`",
@@ -243,11 +95,11 @@ impl ProviderRegistry {
                     }
                 },
             };
-            profiles.push(Compiled::new(profile.inherit(&file.fallback))?);
+            profiles.push(Compiled::new(inherit(profile, &file.fallback))?);
         }
         for profile in &file.provider {
             if !custom.iter().any(|c| c.id == profile.id) {
-                profiles.push(Compiled::new(profile.clone().inherit(&file.fallback))?);
+                profiles.push(Compiled::new(inherit(profile.clone(), &file.fallback))?);
             }
         }
 
@@ -489,35 +341,33 @@ impl Compiled {
     }
 }
 
-impl ProviderProfile {
-    /// This profile with every empty field taken from `base`. Booleans and the format can
-    /// only be switched on, never off, by an extending profile.
-    fn inherit(mut self, base: &ProviderProfile) -> Self {
-        fn or_base<T: Clone>(field: &mut Vec<T>, base: &[T]) {
-            if field.is_empty() {
-                *field = base.to_vec();
-            }
+/// `profile` with every empty field taken from `base`. Booleans and the format can only be
+/// switched on, never off, by an extending profile.
+fn inherit(mut profile: ProviderProfile, base: &ProviderProfile) -> ProviderProfile {
+    fn or_base<T: Clone>(field: &mut Vec<T>, base: &[T]) {
+        if field.is_empty() {
+            *field = base.to_vec();
         }
-        or_base(&mut self.issuer, &base.issuer);
-        or_base(&mut self.detect, &base.detect);
-        or_base(&mut self.tenant, &base.tenant);
-        or_base(&mut self.role, &base.role);
-        or_base(&mut self.permissions, &base.permissions);
-        or_base(&mut self.session, &base.session);
-        or_base(&mut self.authorized_party, &base.authorized_party);
-        or_base(&mut self.actor, &base.actor);
-        or_base(&mut self.variants, &base.variants);
-        or_base(&mut self.deprecated, &base.deprecated);
-        or_base(&mut self.notes, &base.notes);
-        if self.memberships.is_none() {
-            self.memberships.clone_from(&base.memberships);
-        }
-        self.public_idp |= base.public_idp;
-        if self.format == ClaimFormat::Plain {
-            self.format = base.format;
-        }
-        self
     }
+    or_base(&mut profile.issuer, &base.issuer);
+    or_base(&mut profile.detect, &base.detect);
+    or_base(&mut profile.tenant, &base.tenant);
+    or_base(&mut profile.role, &base.role);
+    or_base(&mut profile.permissions, &base.permissions);
+    or_base(&mut profile.session, &base.session);
+    or_base(&mut profile.authorized_party, &base.authorized_party);
+    or_base(&mut profile.actor, &base.actor);
+    or_base(&mut profile.variants, &base.variants);
+    or_base(&mut profile.deprecated, &base.deprecated);
+    or_base(&mut profile.notes, &base.notes);
+    if profile.memberships.is_none() {
+        profile.memberships.clone_from(&base.memberships);
+    }
+    profile.public_idp |= base.public_idp;
+    if profile.format == ClaimFormat::Plain {
+        profile.format = base.format;
+    }
+    profile
 }
 
 /// A compiled [`Condition`].

@@ -3,19 +3,18 @@
 //! Codes and names are stable: they appear in diagnostics, `check` output, SARIF,
 //! suppressions and config, so they never change once released.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::config::{PermissionsShape, Settings};
 use crate::decode::{Body, DecodedToken};
 use crate::facts::TokenFacts;
-use crate::jose;
 use crate::keyring::{KeyRing, Outcome, Verdict};
 use crate::keys::{Family, Origin};
 use crate::scan::TokenKind;
 use crate::secrets;
 use crate::timefmt;
 use crate::verify::RemoteOutcome;
+use jwtlens_settings::{Level, PermissionsShape, Settings};
 
 /// A rule's default weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,18 +25,6 @@ pub enum Tier {
     Info,
 }
 
-/// A reporting level: what config sets and what a finding is shown as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Off,
-    Hint,
-    #[serde(alias = "information")]
-    Info,
-    Warning,
-    Error,
-}
-
 impl Tier {
     /// Critical → Error, warning → Warning, info → Information.
     pub fn level(self) -> Level {
@@ -45,18 +32,6 @@ impl Tier {
             Tier::Critical => Level::Error,
             Tier::Warning => Level::Warning,
             Tier::Info => Level::Info,
-        }
-    }
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Off => "off",
-            Level::Hint => "hint",
-            Level::Info => "info",
-            Level::Warning => "warning",
-            Level::Error => "error",
         }
     }
 }
@@ -694,7 +669,7 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
 fn malformed(cx: &Context) -> Option<String> {
     match &cx.token.body {
         Body::Malformed(err) => Some(format!("JWT-shaped, but its payload {err}")),
-        Body::Claims(claims) => jose::numeric_date_problem(claims).map(|problem| {
+        Body::Claims(claims) => jwtlens_jose::numeric_date_problem(claims).map(|problem| {
             format!("{problem}: verifiers reject the token, and when it expires is unknown")
         }),
         Body::Encrypted => None,
@@ -794,7 +769,7 @@ mod tests {
         }
 
         fn with_secrets(mut self, secrets: &[&str]) -> Case {
-            let settings = crate::config::KeySettings {
+            let settings = jwtlens_settings::KeySettings {
                 secrets: secrets.iter().map(|s| s.to_string()).collect(),
                 ..Default::default()
             };
@@ -1117,7 +1092,7 @@ mod tests {
         let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n";
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("ed.pem"), pem).unwrap();
-        let settings = crate::config::KeySettings {
+        let settings = jwtlens_settings::KeySettings {
             files: vec!["ed.pem".into()],
             ..Default::default()
         };

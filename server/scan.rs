@@ -39,9 +39,8 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::{DecodePaddingMode, Engine as _};
+use base64::engine::Engine as _;
+use jwtlens_jose::segment::SEGMENT_ENGINE;
 use memchr::memmem::Finder;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -122,16 +121,6 @@ impl Iterator for Scanner<'_> {
 
 /// Built once: the searcher picks its SIMD prefilter at construction.
 static TOKEN_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"eyJ"));
-
-/// Decodes segments as JOSE producers actually write them: unpadded per RFC 7515, but padded
-/// ones and non-canonical trailing bits are common enough to tolerate. The decoder uses it
-/// too, so every header the scanner accepts decodes there as well.
-pub(crate) const SEGMENT_ENGINE: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
 
 /// Bytes of a segment: the base64url alphabet.
 static BASE64URL: [bool; 256] = byte_class(b"-_");

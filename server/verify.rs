@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use crate::decode::DecodedToken;
-use crate::jose;
 use crate::jwks::{FetchedKeys, Fetcher, KeySource};
 use crate::keys::{Capped, Key, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
 use crate::scan::TokenKind;
@@ -36,7 +35,7 @@ pub fn describe_key_set(url: &str, workspace_configured: bool) -> String {
     }
 }
 
-/// Remote outcomes by token fingerprint ([`crate::decode::fingerprint`]).
+/// Remote outcomes by token fingerprint ([`jwtlens_jose::fingerprint`]).
 pub type RemoteResults = HashMap<String, RemoteOutcome>;
 
 /// Why no key verified a token.
@@ -149,7 +148,7 @@ pub async fn verify_remote(
         };
     }
     // Invalid whatever the issuer's keys say: nothing is fetched.
-    if let Some(problem) = jose::crit_problem(&token.header) {
+    if let Some(problem) = jwtlens_jose::crit_problem(&token.header) {
         return RemoteOutcome::Failed { reason: problem };
     }
     let fetched = match fetcher.keys(source, kid).await {

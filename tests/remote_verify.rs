@@ -44,12 +44,12 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
         now(),
     )
     .unwrap();
-    let kid = jwtlens::decode::decode_object(genuine.split('.').next().unwrap().as_bytes())
+    let kid = jwtlens_jose::segment::decode_object(genuine.split('.').next().unwrap().as_bytes())
         .unwrap()["kid"]
         .clone();
     let forged = {
         let mut parts: Vec<String> = forged.split('.').map(str::to_owned).collect();
-        let mut header = jwtlens::decode::decode_object(parts[0].as_bytes()).unwrap();
+        let mut header = jwtlens_jose::segment::decode_object(parts[0].as_bytes()).unwrap();
         header.insert("kid".into(), kid);
         use base64::Engine;
         parts[0] = base64::engine::general_purpose::URL_SAFE_NO_PAD

@@ -19,13 +19,16 @@ use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Number, Value};
 
 use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
-use jwtlens::config::{Config, KeySettings};
-use jwtlens::decode::{decode_segment, fingerprint, Body, DecodedToken};
+use jwtlens::config::Config;
+use jwtlens::decode::{Body, DecodedToken};
 use jwtlens::keyring::dotenv_secrets;
 use jwtlens::keys::{Key, Origin};
 use jwtlens::scan::{scan, Candidate, MAX_HEADER_LEN};
 use jwtlens::verify::{fetched_keys, RemoteOutcome, RemoteResults};
 use jwtlens::{hover, jwks};
+use jwtlens_jose::fingerprint;
+use jwtlens_jose::segment::decode_segment;
+use jwtlens_settings::KeySettings;
 
 /// "Now" for every analysis: fixed, so a crash reproduces whatever day it is replayed.
 pub const NOW: i64 = 1_800_000_000;

@@ -121,7 +121,7 @@ mod tests {
     use super::*;
     use crate::check::lines::LineColumn;
     use crate::check::report::{FindingRecord, TokenRecord};
-    use crate::rules::Level;
+    use jwtlens_settings::Level;
 
     fn file(path: &str, fingerprint: &str, codes: &[&str]) -> FileReport {
         let at = LineColumn {

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 
 use crate::analysis::{analyse, DocumentContext};
-use crate::rules::Level;
 use crate::timefmt;
 use crate::untrusted::{escape_controls, escape_controls_in_json};
 use baseline::Baseline;
+use jwtlens_settings::Level;
 use output::Style;
 use progress::Progress;
 use report::{file_report, FileReport, RecordOptions};

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use super::report::{count_levels, FileReport, TokenRecord};
 use super::Summary;
-use crate::rules::Level;
 use crate::untrusted::escape_controls;
+use jwtlens_settings::Level;
 
 /// ANSI styles, or none.
 #[derive(Debug, Clone, Copy)]

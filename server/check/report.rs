@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use sha2::{Digest, Sha256};
+use jwtlens_jose::fingerprint;
 
 use super::lines::{LineColumn, LineCursor};
 use crate::analysis::TokenReport;
-use crate::rules::{Level, Rule};
+use crate::rules::Rule;
 use crate::untrusted::escape_controls;
+use jwtlens_settings::Level;
 
 /// Characters of a token shown when tokens are redacted.
 pub const REDACTED_PREFIX: usize = 10;
@@ -78,17 +79,6 @@ pub struct Snippet {
     pub pad: String,
     /// Characters of the token as shown.
     pub width: usize,
-}
-
-/// SHA-256 of `bytes` as lowercase hex: how tokens are named without being shown.
-pub fn fingerprint(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
-        hex.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
-    }
-    hex
 }
 
 /// A token as shown without `--show-tokens`: its first characters and an ellipsis.
@@ -304,14 +294,6 @@ mod tests {
             options,
         )
         .expect("findings")
-    }
-
-    #[test]
-    fn fingerprint_is_sha256_hex() {
-        assert_eq!(
-            fingerprint(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 
     #[test]

@@ -9,7 +9,8 @@ use url::Url;
 
 use super::report::FileReport;
 use super::Summary;
-use crate::rules::{Level, Rule, Tier, RULES};
+use crate::rules::{Rule, Tier, RULES};
+use jwtlens_settings::Level;
 
 pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::config::{read_config_file, Config, ConfigError, Settings, Trust, CONFIG_FILE};
+use crate::config::{read_config_file, Config};
+use jwtlens_settings::{ConfigError, Settings, Trust, CONFIG_FILE};
 
 /// A `.gitignore`-syntax file read by jwtlens only.
 pub const IGNORE_FILE: &str = ".jwtlensignore";

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::FetchError;
-use crate::decode::json_type;
+use jwtlens_jose::segment::json_type;
 
 /// Keys fetched from one URL.
 ///

@@ -16,13 +16,14 @@ use tower_lsp::lsp_types::*;
 
 use super::{Analysis, Shared};
 use crate::analysis::TokenReport;
-use crate::config::{Trust, RESTRICTED_MINT};
-use crate::decode::fingerprint;
+use crate::config::RESTRICTED_MINT;
 use crate::jwks::KeySource;
 use crate::mint::{self, Variant};
 use crate::timefmt;
 use crate::untrusted::escape_controls;
 use crate::verify::{self, RemoteOutcome};
+use jwtlens_jose::fingerprint;
+use jwtlens_settings::Trust;
 
 /// Decodes the token: `{header, payload, facts, fixture, findings, range}`.
 pub const DECODE: &str = "jwtlens.decode";

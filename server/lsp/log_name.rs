@@ -11,7 +11,7 @@ pub struct LogName<'a>(pub &'a Url);
 
 impl fmt::Display for LogName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hash = crate::decode::fingerprint(self.0.as_str().as_bytes());
+        let hash = jwtlens_jose::fingerprint(self.0.as_str().as_bytes());
         write!(f, "#{}", &hash[..8])?;
         let name = self.0.path().rsplit('/').next().unwrap_or("");
         match name.rsplit_once('.') {

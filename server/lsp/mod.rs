@@ -23,12 +23,12 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
 use crate::analysis::{self, DocumentContext, TokenReport};
-use crate::config::{read_config_file, Config, ConfigError, Settings, Trust, CONFIG_FILE};
+use crate::config::{read_config_file, Config};
 use crate::hover;
-use crate::rules::Level;
 use crate::timefmt;
 use crate::untrusted::escape_controls;
 use crate::verify::{RemoteOutcome, RemoteResults};
+use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use log_name::LogName;
 use position::{Encoding, LineIndex};
 use transport::{ClientRequestError, ClientRequests};

@@ -28,9 +28,9 @@ use tower_lsp::lsp_types::*;
 use super::position::Encoding;
 use super::{Analysis, Shared, Snapshot};
 use crate::check::output::bytes;
-use crate::check::report::fingerprint;
 use crate::check::walk::{self, Configs, SourceFile, Stats, WalkOptions};
 use crate::config::Config;
+use jwtlens_jose::fingerprint;
 
 /// The identifier of this server's pulled diagnostics.
 pub const IDENTIFIER: &str = "jwtlens";

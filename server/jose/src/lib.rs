@@ -2,10 +2,16 @@
 //! names only extensions the verifier understands (RFC 7515 §4.1.11), and time claims that
 //! are NumericDates (RFC 7519 §2, §4.1.4–4.1.6). A token that breaks either is invalid for
 //! every conforming verifier, so jwtlens never reports it as verified. Pure.
+//!
+//! Also the rest of the wire format that the key ring, the engine and the network code all
+//! read: base64url [`segment`]s, and the [`fingerprint`] that names a token where the token
+//! itself must not be shown.
+
+pub mod segment;
 
 use serde_json::{Map, Value};
 
-use crate::decode::json_type;
+use segment::json_type;
 
 /// Extensions jwtlens understands when a token marks them critical: none.
 ///
@@ -88,6 +94,16 @@ pub fn numeric_date_problem(claims: &Map<String, Value>) -> Option<String> {
     })
 }
 
+/// A token's fingerprint: the SHA-256 of its text, in lowercase hex. Safe to show, log and
+/// store where the token itself must not be.
+pub fn fingerprint(token_text: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token_text)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -100,6 +116,14 @@ mod tests {
 
     fn crit(header: Value) -> Option<String> {
         crit_problem(&object(header))
+    }
+
+    #[test]
+    fn fingerprint_is_sha256_hex() {
+        assert_eq!(
+            fingerprint(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
