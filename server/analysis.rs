@@ -7,14 +7,14 @@ use std::path::Path;
 use crate::config::Config;
 use crate::decode::DecodedToken;
 use crate::facts::TokenFacts;
-use crate::keyring::{KeyRing, Outcome, Verdict};
-use crate::keys::Origin;
 use crate::rules::{Context, InFixtures, Rule, RULES};
 use crate::scan;
-use crate::secrets;
 use crate::timefmt;
-use crate::verify::{describe_key_set, RemoteOutcome, RemoteResults};
 use jwtlens_jose::fingerprint;
+use jwtlens_keys::key::Origin;
+use jwtlens_keys::known_secrets::{self, KnownSecret};
+use jwtlens_keys::ring::{KeyRing, Outcome, Verdict};
+use jwtlens_keys::verify::{describe_key_set, RemoteOutcome, RemoteResults};
 use jwtlens_settings::Level;
 
 /// One rule that fired on one token, at the level it is reported.
@@ -83,13 +83,13 @@ fn report(
         .claims()
         .map(|claims| cx.config.providers.facts(&token.header, claims))
         .unwrap_or_default();
-    let known_secret = secrets::find_known_secret(
+    let known_secret = known_secrets::find_known_secret(
         token.alg(),
         token.signing_input(text),
         token.signature_text(text),
     );
     let keys = &cx.config.keys;
-    let verdict = keys.verdict(&token, text);
+    let verdict = token.signed(text).and_then(|signed| keys.verdict(&signed));
     let remote = cx
         .remote
         .filter(|results| !results.is_empty())
@@ -202,10 +202,7 @@ fn level_for(rule: &Rule, config: &Config, fixture: bool) -> Option<Level> {
 }
 
 /// Tokens that are public samples: the jwt.io token, Supabase demo keys, RFC examples.
-fn known_sample(
-    token: &DecodedToken,
-    known_secret: Option<&secrets::KnownSecret>,
-) -> Option<String> {
+fn known_sample(token: &DecodedToken, known_secret: Option<&KnownSecret>) -> Option<String> {
     if let Some(known) = known_secret {
         return Some(format!("known sample (signed with {})", known.origin));
     }

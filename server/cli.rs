@@ -12,11 +12,11 @@ use crate::config::Config;
 use crate::decode::Body;
 use crate::hover;
 use crate::jwks::{Fetcher, KeySource};
-use crate::keys::{Key, Origin};
-use crate::mint::{self, TestKeys, Variant};
 use crate::timefmt;
 use crate::untrusted::{escape_controls, escape_controls_in_json};
-use crate::verify::{self, RemoteOutcome};
+use jwtlens_keys::key::{Key, Origin};
+use jwtlens_keys::mint::{self, TestKeys, Variant};
+use jwtlens_keys::verify::{self, RemoteOutcome};
 use jwtlens_settings::Trust;
 
 /// Exit status: the signature verifies and the token is within its validity window.
@@ -253,7 +253,7 @@ fn verify_remotely(
     };
     eprintln!("jwtlens: GET {}", escape_controls(source.url.as_str()));
     let fetcher = Fetcher::default();
-    let outcome = runtime.block_on(verify::verify_remote(
+    let outcome = runtime.block_on(crate::jwks::verify_remote(
         &fetcher,
         &source,
         &report.token,

@@ -11,11 +11,11 @@ use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use serde_json::{Map, Value};
 
 use crate::jwks::{self, KeySource};
-use crate::keyring::KeyRing;
-use crate::mint::{MintError, TestKeys};
 use crate::providers::ProviderRegistry;
 use crate::rules::{self, Rule};
-use crate::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
+use jwtlens_keys::mint::{MintError, TestKeys};
+use jwtlens_keys::ring::KeyRing;
+use jwtlens_keys::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// Paths that hold fixtures, tests, samples and docs: tokens there are expected to be
 /// test data, so time rules drop to Hint and JWT104 does not fire.

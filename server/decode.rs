@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use jwtlens_jose::segment::{decode_object, decode_segment, SegmentError};
+use jwtlens_keys::ring::SignedToken;
 use serde_json::{Map, Value};
 
 use crate::scan::{Candidate, TokenKind};
@@ -122,6 +123,16 @@ impl DecodedToken {
             TokenKind::Jws => std::str::from_utf8(&text[self.segments[2].clone()]).unwrap_or(""),
             TokenKind::Jwe => "",
         }
+    }
+
+    /// The parts of a JWS that a key verifies (`None` for a JWE): what the key ring judges.
+    pub fn signed<'a>(&'a self, text: &'a [u8]) -> Option<SignedToken<'a>> {
+        (self.kind == TokenKind::Jws).then(|| SignedToken {
+            text: &text[self.range.clone()],
+            header: &self.header,
+            signing_input: self.signing_input(text),
+            signature: self.signature_text(text),
+        })
     }
 
     /// The token text as it appears in `text`.

@@ -76,7 +76,7 @@ enum Command {
         lifetime: Option<std::time::Duration>,
         /// replacement, anonymised, expired, wrong-audience or unsigned.
         #[arg(long, default_value = "replacement", value_parser = parse_variant)]
-        variant: jwtlens::mint::Variant,
+        variant: jwtlens_keys::mint::Variant,
         /// Where the test keys are (default: mint.keys_dir, .jwtlens).
         #[arg(long)]
         keys_dir: Option<PathBuf>,
@@ -144,8 +144,8 @@ enum KeysCommand {
     },
 }
 
-fn parse_variant(name: &str) -> Result<jwtlens::mint::Variant, String> {
-    jwtlens::mint::Variant::from_name(name).ok_or_else(|| {
+fn parse_variant(name: &str) -> Result<jwtlens_keys::mint::Variant, String> {
+    jwtlens_keys::mint::Variant::from_name(name).ok_or_else(|| {
         "one of replacement, anonymised, expired, wrong-audience, unsigned".to_owned()
     })
 }

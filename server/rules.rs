@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 
 use crate::decode::{Body, DecodedToken};
 use crate::facts::TokenFacts;
-use crate::keyring::{KeyRing, Outcome, Verdict};
-use crate::keys::{Family, Origin};
 use crate::scan::TokenKind;
-use crate::secrets;
 use crate::timefmt;
-use crate::verify::RemoteOutcome;
+use jwtlens_keys::key::{Family, Origin};
+use jwtlens_keys::known_secrets::{self, KnownSecret};
+use jwtlens_keys::ring::{KeyRing, Outcome, Verdict};
+use jwtlens_keys::verify::RemoteOutcome;
 use jwtlens_settings::{Level, PermissionsShape, Settings};
 
 /// A rule's default weight.
@@ -85,7 +85,7 @@ pub struct Context<'a> {
     pub now: i64,
     /// The publicly known secret that verifies this token, found once per token by the
     /// caller because it also makes the token a known sample (fixture context).
-    pub known_secret: Option<&'static secrets::KnownSecret>,
+    pub known_secret: Option<&'static KnownSecret>,
     /// What the workspace's keys say about the signature, when it has keys.
     pub verdict: Option<&'a Verdict>,
     pub keys: &'a KeyRing,
@@ -183,7 +183,7 @@ fn alg_none(cx: &Context) -> Option<String> {
 }
 
 fn symmetric_public_issuer(cx: &Context) -> Option<String> {
-    secrets::hmac_algorithm(cx.token.alg())?;
+    known_secrets::hmac_algorithm(cx.token.alg())?;
     let iss = cx.token.str_claim("iss")?;
     let public_idp = cx
         .facts
@@ -791,12 +791,15 @@ mod tests {
 
         fn run(&self, code: &str) -> Option<String> {
             let text = self.text.as_bytes();
-            let known_secret = secrets::find_known_secret(
+            let known_secret = known_secrets::find_known_secret(
                 self.token.alg(),
                 self.token.signing_input(text),
                 self.token.signature_text(text),
             );
-            let verdict = self.keys.verdict(&self.token, text);
+            let verdict = self
+                .token
+                .signed(text)
+                .and_then(|signed| self.keys.verdict(&signed));
             let cx = Context {
                 token: &self.token,
                 facts: &self.facts,

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use common::now;
 use jwtlens::analysis::{analyse, DocumentContext};
 use jwtlens::config::Config;
-use jwtlens::keys::Key;
-use jwtlens::mint::{TestKeys, Variant};
+use jwtlens_keys::key::Key;
+use jwtlens_keys::mint::{TestKeys, Variant};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Url;
 
@@ -218,7 +218,7 @@ async fn negative_variants_go_on_a_copy_of_the_line_and_anonymised_replaces() {
                 if check == "wrong-audience" {
                     assert_eq!(
                         reports[1].token.claims().unwrap()["aud"],
-                        json!([jwtlens::mint::WRONG_AUDIENCE])
+                        json!([jwtlens_keys::mint::WRONG_AUDIENCE])
                     );
                 } else {
                     assert!(codes.contains(&expected), "{check}: {codes:?}");

@@ -17,7 +17,7 @@ use jwtlens::decode::DecodedToken;
 use jwtlens::jwks::{
     key_source, FetchError, FetchOptions, Fetcher, KeySource, SourceKind, USER_AGENT,
 };
-use jwtlens::verify::RemoteOutcome;
+use jwtlens_keys::verify::RemoteOutcome;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -1310,7 +1310,7 @@ fn signed(header: serde_json::Value) -> String {
 async fn verify_remote(fetcher: &Fetcher, source: &KeySource, token: &str) -> RemoteOutcome {
     let candidate = &jwtlens::scan::scan(token.as_bytes())[0];
     let decoded = DecodedToken::decode(token.as_bytes(), candidate).unwrap();
-    jwtlens::verify::verify_remote(fetcher, source, &decoded, token.as_bytes(), 0).await
+    jwtlens::jwks::verify_remote(fetcher, source, &decoded, token.as_bytes(), 0).await
 }
 
 fn failure(outcome: RemoteOutcome) -> String {

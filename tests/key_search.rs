@@ -8,7 +8,7 @@ use std::path::Path;
 
 use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
 use jwtlens::config::Config;
-use jwtlens::keys::MAX_KEYS_PER_TOKEN;
+use jwtlens_keys::key::MAX_KEYS_PER_TOKEN;
 use jwtlens_settings::Trust;
 
 fn messages<'a>(report: &'a TokenReport, code: &str) -> Vec<&'a str> {

@@ -10,8 +10,8 @@ use jwtlens::analysis::{analyse, DocumentContext};
 use jwtlens::config::Config;
 use jwtlens::decode::{Body, DecodedToken};
 use jwtlens::lsp::position::{Encoding, LineIndex};
-use jwtlens::mint::{self, TestKeys, Variant};
 use jwtlens::scan::scan;
+use jwtlens_keys::mint::{self, TestKeys, Variant};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 

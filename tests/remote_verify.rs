@@ -7,7 +7,7 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use common::{jwks_server, now, Issuer};
-use jwtlens::mint::{self, TestKeys, Variant};
+use jwtlens_keys::mint::{self, TestKeys, Variant};
 use serde_json::{json, Map, Value};
 use tower_lsp::lsp_types::Url;
 

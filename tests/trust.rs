@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::{codes, now, spawn_binary, Binary, Issuer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
-use jwtlens::mint::{self, TestKeys, Variant};
+use jwtlens_keys::mint::{self, TestKeys, Variant};
 use serde_json::{json, Map, Value};
 use tokio::process::Child;
 use tower_lsp::lsp_types::Url;

@@ -21,13 +21,14 @@ use serde_json::{Map, Number, Value};
 use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
 use jwtlens::config::Config;
 use jwtlens::decode::{Body, DecodedToken};
-use jwtlens::keyring::dotenv_secrets;
-use jwtlens::keys::{Key, Origin};
+use jwtlens::hover;
+use jwtlens::jwks::{self, fetched_keys};
 use jwtlens::scan::{scan, Candidate, MAX_HEADER_LEN};
-use jwtlens::verify::{fetched_keys, RemoteOutcome, RemoteResults};
-use jwtlens::{hover, jwks};
 use jwtlens_jose::fingerprint;
 use jwtlens_jose::segment::decode_segment;
+use jwtlens_keys::key::{Key, Origin};
+use jwtlens_keys::ring::dotenv_secrets;
+use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
 use jwtlens_settings::KeySettings;
 
 /// "Now" for every analysis: fixed, so a crash reproduces whatever day it is replayed.

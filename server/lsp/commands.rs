@@ -18,11 +18,11 @@ use super::{Analysis, Shared};
 use crate::analysis::TokenReport;
 use crate::config::RESTRICTED_MINT;
 use crate::jwks::KeySource;
-use crate::mint::{self, Variant};
 use crate::timefmt;
 use crate::untrusted::escape_controls;
-use crate::verify::{self, RemoteOutcome};
 use jwtlens_jose::fingerprint;
+use jwtlens_keys::mint::{self, Variant};
+use jwtlens_keys::verify::{self, RemoteOutcome};
 use jwtlens_settings::Trust;
 
 /// Decodes the token: `{header, payload, facts, fixture, findings, range}`.
@@ -185,7 +185,7 @@ async fn verify_command(
         )
     })?;
     let text = analysis.text.as_bytes();
-    let outcome = verify::verify_remote(
+    let outcome = crate::jwks::verify_remote(
         &shared.fetcher,
         &source,
         &report.token,

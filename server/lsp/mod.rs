@@ -27,7 +27,7 @@ use crate::config::{read_config_file, Config};
 use crate::hover;
 use crate::timefmt;
 use crate::untrusted::escape_controls;
-use crate::verify::{RemoteOutcome, RemoteResults};
+use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
 use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use log_name::LogName;
 use position::{Encoding, LineIndex};

@@ -291,7 +291,7 @@ pub fn memory_mib(child: &tokio::process::Child, field: &str) -> f64 {
 /// served on 127.0.0.1 (see [`jwks_server`]).
 pub struct Issuer {
     _dir: tempfile::TempDir,
-    pub keys: jwtlens::mint::TestKeys,
+    pub keys: jwtlens_keys::mint::TestKeys,
     /// `http://127.0.0.1:<port>`, serving the JWKS at every path.
     pub base: String,
     pub connections: Arc<AtomicUsize>,
@@ -299,7 +299,7 @@ pub struct Issuer {
 
 impl Issuer {
     pub async fn start() -> Issuer {
-        use jwtlens::mint::{KeyKind, TestKeys, JWKS_FILE};
+        use jwtlens_keys::mint::{KeyKind, TestKeys, JWKS_FILE};
         let dir = tempfile::tempdir().unwrap();
         let keys = TestKeys::new(dir.path());
         keys.ensure(KeyKind::Rsa).unwrap();

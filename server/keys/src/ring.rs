@@ -7,12 +7,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use crate::decode::DecodedToken;
-use crate::keys::{Capped, Family, Key, KeyError, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
-use crate::mint::TestKeys;
-use crate::scan::TokenKind;
-use crate::workspace_files::{ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 use jwtlens_settings::KeySettings;
+use serde_json::{Map, Value};
+
+use crate::key::{Capped, Family, Key, KeyError, KeyIndex, Mismatch, Origin, MAX_KEYS_PER_TOKEN};
+use crate::mint::TestKeys;
+use crate::workspace_files::{ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// Dotenv files searched for secrets at the workspace root.
 const DOTENV_FILES: &[&str] = &[".env", ".env.local", ".env.test"];
@@ -56,6 +56,31 @@ fn read_workspace_file(workspace: &ConfinedDir, file: &str) -> Result<Vec<u8>, K
 
 /// Cached verdicts are dropped past this many distinct tokens (memory stays bounded).
 const CACHE_LIMIT: usize = 100_000;
+
+/// A signed token (a JWS) as the key ring judges it: the parts of its text that a verifier
+/// reads, cut out by the engine's decoder.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedToken<'a> {
+    /// The whole token, as written: what verdicts are cached by.
+    pub text: &'a [u8],
+    pub header: &'a Map<String, Value>,
+    /// `header.payload` exactly as received: what the signature covers.
+    pub signing_input: &'a [u8],
+    /// The signature segment's base64url text.
+    pub signature: &'a str,
+}
+
+impl SignedToken<'_> {
+    /// The header's `alg`, as written.
+    pub fn alg(&self) -> &str {
+        self.header.get("alg").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The header's `kid`, when it is a string.
+    pub fn kid(&self) -> Option<&str> {
+        self.header.get("kid").and_then(Value::as_str)
+    }
+}
 
 /// What the workspace keys say about one token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,13 +256,14 @@ impl KeyRing {
         &self.keys[index]
     }
 
-    /// The verdict for a token in `text`, cached by the token's text.
-    pub fn verdict(&self, token: &DecodedToken, text: &[u8]) -> Option<Verdict> {
-        if self.keys.is_empty() || token.kind != TokenKind::Jws {
+    /// The verdict for a signed token, cached by the token's text; `None` when the ring
+    /// has no key.
+    pub fn verdict(&self, token: &SignedToken) -> Option<Verdict> {
+        if self.keys.is_empty() {
             return None;
         }
         let mut hasher = DefaultHasher::new();
-        text[token.range.clone()].hash(&mut hasher);
+        token.text.hash(&mut hasher);
         let cache_key = hasher.finish();
         let cache = self
             .cache
@@ -247,7 +273,7 @@ impl KeyRing {
             return Some(verdict.clone());
         }
         drop(cache);
-        let verdict = self.compute(token, text);
+        let verdict = self.compute(token);
         let mut cache = self
             .cache
             .lock()
@@ -281,13 +307,13 @@ impl KeyRing {
         key.verify(alg, signing_input, signature)
     }
 
-    fn compute(&self, token: &DecodedToken, text: &[u8]) -> Verdict {
+    fn compute(&self, token: &SignedToken) -> Verdict {
         let alg = token.alg();
-        let signing_input = token.signing_input(text);
-        let signature = token.signature_text(text);
-        let kid = token.header_str("kid");
+        let signing_input = token.signing_input;
+        let signature = token.signature;
+        let kid = token.kid();
         let mut capped = None;
-        let outcome = if let Some(problem) = jwtlens_jose::crit_problem(&token.header) {
+        let outcome = if let Some(problem) = jwtlens_jose::crit_problem(token.header) {
             Outcome::Refused(problem)
         } else {
             let candidates = self.lookup().index.candidates(&self.keys, kid, alg);
@@ -419,16 +445,11 @@ fn confusion_secrets(public_text: &[u8]) -> impl Iterator<Item = &[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    use jwtlens_jose::segment::decode_object;
     use serde_json::json;
-
-    fn decoded(token: &str) -> DecodedToken {
-        let candidate = &scan::scan(token.as_bytes())[0];
-        DecodedToken::decode(token.as_bytes(), candidate).unwrap()
-    }
 
     fn hs256(secret: &[u8], kid: Option<&str>) -> String {
         let mut header = Header::new(Algorithm::HS256);
@@ -450,8 +471,17 @@ mod tests {
         (dir, ring)
     }
 
+    /// The ring's verdict on a compact JWS `header.payload.signature`.
     fn verdict(ring: &KeyRing, token: &str) -> Verdict {
-        ring.verdict(&decoded(token), token.as_bytes()).unwrap()
+        let (signing_input, signature) = token.rsplit_once('.').unwrap();
+        let header = decode_object(token.split('.').next().unwrap().as_bytes()).unwrap();
+        let signed = SignedToken {
+            text: token.as_bytes(),
+            header: &header,
+            signing_input: signing_input.as_bytes(),
+            signature,
+        };
+        ring.verdict(&signed).unwrap()
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rand::RngCore;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::keys::{Key, KeyError, Origin};
+use crate::key::{Key, KeyError, Origin};
 use crate::workspace_files::{check_name, ConfinedDir, FileError, Links, MAX_FILE_SIZE};
 
 /// The public half of every test key, for the user's own test suite.

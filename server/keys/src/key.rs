@@ -650,8 +650,8 @@ impl fmt::Display for KeyError {
 mod tests {
     use super::*;
 
-    const CERTIFICATE: &str = include_str!("../tests/fixtures/jwks/firebase-test.cert.pem");
-    const PRIVATE_KEY: &str = include_str!("../tests/fixtures/jwks/firebase-test.key.pem");
+    const CERTIFICATE: &str = include_str!("../../../tests/fixtures/jwks/firebase-test.cert.pem");
+    const PRIVATE_KEY: &str = include_str!("../../../tests/fixtures/jwks/firebase-test.key.pem");
 
     fn signed_rs256() -> (String, String) {
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
