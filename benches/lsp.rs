@@ -21,7 +21,7 @@ fn main() {
 static DOCUMENT: LazyLock<(String, Position)> = LazyLock::new(|| {
     let (bytes, _) = corpus::corpus(1 << 20, 50 << 10, true);
     let text = String::from_utf8(bytes).expect("the corpus is UTF-8");
-    let token = jwtlens::scan::scan(text.as_bytes())
+    let token = jwtlens_engine::scan::scan(text.as_bytes())
         .into_iter()
         .next()
         .expect("the corpus has a token");

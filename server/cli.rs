@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value};
 
-use crate::analysis::{self, DocumentContext, TokenReport};
-use crate::config::Config;
-use crate::decode::Body;
-use crate::hover;
 use crate::jwks::{Fetcher, KeySource};
-use crate::timefmt;
-use crate::untrusted::{escape_controls, escape_controls_in_json};
+use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
+use jwtlens_engine::config::Config;
+use jwtlens_engine::decode::Body;
+use jwtlens_engine::hover;
+use jwtlens_engine::timefmt;
+use jwtlens_engine::untrusted::{escape_controls, escape_controls_in_json};
 use jwtlens_keys::key::{Key, Origin};
 use jwtlens_keys::mint::{self, TestKeys, Variant};
 use jwtlens_keys::verify::{self, RemoteOutcome};
@@ -162,7 +162,7 @@ pub fn verify(token: &str, choice: KeyChoice, ignore_time: bool) -> ExitCode {
         Err(err) => return fail(err),
     };
     let token = &report.token;
-    if token.kind == crate::scan::TokenKind::Jwe {
+    if token.kind == jwtlens_engine::scan::TokenKind::Jwe {
         return fail("this is an encrypted JWE: jwtlens verifies signed tokens (JWS)");
     }
     // Checked before any key is read or fetched: no key makes such a token valid.

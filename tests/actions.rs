@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashMap;
 
 use common::now;
-use jwtlens::analysis::{analyse, DocumentContext};
-use jwtlens::config::Config;
+use jwtlens_engine::analysis::{analyse, DocumentContext};
+use jwtlens_engine::config::Config;
 use jwtlens_keys::key::Key;
 use jwtlens_keys::mint::{TestKeys, Variant};
 use serde_json::{json, Value};

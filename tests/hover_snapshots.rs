@@ -5,9 +5,9 @@ use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwtlens::analysis::{analyse, DocumentContext};
-use jwtlens::config::Config;
-use jwtlens::hover;
+use jwtlens_engine::analysis::{analyse, DocumentContext};
+use jwtlens_engine::config::Config;
+use jwtlens_engine::hover;
 use serde_json::{json, Value};
 
 /// A fixed "now" (2026-11-22 09:00:00 UTC) so relative times are stable.

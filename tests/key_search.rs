@@ -6,8 +6,8 @@ mod crowded;
 
 use std::path::Path;
 
-use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
-use jwtlens::config::Config;
+use jwtlens_engine::analysis::{analyse, DocumentContext, TokenReport};
+use jwtlens_engine::config::Config;
 use jwtlens_keys::key::MAX_KEYS_PER_TOKEN;
 use jwtlens_settings::Trust;
 

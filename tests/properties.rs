@@ -6,11 +6,11 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jwtlens::analysis::{analyse, DocumentContext};
-use jwtlens::config::Config;
-use jwtlens::decode::{Body, DecodedToken};
 use jwtlens::lsp::position::{Encoding, LineIndex};
-use jwtlens::scan::scan;
+use jwtlens_engine::analysis::{analyse, DocumentContext};
+use jwtlens_engine::config::Config;
+use jwtlens_engine::decode::{Body, DecodedToken};
+use jwtlens_engine::scan::scan;
 use jwtlens_keys::mint::{self, TestKeys, Variant};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

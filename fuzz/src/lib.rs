@@ -18,12 +18,12 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Number, Value};
 
-use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
-use jwtlens::config::Config;
-use jwtlens::decode::{Body, DecodedToken};
-use jwtlens::hover;
 use jwtlens::jwks::{self, fetched_keys};
-use jwtlens::scan::{scan, Candidate, MAX_HEADER_LEN};
+use jwtlens_engine::analysis::{analyse, DocumentContext, TokenReport};
+use jwtlens_engine::config::Config;
+use jwtlens_engine::decode::{Body, DecodedToken};
+use jwtlens_engine::hover;
+use jwtlens_engine::scan::{scan, Candidate, MAX_HEADER_LEN};
 use jwtlens_jose::fingerprint;
 use jwtlens_jose::segment::decode_segment;
 use jwtlens_keys::key::{Key, Origin};

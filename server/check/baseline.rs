@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::report::FileReport;
-use crate::rules;
+use jwtlens_engine::rules;
 
 /// The baseline file's format version.
 const VERSION: u32 = 1;

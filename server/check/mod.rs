@@ -22,10 +22,10 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 
-use crate::analysis::{analyse, DocumentContext};
-use crate::timefmt;
-use crate::untrusted::{escape_controls, escape_controls_in_json};
 use baseline::Baseline;
+use jwtlens_engine::analysis::{analyse, DocumentContext};
+use jwtlens_engine::timefmt;
+use jwtlens_engine::untrusted::{escape_controls, escape_controls_in_json};
 use jwtlens_settings::Level;
 use output::Style;
 use progress::Progress;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::report::{count_levels, FileReport, TokenRecord};
 use super::Summary;
-use crate::untrusted::escape_controls;
+use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
 
 /// ANSI styles, or none.

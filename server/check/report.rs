@@ -8,9 +8,9 @@ use std::ops::Range;
 use jwtlens_jose::fingerprint;
 
 use super::lines::{LineColumn, LineCursor};
-use crate::analysis::TokenReport;
-use crate::rules::Rule;
-use crate::untrusted::escape_controls;
+use jwtlens_engine::analysis::TokenReport;
+use jwtlens_engine::rules::Rule;
+use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
 
 /// Characters of a token shown when tokens are redacted.
@@ -264,10 +264,10 @@ pub fn count_levels<'a>(files: impl IntoIterator<Item = &'a FileReport>) -> BTre
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{analyse, DocumentContext};
-    use crate::config::Config;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
+    use jwtlens_engine::analysis::{analyse, DocumentContext};
+    use jwtlens_engine::config::Config;
 
     fn token(claims: &str) -> String {
         format!(

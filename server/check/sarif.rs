@@ -9,7 +9,7 @@ use url::Url;
 
 use super::report::FileReport;
 use super::Summary;
-use crate::rules::{Rule, Tier, RULES};
+use jwtlens_engine::rules::{Rule, Tier, RULES};
 use jwtlens_settings::Level;
 
 pub const SCHEMA: &str =

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::config::{read_config_file, Config};
+use jwtlens_engine::config::{read_config_file, Config};
 use jwtlens_settings::{ConfigError, Settings, Trust, CONFIG_FILE};
 
 /// A `.gitignore`-syntax file read by jwtlens only.

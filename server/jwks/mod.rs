@@ -32,6 +32,6 @@ pub use parse::{parse_discovery, parse_keys, Certificate, FetchedKeys, SkippedKe
 pub use policy::{is_allowed, is_issuer_origin, is_loopback, same_server};
 pub use remote::{fetched_keys, verify_remote};
 pub use source::{
-    key_source, parse_configured_url, KeySource, SourceKind, ENTRA_V1_JWKS,
+    key_source, key_source_in, parse_configured_url, KeySource, SourceKind, ENTRA_V1_JWKS,
     FIREBASE_ID_TOKEN_CERTS, FIREBASE_SESSION_COOKIE_CERTS, GOOGLE_JWKS,
 };

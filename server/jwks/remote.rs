@@ -5,8 +5,8 @@ use jwtlens_keys::key::{Key, Origin};
 use jwtlens_keys::verify::{verify_with_keys, RemoteOutcome};
 
 use super::{FetchedKeys, Fetcher, KeySource};
-use crate::decode::DecodedToken;
-use crate::scan::TokenKind;
+use jwtlens_engine::decode::DecodedToken;
+use jwtlens_engine::scan::TokenKind;
 
 /// Verifies a token against its issuer's published keys: the one path that uses the
 /// network, run only when the user asks. `text` holds the token at `token.range`.

@@ -5,6 +5,7 @@ use std::fmt;
 use url::Url;
 
 use super::policy;
+use jwtlens_engine::config::Config;
 
 /// Firebase Auth ID tokens (`iss` = `https://securetoken.google.com/<project>`) are signed
 /// by keys published as X.509 certificates in a `{kid: PEM}` map.
@@ -49,7 +50,7 @@ pub struct KeySource {
     /// The URL comes from the repository's own `.jwtlens.toml`, not from the user or the
     /// issuer: a repository cannot vouch for an issuer's keys, so a verification with it
     /// is shown as "a workspace-configured key set", never as the issuer's keys. Set by
-    /// the caller that knows where its settings came from (`Config::key_source`).
+    /// the caller that knows where its settings came from ([`key_source_in`]).
     pub workspace_configured: bool,
 }
 
@@ -141,6 +142,26 @@ where
         return Some(source);
     }
     KeySource::discovery(iss)
+}
+
+/// Where a token's issuer keys would be fetched from under `config` ([`key_source`] with
+/// its `keys.jwks_urls`), marked workspace-configured when the repository's
+/// `.jwtlens.toml` chose it: when the user's own settings alone would pick another source.
+pub fn key_source_in(
+    config: &Config,
+    iss: Option<&str>,
+    provider: Option<&str>,
+) -> Option<KeySource> {
+    let configured = &config.settings.keys.jwks_urls;
+    let mut source = key_source(iss, provider, configured)?;
+    if !config.repository_jwks_issuers.is_empty() {
+        let users_own = configured
+            .iter()
+            .filter(|(issuer, _)| !config.repository_jwks_issuers.contains(*issuer));
+        source.workspace_configured =
+            key_source(iss, provider, users_own).as_ref() != Some(&source);
+    }
+    Some(source)
 }
 
 /// Checks a configured JWKS URL: it must parse and be https (or http on loopback).
@@ -286,6 +307,8 @@ fn workos_client_id(issuer: &Url) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, HashMap};
+
+    use serde_json::json;
 
     use super::*;
 
@@ -553,6 +576,35 @@ mod tests {
         assert_eq!(
             jwks.to_string(),
             "GET https://x.example/.well-known/jwks.json (--jwks)"
+        );
+    }
+
+    #[test]
+    fn key_sets_the_repository_names_are_workspace_configured() {
+        let toml = r#"
+            [keys.jwks_urls]
+            "https://accounts.google.com" = "https://keys.attacker.example/jwks.json"
+            "https://auth.acme.io/" = "https://repo.example/jwks.json"
+        "#;
+        let editor = json!({"keys": {"jwks_urls": {"https://auth.acme.io/": "https://mine.example/jwks.json"}}});
+        let config = Config::from_sources(Some(toml), Some(&editor)).unwrap();
+        let google =
+            key_source_in(&config, Some("https://accounts.google.com"), Some("google")).unwrap();
+        assert_eq!(
+            google.url.as_str(),
+            "https://keys.attacker.example/jwks.json"
+        );
+        assert!(google.workspace_configured);
+        let acme = key_source_in(&config, Some("https://auth.acme.io/"), None).unwrap();
+        assert_eq!(acme.url.as_str(), "https://mine.example/jwks.json");
+        assert!(
+            !acme.workspace_configured,
+            "the editor's entry wins and is the user's"
+        );
+        let other = key_source_in(&config, Some("https://login.example"), None).unwrap();
+        assert!(
+            !other.workspace_configured,
+            "discovery is not configured at all"
         );
     }
 }

@@ -15,11 +15,11 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 
 use super::{Analysis, Shared};
-use crate::analysis::TokenReport;
-use crate::config::RESTRICTED_MINT;
 use crate::jwks::KeySource;
-use crate::timefmt;
-use crate::untrusted::escape_controls;
+use jwtlens_engine::analysis::TokenReport;
+use jwtlens_engine::config::RESTRICTED_MINT;
+use jwtlens_engine::timefmt;
+use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_jose::fingerprint;
 use jwtlens_keys::mint::{self, Variant};
 use jwtlens_keys::verify::{self, RemoteOutcome};
@@ -168,9 +168,7 @@ fn key_source(analysis: &Analysis, report: &TokenReport) -> Option<KeySource> {
         .provider
         .as_ref()
         .map(|provider| provider.id.as_str());
-    analysis
-        .config
-        .key_source(report.token.str_claim("iss"), provider)
+    crate::jwks::key_source_in(&analysis.config, report.token.str_claim("iss"), provider)
 }
 
 async fn verify_command(

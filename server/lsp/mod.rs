@@ -22,11 +22,11 @@ use tower_lsp::lsp_types::request::{
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
-use crate::analysis::{self, DocumentContext, TokenReport};
-use crate::config::{read_config_file, Config};
-use crate::hover;
-use crate::timefmt;
-use crate::untrusted::escape_controls;
+use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
+use jwtlens_engine::config::{read_config_file, Config};
+use jwtlens_engine::hover;
+use jwtlens_engine::timefmt;
+use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
 use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use log_name::LogName;

@@ -29,7 +29,7 @@ use super::position::Encoding;
 use super::{Analysis, Shared, Snapshot};
 use crate::check::output::bytes;
 use crate::check::walk::{self, Configs, SourceFile, Stats, WalkOptions};
-use crate::config::Config;
+use jwtlens_engine::config::Config;
 use jwtlens_jose::fingerprint;
 
 /// The identifier of this server's pulled diagnostics.

@@ -1338,7 +1338,7 @@ mod docs_tests {
     /// Diagnostics link to `docs/rules.md#<code>-<name>`: every rule needs its section.
     #[test]
     fn every_rule_has_a_section_in_the_docs() {
-        let docs = include_str!("../docs/rules.md");
+        let docs = include_str!("../../../docs/rules.md");
         for rule in super::RULES {
             let heading = format!("\n## {} {}\n", rule.code, rule.name);
             assert!(docs.contains(&heading), "docs/rules.md lacks {heading:?}");

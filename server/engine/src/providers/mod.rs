@@ -11,7 +11,9 @@
 //! order; when none holds, the token is read through the generic fallback profile and
 //! `provider` stays `None`.
 //!
-//! Claim paths are described in [`crate::claims`].
+//! Claim paths are described in [`claim_paths`].
+
+mod claim_paths;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -23,8 +25,8 @@ use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::claims::{self, Found, Split};
 use crate::facts::{DeprecatedUse, ProviderMatch, TenantMembership, TokenFacts};
+use claim_paths::{Found, Split};
 
 /// The built-in profiles: a `[fallback]` table and `[[provider]]` entries.
 const BUILTIN: &str = include_str!("providers.toml");
@@ -263,11 +265,11 @@ impl Compiled {
             permissions: gather(claims, &profile.permissions, Split::Delimited, used),
             session: first_scalar(claims, &profile.session, used),
             authorized_party: first_scalar(claims, &profile.authorized_party, used),
-            subject: claims::first(claims, "sub")
-                .and_then(|(_, found)| claims::scalar(found))
+            subject: claim_paths::first(claims, "sub")
+                .and_then(|(_, found)| claim_paths::scalar(found))
                 .map(|s| s.into_owned()),
             actor: profile.actor.iter().find_map(|path| {
-                let (key, found) = claims::first(claims, path)?;
+                let (key, found) = claim_paths::first(claims, path)?;
                 used.push(key);
                 let value = match found {
                     Found::Value(value) => value.clone(),
@@ -403,18 +405,18 @@ impl Matcher {
     fn holds(&self, token: Token<'_>) -> bool {
         let some_value_matches = |object: &Map<String, Value>, path: &str, regex: &Regex| {
             let mut hit = false;
-            claims::resolve(object, path, &mut |found| {
-                claims::for_each_scalar(found, &mut |s| hit |= regex.is_match(&s));
+            claim_paths::resolve(object, path, &mut |found| {
+                claim_paths::for_each_scalar(found, &mut |s| hit |= regex.is_match(&s));
             });
             hit
         };
         self.claims
             .iter()
-            .all(|path| claims::is_present(token.claims, path))
+            .all(|path| claim_paths::is_present(token.claims, path))
             && self
                 .absent
                 .iter()
-                .all(|path| !claims::is_present(token.claims, path))
+                .all(|path| !claim_paths::is_present(token.claims, path))
             && self
                 .matches
                 .iter()
@@ -463,7 +465,7 @@ fn gather<'a>(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for path in paths {
-        used.extend(claims::collect(claims, path, split, &mut out));
+        used.extend(claim_paths::collect(claims, path, split, &mut out));
     }
     out
 }
@@ -475,8 +477,8 @@ fn first_scalar<'a>(
     used: &mut Vec<&'a str>,
 ) -> Option<String> {
     paths.iter().find_map(|path| {
-        let (key, found) = claims::first(claims, path)?;
-        let value = claims::scalar(found)?;
+        let (key, found) = claim_paths::first(claims, path)?;
+        let value = claim_paths::scalar(found)?;
         used.push(key);
         Some(value.into_owned())
     })
@@ -484,7 +486,7 @@ fn first_scalar<'a>(
 
 /// Records the top-level claim `path` goes through; false if it reaches nothing.
 fn mark<'a>(claims: &'a Map<String, Value>, path: &str, used: &mut Vec<&'a str>) -> bool {
-    match claims::first(claims, path) {
+    match claim_paths::first(claims, path) {
         Some((key, _)) => {
             used.push(key);
             true
@@ -507,7 +509,7 @@ fn memberships<'a>(
     spec: &MembershipSpec,
     used: &mut Vec<&'a str>,
 ) -> Vec<TenantMembership> {
-    let Some((key, Found::Value(value))) = claims::first(claims, &spec.path) else {
+    let Some((key, Found::Value(value))) = claim_paths::first(claims, &spec.path) else {
         return Vec::new();
     };
     used.push(key);
@@ -517,7 +519,7 @@ fn memberships<'a>(
             for (role, tenants) in map {
                 for tenant in tenants.as_object().into_iter().flat_map(Map::keys) {
                     let roles = &mut membership(&mut out, tenant).roles;
-                    claims::push_unique(roles, role.into());
+                    claim_paths::push_unique(roles, role.into());
                 }
             }
         }
@@ -532,9 +534,9 @@ fn memberships<'a>(
                     Value::Object(entry) => spec
                         .tenant
                         .iter()
-                        .find_map(|path| claims::first(entry, path))
-                        .and_then(|(_, found)| claims::scalar(found)),
-                    other => claims::scalar(Found::Value(other)),
+                        .find_map(|path| claim_paths::first(entry, path))
+                        .and_then(|(_, found)| claim_paths::scalar(found)),
+                    other => claim_paths::scalar(Found::Value(other)),
                 };
                 if let Some(tenant) = tenant {
                     fill_membership(membership(&mut out, &tenant), item, spec);
@@ -565,10 +567,10 @@ fn membership<'m>(out: &'m mut Vec<TenantMembership>, tenant: &str) -> &'m mut T
 fn fill_membership(membership: &mut TenantMembership, entry: &Value, spec: &MembershipSpec) {
     let Value::Object(entry) = entry else { return };
     for path in &spec.roles {
-        claims::collect(entry, path, Split::Whole, &mut membership.roles);
+        claim_paths::collect(entry, path, Split::Whole, &mut membership.roles);
     }
     for path in &spec.permissions {
-        claims::collect(entry, path, Split::Delimited, &mut membership.permissions);
+        claim_paths::collect(entry, path, Split::Delimited, &mut membership.permissions);
     }
 }
 
@@ -582,9 +584,9 @@ fn clerk_v2<'a>(claims: &'a Map<String, Value>, facts: &mut TokenFacts, used: &m
     };
     used.push(o_key);
     if let Some(role) = o.get("rol").and_then(Value::as_str) {
-        claims::push_unique(&mut facts.roles, format!("org:{role}").into());
+        claim_paths::push_unique(&mut facts.roles, format!("org:{role}").into());
     }
-    let text = |value: Option<&'a Value>| value.and_then(|v| claims::scalar(Found::Value(v)));
+    let text = |value: Option<&'a Value>| value.and_then(|v| claim_paths::scalar(Found::Value(v)));
     let (Some(per), Some(fpm)) = (text(o.get("per")), text(o.get("fpm"))) else {
         return;
     };
@@ -594,7 +596,7 @@ fn clerk_v2<'a>(claims: &'a Map<String, Value>, facts: &mut TokenFacts, used: &m
     let Some(fea) = text(Some(fea)) else { return };
     used.push(fea_key);
     for permission in clerk_v2_permissions(&fea, &per, &fpm) {
-        claims::push_unique(&mut facts.permissions, permission.into());
+        claim_paths::push_unique(&mut facts.permissions, permission.into());
     }
 }
 

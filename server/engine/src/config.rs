@@ -10,7 +10,6 @@ use jwtlens_settings::sources::merge_sources;
 use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use serde_json::{Map, Value};
 
-use crate::jwks::{self, KeySource};
 use crate::providers::ProviderRegistry;
 use crate::rules::{self, Rule};
 use jwtlens_keys::mint::{MintError, TestKeys};
@@ -136,22 +135,6 @@ impl Config {
             return Err(MintError(RESTRICTED_MINT.to_owned()));
         }
         TestKeys::in_workspace(root, &self.settings.mint.keys_dir)
-    }
-
-    /// Where a token's issuer keys would be fetched from ([`jwks::key_source`]), marked
-    /// workspace-configured when the repository's `.jwtlens.toml` chose it: when the user's
-    /// own settings alone would pick another source.
-    pub fn key_source(&self, iss: Option<&str>, provider: Option<&str>) -> Option<KeySource> {
-        let configured = &self.settings.keys.jwks_urls;
-        let mut source = jwks::key_source(iss, provider, configured)?;
-        if !self.repository_jwks_issuers.is_empty() {
-            let users_own = configured
-                .iter()
-                .filter(|(issuer, _)| !self.repository_jwks_issuers.contains(*issuer));
-            source.workspace_configured =
-                jwks::key_source(iss, provider, users_own).as_ref() != Some(&source);
-        }
-        Some(source)
     }
 
     /// Parses a `.jwtlens.toml` text layered under the editor's settings (which win).
@@ -423,39 +406,5 @@ mod tests {
         let trusted = Config::build(None, Some(toml), None, Trust::Trusted).unwrap();
         assert_eq!(trusted.settings.keys.secrets, ["repo-secret"]);
         assert!(trusted.notes.is_empty());
-    }
-
-    #[test]
-    fn key_sets_the_repository_names_are_workspace_configured() {
-        let toml = r#"
-            [keys.jwks_urls]
-            "https://accounts.google.com" = "https://keys.attacker.example/jwks.json"
-            "https://auth.acme.io/" = "https://repo.example/jwks.json"
-        "#;
-        let editor = json!({"keys": {"jwks_urls": {"https://auth.acme.io/": "https://mine.example/jwks.json"}}});
-        let config = Config::from_sources(Some(toml), Some(&editor)).unwrap();
-        let google = config
-            .key_source(Some("https://accounts.google.com"), Some("google"))
-            .unwrap();
-        assert_eq!(
-            google.url.as_str(),
-            "https://keys.attacker.example/jwks.json"
-        );
-        assert!(google.workspace_configured);
-        let acme = config
-            .key_source(Some("https://auth.acme.io/"), None)
-            .unwrap();
-        assert_eq!(acme.url.as_str(), "https://mine.example/jwks.json");
-        assert!(
-            !acme.workspace_configured,
-            "the editor's entry wins and is the user's"
-        );
-        let other = config
-            .key_source(Some("https://login.example"), None)
-            .unwrap();
-        assert!(
-            !other.workspace_configured,
-            "discovery is not configured at all"
-        );
     }
 }
