@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use jwtlens::lsp::position::{Encoding, LineIndex};
+use jwtlens::lsp::position::{Encoding, PositionIndex};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Position;
 
@@ -25,7 +25,8 @@ static DOCUMENT: LazyLock<(String, Position)> = LazyLock::new(|| {
         .into_iter()
         .next()
         .expect("the corpus has a token");
-    let position = LineIndex::new(&text, Encoding::Utf16).position(&text, token.range.start + 5);
+    let position =
+        PositionIndex::new(&text, Encoding::Utf16).position(&text, token.range.start + 5);
     (text, position)
 });
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jwtlens::lsp::position::{Encoding, LineIndex};
+use jwtlens::lsp::position::{Encoding, PositionIndex};
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::config::Config;
 use jwtlens_engine::decode::{Body, DecodedToken};
@@ -205,7 +205,7 @@ proptest! {
             .collect();
         let offset = boundaries[at.index(boundaries.len())];
         for encoding in [Encoding::Utf16, Encoding::Utf8] {
-            let index = LineIndex::new(&text, encoding);
+            let index = PositionIndex::new(&text, encoding);
             let position = index.position(&text, offset);
             prop_assert_eq!(index.offset(&text, position), offset, "{:?} at {:?}", encoding, position);
             let mut cursor = index.ranges(&text);

@@ -119,12 +119,12 @@ pub fn render(files: &[FileReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::lines::LineColumn;
+    use crate::check::report::Position;
     use crate::check::report::{FindingRecord, TokenRecord};
     use jwtlens_settings::Level;
 
     fn file(path: &str, fingerprint: &str, codes: &[&str]) -> FileReport {
-        let at = LineColumn {
+        let at = Position {
             byte: 0,
             line: 3,
             column: 1,

@@ -7,7 +7,6 @@
 //! them out.
 
 pub mod baseline;
-pub mod lines;
 pub mod output;
 pub mod progress;
 pub mod report;

@@ -253,7 +253,7 @@ pub fn json_value(files: &[FileReport], summary: &Summary) -> Value {
     })
 }
 
-fn position(at: super::lines::LineColumn) -> Value {
+fn position(at: super::report::Position) -> Value {
     json!({"byte": at.byte, "line": at.line, "column": at.column})
 }
 

@@ -7,8 +7,8 @@ use std::ops::Range;
 
 use jwtlens_jose::fingerprint;
 
-use super::lines::{LineColumn, LineCursor};
 use jwtlens_engine::analysis::TokenReport;
+use jwtlens_engine::lines::{LineIndex, Unit};
 use jwtlens_engine::rules::Rule;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
@@ -31,6 +31,15 @@ pub struct RecordOptions {
     pub snippets: bool,
 }
 
+/// A 1-based line and column (in characters: Unicode code points), and the byte offset
+/// they stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub byte: usize,
+    pub line: usize,
+    pub column: usize,
+}
+
 /// The findings of one file.
 #[derive(Debug, Clone)]
 pub struct FileReport {
@@ -44,9 +53,9 @@ pub struct FileReport {
 /// One token with findings.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
-    pub start: LineColumn,
+    pub start: Position,
     /// Just after the token's last character.
-    pub end: LineColumn,
+    pub end: Position,
     /// SHA-256 of the token text, lowercase hex.
     pub fingerprint: String,
     /// The whole token, only with `--show-tokens`.
@@ -101,14 +110,23 @@ pub fn file_report(
         return None;
     }
     let ranges: Vec<Range<usize>> = reports.iter().map(|r| r.token.range.clone()).collect();
-    let mut cursor = LineCursor::new(text);
+    let lines = LineIndex::new(text);
+    let mut cursor = lines.cursor(text, Unit::CodePoint);
+    let mut position = |byte: usize| {
+        let at = cursor.line_column(byte);
+        Position {
+            byte,
+            line: at.line + 1,
+            column: at.column + 1,
+        }
+    };
     let mut tokens = Vec::new();
     for report in reports.iter().filter(|r| !r.findings.is_empty()) {
         let range = report.token.range.clone();
         let token_text = String::from_utf8_lossy(&text[range.clone()]);
-        let start = cursor.position(range.start);
-        let line = cursor.line_range();
-        let end = cursor.position(range.end);
+        let start = position(range.start);
+        let line = lines.line_at(text, range.start).content;
+        let end = position(range.end);
         let snippet = options
             .snippets
             .then(|| snippet(text, line, &range, &ranges, options.show_tokens));

@@ -30,7 +30,7 @@ use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
 use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use log_name::LogName;
-use position::{Encoding, LineIndex};
+use position::{Encoding, PositionIndex};
 use transport::{ClientRequestError, ClientRequests};
 
 pub use transport::{parse_size, Limits};
@@ -120,7 +120,7 @@ pub struct Analysis {
     version: i32,
     generation: u64,
     text: Arc<String>,
-    index: LineIndex,
+    index: PositionIndex,
     reports: Vec<TokenReport>,
     config: Arc<Config>,
 }
@@ -135,7 +135,7 @@ impl Analysis {
             remote: Some(&snapshot.remote),
         };
         let reports = analysis::analyse(snapshot.text.as_bytes(), &cx);
-        let index = LineIndex::new(&snapshot.text, snapshot.encoding);
+        let index = PositionIndex::new(&snapshot.text, snapshot.encoding);
         Analysis {
             version: snapshot.version,
             generation: snapshot.generation,
@@ -485,7 +485,7 @@ impl Shared {
                 .and_then(|_| read_config_file(&root).ok()?);
             let range = match (&error.span, text) {
                 (Some(span), Some(text)) => {
-                    let index = LineIndex::new(&text, encoding);
+                    let index = PositionIndex::new(&text, encoding);
                     index.ranges(&text).range(span.clone())
                 }
                 _ => Range::default(),

@@ -347,7 +347,7 @@ pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
 /// defines them (converted by the server's own position module). Returns the new text
 /// and the document version the edit was made for (`None` for `changes`).
 pub fn apply_edit(text: &str, edit: &Value, uri: &str) -> (String, Option<i64>) {
-    use jwtlens::lsp::position::{Encoding, LineIndex};
+    use jwtlens::lsp::position::{Encoding, PositionIndex};
     use tower_lsp::lsp_types::Position;
 
     let (edits, version) = match edit.get("documentChanges") {
@@ -365,7 +365,7 @@ pub fn apply_edit(text: &str, edit: &Value, uri: &str) -> (String, Option<i64>) 
         }
         None => (edit["changes"][uri].clone(), None),
     };
-    let index = LineIndex::new(text, Encoding::Utf16);
+    let index = PositionIndex::new(text, Encoding::Utf16);
     let offset = |position: &Value| {
         let number = |field: &str| u32::try_from(position[field].as_u64().unwrap()).unwrap();
         index.offset(text, Position::new(number("line"), number("character")))

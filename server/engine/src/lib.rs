@@ -14,6 +14,7 @@ pub mod config;
 pub mod decode;
 pub mod facts;
 pub mod hover;
+pub mod lines;
 pub mod providers;
 pub mod rules;
 pub mod scan;
