@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value};
 
-use crate::jwks::{Fetcher, KeySource};
 use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
 use jwtlens_engine::config::Config;
 use jwtlens_engine::decode::Body;
 use jwtlens_engine::hover;
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::{escape_controls, escape_controls_in_json};
+use jwtlens_jwks::{Fetcher, KeySource};
 use jwtlens_keys::key::{Key, Origin};
 use jwtlens_keys::mint::{self, TestKeys, Variant};
 use jwtlens_keys::verify::{self, RemoteOutcome};
@@ -253,7 +253,7 @@ fn verify_remotely(
     };
     eprintln!("jwtlens: GET {}", escape_controls(source.url.as_str()));
     let fetcher = Fetcher::default();
-    let outcome = runtime.block_on(crate::jwks::verify_remote(
+    let outcome = runtime.block_on(jwtlens_jwks::verify_remote(
         &fetcher,
         &source,
         &report.token,

@@ -5,5 +5,4 @@
 
 pub mod check;
 pub mod cli;
-pub mod jwks;
 pub mod lsp;

@@ -15,12 +15,12 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 
 use super::{Analysis, Shared};
-use crate::jwks::KeySource;
 use jwtlens_engine::analysis::TokenReport;
 use jwtlens_engine::config::RESTRICTED_MINT;
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_jose::fingerprint;
+use jwtlens_jwks::KeySource;
 use jwtlens_keys::mint::{self, Variant};
 use jwtlens_keys::verify::{self, RemoteOutcome};
 use jwtlens_settings::Trust;
@@ -168,7 +168,7 @@ fn key_source(analysis: &Analysis, report: &TokenReport) -> Option<KeySource> {
         .provider
         .as_ref()
         .map(|provider| provider.id.as_str());
-    crate::jwks::key_source_in(&analysis.config, report.token.str_claim("iss"), provider)
+    jwtlens_jwks::key_source_in(&analysis.config, report.token.str_claim("iss"), provider)
 }
 
 async fn verify_command(
@@ -183,7 +183,7 @@ async fn verify_command(
         )
     })?;
     let text = analysis.text.as_bytes();
-    let outcome = crate::jwks::verify_remote(
+    let outcome = jwtlens_jwks::verify_remote(
         &shared.fetcher,
         &source,
         &report.token,

@@ -77,7 +77,7 @@ struct Shared {
     /// version or configuration never overwrite newer ones.
     published: tokio::sync::Mutex<HashMap<Url, (i32, u64)>>,
     /// Fetches issuer keys when the user asks for a verification; nothing else connects.
-    fetcher: crate::jwks::Fetcher,
+    fetcher: jwtlens_jwks::Fetcher,
     workspace: workspace::WorkspaceDiagnostics,
 }
 
@@ -585,7 +585,7 @@ impl Backend {
                 requests,
                 state: Mutex::new(state),
                 published,
-                fetcher: crate::jwks::Fetcher::default(),
+                fetcher: jwtlens_jwks::Fetcher::default(),
                 workspace: workspace::WorkspaceDiagnostics::default(),
             }),
         }

@@ -9,9 +9,9 @@ use reqwest::StatusCode;
 use tracing::debug;
 use url::Url;
 
-use super::cache::{freshness, Store};
-use super::parse::{parse_discovery, parse_keys, FetchedKeys};
-use super::{policy, FetchError, KeySource, SourceKind};
+use crate::cache::{freshness, Store};
+use crate::parse::{parse_discovery, parse_keys, FetchedKeys};
+use crate::{policy, FetchError, KeySource, SourceKind};
 
 /// The `User-Agent` of every request: `jwtlens/<version>`.
 pub const USER_AGENT: &str = concat!("jwtlens/", env!("CARGO_PKG_VERSION"));

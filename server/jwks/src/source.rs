@@ -4,7 +4,7 @@ use std::fmt;
 
 use url::Url;
 
-use super::policy;
+use crate::policy;
 use jwtlens_engine::config::Config;
 
 /// Firebase Auth ID tokens (`iss` = `https://securetoken.google.com/<project>`) are signed
@@ -19,7 +19,7 @@ pub const FIREBASE_SESSION_COOKIE_CERTS: &str =
 
 /// Google's OIDC signing keys (`iss` = `https://accounts.google.com`). Google's discovery
 /// document names them on another host than the issuer's, which discovery refuses
-/// ([`super::is_issuer_origin`]), so the documented URL is built in.
+/// ([`crate::is_issuer_origin`]), so the documented URL is built in.
 pub const GOOGLE_JWKS: &str = "https://www.googleapis.com/oauth2/v3/certs";
 
 /// Microsoft Entra v1.0 signing keys (`iss` = `https://sts.windows.net/<tenant>/`), named

@@ -4,7 +4,7 @@
 use jwtlens_keys::key::{Key, Origin};
 use jwtlens_keys::verify::{verify_with_keys, RemoteOutcome};
 
-use super::{FetchedKeys, Fetcher, KeySource};
+use crate::{FetchedKeys, Fetcher, KeySource};
 use jwtlens_engine::decode::DecodedToken;
 use jwtlens_engine::scan::TokenKind;
 

@@ -7,7 +7,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, KeyOperations, PublicK
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::FetchError;
+use crate::FetchError;
 use jwtlens_jose::segment::json_type;
 
 /// Keys fetched from one URL.
