@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use divan::{black_box, Bencher};
-use jwtlens::lsp::position::Encoding;
-use jwtlens::lsp::{Analysis, Snapshot};
 use jwtlens_engine::config::Config;
+use jwtlens_lsp::position::Encoding;
+use jwtlens_lsp::{Analysis, Snapshot};
 use jwtlens_settings::Trust;
 use tower_lsp::lsp_types::Position;
 

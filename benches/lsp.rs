@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use jwtlens::lsp::position::{Encoding, PositionIndex};
+use jwtlens_lsp::position::{Encoding, PositionIndex};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Position;
 

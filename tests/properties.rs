@@ -6,12 +6,12 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jwtlens::lsp::position::{Encoding, PositionIndex};
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::config::Config;
 use jwtlens_engine::decode::{Body, DecodedToken};
 use jwtlens_engine::scan::scan;
 use jwtlens_keys::mint::{self, TestKeys, Variant};
+use jwtlens_lsp::position::{Encoding, PositionIndex};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 

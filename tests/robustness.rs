@@ -36,9 +36,9 @@ async fn assert_alive(client: &mut Client) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_100_mb_document_with_a_token_at_the_end() {
     // Over the default message size limit (64 MiB), as the user can allow.
-    let mut client = common::in_process_with(jwtlens::lsp::Limits {
+    let mut client = common::in_process_with(jwtlens_lsp::Limits {
         max_message_size: 128 << 20,
-        ..jwtlens::lsp::Limits::default()
+        ..jwtlens_lsp::Limits::default()
     });
     client
         .initialize("file:///nonexistent-workspace", Value::Null, &[])

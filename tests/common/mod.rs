@@ -21,14 +21,14 @@ pub type InProcess = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
 
 /// Starts the server in this process, over an in-memory pipe with real LSP framing.
 pub fn in_process() -> InProcess {
-    in_process_with(jwtlens::lsp::Limits::default())
+    in_process_with(jwtlens_lsp::Limits::default())
 }
 
 /// [`in_process`], within `limits`.
-pub fn in_process_with(limits: jwtlens::lsp::Limits) -> InProcess {
+pub fn in_process_with(limits: jwtlens_lsp::Limits) -> InProcess {
     let (client_end, server_end) = tokio::io::duplex(1 << 20);
     let (server_read, server_write) = tokio::io::split(server_end);
-    tokio::spawn(jwtlens::lsp::serve_with(server_read, server_write, limits));
+    tokio::spawn(jwtlens_lsp::serve_with(server_read, server_write, limits));
     let (client_read, client_write) = tokio::io::split(client_end);
     LspClient::new(client_read, client_write)
 }
@@ -347,7 +347,7 @@ pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
 /// defines them (converted by the server's own position module). Returns the new text
 /// and the document version the edit was made for (`None` for `changes`).
 pub fn apply_edit(text: &str, edit: &Value, uri: &str) -> (String, Option<i64>) {
-    use jwtlens::lsp::position::{Encoding, PositionIndex};
+    use jwtlens_lsp::position::{Encoding, PositionIndex};
     use tower_lsp::lsp_types::Position;
 
     let (edits, version) = match edit.get("documentChanges") {

@@ -15,7 +15,7 @@
 //! * [`FetchedKeys`] holds the public keys as `jsonwebtoken` JWKs or PEM certificates,
 //!   with the entries that were skipped and why.
 //!
-//! Logs (target `jwtlens::jwks`, level debug) carry URLs, statuses, sizes and cache
+//! Logs (target `jwtlens_jwks`, level debug) carry URLs, statuses, sizes and cache
 //! hits, never a token or key material.
 
 mod cache;

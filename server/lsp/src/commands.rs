@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 
-use super::{Analysis, Shared};
+use crate::{Analysis, Shared};
 use jwtlens_engine::analysis::TokenReport;
 use jwtlens_engine::config::RESTRICTED_MINT;
 use jwtlens_engine::timefmt;

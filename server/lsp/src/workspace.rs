@@ -25,10 +25,10 @@ use tower_lsp::lsp_types::notification::Progress;
 use tower_lsp::lsp_types::request::WorkDoneProgressCreate;
 use tower_lsp::lsp_types::*;
 
-use super::position::Encoding;
-use super::{Analysis, Shared, Snapshot};
-use crate::check::output::bytes;
-use crate::check::walk::{self, Configs, SourceFile, Stats, WalkOptions};
+use crate::position::Encoding;
+use crate::{Analysis, Shared, Snapshot};
+use jwtlens_check::output::bytes;
+use jwtlens_check::walk::{self, Configs, SourceFile, Stats, WalkOptions};
 use jwtlens_engine::config::Config;
 use jwtlens_jose::fingerprint;
 

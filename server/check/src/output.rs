@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::report::{count_levels, FileReport, TokenRecord};
-use super::Summary;
+use crate::report::{count_levels, FileReport, TokenRecord};
+use crate::Summary;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
 
@@ -253,7 +253,7 @@ pub fn json_value(files: &[FileReport], summary: &Summary) -> Value {
     })
 }
 
-fn position(at: super::report::Position) -> Value {
+fn position(at: crate::report::Position) -> Value {
     json!({"byte": at.byte, "line": at.line, "column": at.column})
 }
 

@@ -1,40 +1,27 @@
-//! `jwtlens check`: the editor's findings for whole trees, for CI and pre-commit.
-//!
-//! [`walk`] finds and reads the files (shared with the language server's workspace
-//! diagnostics), the engine's [`analyse`] judges each one exactly as the editor does
-//! (same `.jwtlens.toml`, suppressions and allow entries), [`report`] keeps positions,
-//! fingerprints and redacted snippets, and [`output`], [`sarif`] and [`baseline`] write
-//! them out.
-
-pub mod baseline;
-pub mod output;
-pub mod progress;
-pub mod report;
-pub mod sarif;
-pub mod walk;
+//! `jwtlens check`: the editor's findings for whole trees, for CI and pre-commit. Its
+//! arguments, the run (walk, analyse, record, write) and its exit status; the parts are
+//! `jwtlens-check`'s.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::ValueEnum;
 
-use baseline::Baseline;
+use jwtlens_check::baseline::{self, Baseline};
+use jwtlens_check::output::{self, Style};
+use jwtlens_check::progress::Progress;
+use jwtlens_check::report::{file_report, FileReport, RecordOptions};
+use jwtlens_check::walk::{self, Configs, Problem, Stats, WalkOptions};
+use jwtlens_check::{sarif, Summary};
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::{escape_controls, escape_controls_in_json};
 use jwtlens_settings::Level;
-use output::Style;
-use progress::Progress;
-use report::{file_report, FileReport, RecordOptions};
-use walk::{Configs, Problem, Stats, WalkOptions};
 
-/// Exit statuses.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+use crate::exit::Exit;
 
 /// `jwtlens check [PATH...]`
 #[derive(Debug, Clone, clap::Args)]
@@ -141,30 +128,14 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is not a size (e.g. 4096, 512K, 20M, 1G)"))
 }
 
-/// What the scan saw besides findings.
-#[derive(Debug, Default, Clone)]
-pub struct Summary {
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    pub binary: u64,
-    pub too_large: u64,
-    /// Problems that leave the scan incomplete.
-    pub errors: u64,
-    /// Findings left out because the baseline has them.
-    pub baselined: usize,
-    pub elapsed: Duration,
-    /// Every problem reported on stderr, errors and warnings.
-    pub problems: Vec<Problem>,
-}
-
 /// Runs `jwtlens check` and returns its exit status.
-pub fn run(args: &CheckArgs) -> u8 {
+pub fn run(args: &CheckArgs) -> Exit {
     let started = Instant::now();
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
         Err(err) => {
             eprintln!("jwtlens: cannot read the current directory: {err}");
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let baseline = match &args.baseline {
@@ -172,7 +143,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             Ok(baseline) => Some(baseline),
             Err(err) => {
                 eprintln!("jwtlens: {}: {err}", path.display());
-                return EXIT_ERROR;
+                return Exit::Error;
             }
         },
         None => None,
@@ -207,7 +178,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             Ok(files) => files,
             Err(err) => {
                 eprintln!("jwtlens: cannot read standard input: {err}");
-                return EXIT_ERROR;
+                return Exit::Error;
             }
         }
     } else {
@@ -281,7 +252,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         found
     };
 
-    let mut status = EXIT_OK;
+    let mut status = Exit::Success;
     if let Some(path) = &args.write_baseline {
         if let Err(err) = std::fs::write(path, baseline::render(&files)) {
             report(Problem {
@@ -311,10 +282,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             .flat_map(|token| &token.findings)
             .any(|finding| finding.level >= args.fail_on);
     if failed {
-        status = EXIT_FINDINGS;
+        status = Exit::Failed;
     }
     if summary.errors > 0 {
-        status = EXIT_ERROR;
+        status = Exit::Error;
     }
 
     let stdout = std::io::stdout();
@@ -343,7 +314,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     if let Err(err) = written.and_then(|()| out.flush()) {
         if err.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("jwtlens: cannot write the report: {err}");
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     }
     status

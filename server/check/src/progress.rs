@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::output::bytes;
-use super::walk::Stats;
+use crate::output::bytes;
+use crate::walk::Stats;
 
 /// Nothing is shown for scans shorter than this.
 const DELAY: Duration = Duration::from_millis(300);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::report::FileReport;
+use crate::report::FileReport;
 use jwtlens_engine::rules;
 
 /// The baseline file's format version.
@@ -119,8 +119,8 @@ pub fn render(files: &[FileReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::report::Position;
-    use crate::check::report::{FindingRecord, TokenRecord};
+    use crate::report::Position;
+    use crate::report::{FindingRecord, TokenRecord};
     use jwtlens_settings::Level;
 
     fn file(path: &str, fingerprint: &str, codes: &[&str]) -> FileReport {

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde_json::{json, Value};
 use url::Url;
 
-use super::report::FileReport;
-use super::Summary;
+use crate::report::FileReport;
+use crate::Summary;
 use jwtlens_engine::rules::{Rule, Tier, RULES};
 use jwtlens_settings::Level;
 

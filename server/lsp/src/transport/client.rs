@@ -217,7 +217,7 @@ mod tests {
     use lsp_types::request::{ApplyWorkspaceEdit, WorkspaceConfiguration};
     use tokio::io::{AsyncReadExt, BufReader, DuplexStream};
 
-    use crate::lsp::transport::frame::{read_frame, Frame};
+    use crate::transport::frame::{read_frame, Frame};
 
     /// Requests whose messages a test client reads.
     fn requests(timeout: Duration) -> (ClientRequests, BufReader<DuplexStream>) {
