@@ -76,8 +76,7 @@ impl Session {
 
     /// `shutdown`, `exit`, and a clean exit status; returns stderr.
     async fn finish(mut self) -> String {
-        let shutdown = self.client.request("shutdown", Value::Null).await;
-        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
+        self.client.shutdown().await;
         self.client.notify("exit", Value::Null).await;
         let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
             .await

@@ -227,8 +227,7 @@ async fn offline_session(client: &mut Binary, workspace: &Workspace) {
 }
 
 async fn finish(mut child: tokio::process::Child, mut client: Binary) -> String {
-    let shutdown = client.request("shutdown", Value::Null).await;
-    assert_eq!(shutdown["result"], Value::Null);
+    client.shutdown().await;
     client.notify("exit", Value::Null).await;
     drop(client);
     let mut stderr = String::new();

@@ -41,8 +41,7 @@ async fn session(args: &[&str]) {
         .unwrap()
         .contains("service_role"));
 
-    let shutdown = client.request("shutdown", Value::Null).await;
-    assert_eq!(shutdown["result"], Value::Null);
+    client.shutdown().await;
     client.notify("exit", Value::Null).await;
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await

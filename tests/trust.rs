@@ -268,8 +268,7 @@ impl Server {
 
     /// `shutdown` is answered and the process exits cleanly.
     async fn finish(mut self) {
-        let shutdown = self.client.request("shutdown", Value::Null).await;
-        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
+        self.client.shutdown().await;
         self.client.notify("exit", Value::Null).await;
         let status = tokio::time::timeout(common::TIMEOUT, self.child.wait())
             .await
