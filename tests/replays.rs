@@ -32,6 +32,8 @@ struct Replay {
     session: Vec<Value>,
     /// Codes each document's diagnostics must include, by URI.
     diagnostics: BTreeMap<String, Vec<String>>,
+    /// Requests the server must have sent the client, by method (optional).
+    server_requests: Vec<String>,
 }
 
 impl Replay {
@@ -56,17 +58,27 @@ impl Replay {
                 .is_some_and(|sources| !sources.is_empty()),
             "{name}: cite the client's behaviour"
         );
+        let strings = |value: &Value| -> Vec<String> {
+            let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            items
+                .iter()
+                .map(|item| item.as_str().unwrap().to_owned())
+                .collect()
+        };
         let diagnostics = file["diagnostics"]
             .as_object()
             .unwrap()
             .iter()
-            .map(|(uri, codes)| {
-                let codes = codes.as_array().unwrap().iter();
-                let codes = codes.map(|code| code.as_str().unwrap().to_owned());
-                (uri.clone(), codes.collect())
-            })
+            .map(|(uri, codes)| (uri.clone(), strings(codes)))
             .collect();
+        // `files`: files written into the workspace before the session starts (optional).
+        for (relative, text) in file["files"].as_object().into_iter().flatten() {
+            let path = root.join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text.as_str().unwrap()).unwrap();
+        }
         Replay {
+            server_requests: strings(&file["server_requests"]),
             client: file["client"].as_str().unwrap().to_owned(),
             answers: file["answers"].as_object().unwrap().clone(),
             session: file["session"].take().as_array().unwrap().clone(),
@@ -88,7 +100,7 @@ async fn replay(name: &str) {
     // The version of each document the client last sent.
     let mut sent_versions: BTreeMap<String, i64> = BTreeMap::new();
     let mut answered_requests = 0;
-    let mut server_requests = 0;
+    let mut server_requests: Vec<String> = Vec::new();
 
     for message in &replay.session {
         let method = message["method"].as_str().unwrap();
@@ -104,7 +116,8 @@ async fn replay(name: &str) {
                 };
                 while !current(&published) {
                     let message = client.receive().await.expect("the server is running");
-                    server_requests += answer(&mut client, &replay, message, &mut published).await;
+                    server_requests
+                        .extend(answer(&mut client, &replay, message, &mut published).await);
                 }
             }
         }
@@ -125,7 +138,7 @@ async fn replay(name: &str) {
             if incoming.get("id") == Some(id) && incoming.get("method").is_none() {
                 break incoming;
             }
-            server_requests += answer(&mut client, &replay, incoming, &mut published).await;
+            server_requests.extend(answer(&mut client, &replay, incoming, &mut published).await);
         };
         answered_requests += 1;
         assert!(
@@ -145,13 +158,21 @@ async fn replay(name: &str) {
                 "{client_name}: hover {response}"
             ),
             "initialize" => assert_eq!(response["result"]["serverInfo"]["name"], "jwtlens"),
+            "workspace/diagnostic" => assert!(
+                response["result"]["items"]
+                    .as_array()
+                    .is_some_and(|reports| reports.iter().any(|report| report["items"]
+                        .as_array()
+                        .is_some_and(|items| !items.is_empty()))),
+                "{client_name}: the workspace's committed token is reported: {response}"
+            ),
             _ => {}
         }
     }
     // Whatever the server still sends before it exits is read (and its requests
     // answered), so that it never blocks on a full pipe.
     while let Some(message) = client.receive().await {
-        server_requests += answer(&mut client, &replay, message, &mut published).await;
+        server_requests.extend(answer(&mut client, &replay, message, &mut published).await);
     }
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await
@@ -168,18 +189,23 @@ async fn replay(name: &str) {
         .filter(|message| message.get("id").is_some())
         .count();
     assert_eq!(answered_requests, requests_sent, "{client_name}");
-    eprintln!("{client_name}: {requests_sent} requests answered, {server_requests} server requests answered as the client does");
+    for method in &replay.server_requests {
+        assert!(
+            server_requests.contains(method),
+            "{client_name}: the server never sent {method}: {server_requests:?}"
+        );
+    }
 }
 
 /// Handles one message from the server: a request is answered as the client answers it
 /// (a method the replay does not expect fails the test); diagnostics are kept. Returns
-/// how many requests were answered.
+/// the method of the request answered, if it was one.
 async fn answer(
     client: &mut common::Binary,
     replay: &Replay,
     message: Value,
     published: &mut BTreeMap<String, (Option<i64>, Vec<String>)>,
-) -> usize {
+) -> Option<String> {
     let method = message["method"].as_str().unwrap_or_default();
     match message.get("id") {
         Some(id) if !method.is_empty() => {
@@ -194,17 +220,29 @@ async fn answer(
                 response[field] = value.clone();
             }
             client.send(&response).await;
-            1
+            Some(method.to_owned())
         }
         Some(_) => panic!("{}: a response nobody asked for: {message}", replay.client),
         None => {
+            // Nothing the client does is an error worth showing the user.
+            assert!(
+                method != "window/showMessage" || message["params"]["type"] != 1,
+                "{}: {message}",
+                replay.client
+            );
             if method == "textDocument/publishDiagnostics" {
                 let uri = message["params"]["uri"].as_str().unwrap().to_owned();
                 let diagnostics = message["params"]["diagnostics"].as_array().unwrap();
+                // Settings problems are shown on the config file.
+                assert!(
+                    !uri.ends_with("/.jwtlens.toml") || diagnostics.is_empty(),
+                    "{}: settings refused: {message}",
+                    replay.client
+                );
                 let version = message["params"]["version"].as_i64();
                 published.insert(uri, (version, common::codes(diagnostics)));
             }
-            0
+            None
         }
     }
 }
@@ -227,4 +265,9 @@ async fn kate() {
 #[tokio::test(flavor = "multi_thread")]
 async fn zed() {
     replay("zed").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_refuses_registration_and_progress() {
+    replay("refusing-client").await;
 }
