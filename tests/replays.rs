@@ -71,6 +71,10 @@ impl Replay {
             .iter()
             .map(|(uri, codes)| (uri.clone(), strings(codes)))
             .collect();
+        // `workspace`: a folder of the repository copied as the workspace (optional).
+        if let Some(folder) = file["workspace"].as_str() {
+            copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join(folder), root);
+        }
         // `files`: files written into the workspace before the session starts (optional).
         for (relative, text) in file["files"].as_object().into_iter().flatten() {
             let path = root.join(relative);
@@ -83,6 +87,20 @@ impl Replay {
             answers: file["answers"].as_object().unwrap().clone(),
             session: file["session"].take().as_array().unwrap().clone(),
             diagnostics,
+        }
+    }
+}
+
+/// Copies the files under `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
         }
     }
 }
@@ -169,10 +187,20 @@ async fn replay(name: &str) {
             _ => {}
         }
     }
-    // Whatever the server still sends before it exits is read (and its requests
-    // answered), so that it never blocks on a full pipe.
-    while let Some(message) = client.receive().await {
-        server_requests.extend(answer(&mut client, &replay, message, &mut published).await);
+    if replay
+        .session
+        .iter()
+        .any(|message| message["method"] == "exit")
+    {
+        // Whatever the server still sends before it exits is read (and its requests
+        // answered), so that it never blocks on a full pipe.
+        while let Some(message) = client.receive().await {
+            server_requests.extend(answer(&mut client, &replay, message, &mut published).await);
+        }
+    } else {
+        // The editor quit after `shutdown` without `exit` (Neovim on :qall): its ends of
+        // the pipes close.
+        drop(client);
     }
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await
@@ -265,6 +293,12 @@ async fn kate() {
 #[tokio::test(flavor = "multi_thread")]
 async fn zed() {
     replay("zed").await;
+}
+
+/// Recorded from Neovim 0.11.4 with the plugin's setup() (tests/replays/nvim-session.lua).
+#[tokio::test(flavor = "multi_thread")]
+async fn neovim_recorded() {
+    replay("neovim").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
