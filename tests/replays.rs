@@ -1,6 +1,9 @@
 //! Sessions of real editors' LSP clients, replayed against the real binary over stdio.
 //!
-//! Each file in `tests/replays/` holds what one client sends from `initialize` to `exit`,
+//! `neovim.json` and `eglot.json` were recorded from the editors running here with
+//! `tests/replays/record.py` (a pass-through proxy); the others are written from each
+//! client's source or documentation, cited in the file. Each holds what one client sends
+//! from `initialize` to `exit` (or to `shutdown`, for editors that quit without `exit`),
 //! with its own wire habits (params written as `null`, no workspace folder, no
 //! `positionEncodings`, `trace: "verbose"`, `$/setTrace`, `settings: null`…), how it
 //! answers the server's requests, where its behaviour is documented, and what it must get
@@ -299,6 +302,12 @@ async fn zed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn neovim_recorded() {
     replay("neovim").await;
+}
+
+/// Recorded from Emacs 28.2 with Eglot, as editors/emacs/run-e2e.sh runs it.
+#[tokio::test(flavor = "multi_thread")]
+async fn emacs_eglot_recorded() {
+    replay("eglot").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

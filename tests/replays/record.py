@@ -13,13 +13,14 @@ copies it again: `examples`). Nothing is written to stderr or stdout but the pro
 """
 
 import json
+import os
 import subprocess
 import sys
 import threading
 import urllib.parse
 
 
-def frames(stream, sink, messages):
+def frames(stream, sink, messages, saved):
     """Copies framed messages from stream to sink, keeping each parsed body."""
     while True:
         headers = {}
@@ -36,6 +37,7 @@ def frames(stream, sink, messages):
         sink.write(body)
         sink.flush()
         messages.append(json.loads(body))
+        saved()
 
 
 def main():
@@ -43,14 +45,26 @@ def main():
     assert separator == "--", __doc__
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     sent, received = [], []
-    upstream = threading.Thread(target=lambda: (frames(sys.stdin.buffer, server.stdin, sent), server.stdin.close()))
+    lock = threading.Lock()
+
+    def saved():
+        # After every message: editors may kill the recorder with the server (Emacs does).
+        with lock:
+            write_replay(out, root, client, workspace, sent, received)
+
+    upstream = threading.Thread(
+        target=lambda: (frames(sys.stdin.buffer, server.stdin, sent, saved), server.stdin.close())
+    )
     upstream.daemon = True
     upstream.start()
-    frames(server.stdout, sys.stdout.buffer, received)
+    frames(server.stdout, sys.stdout.buffer, received, saved)
     server.wait()
     # The editor's last messages (exit) are read once it closes its end.
     upstream.join(timeout=5)
+    saved()
 
+
+def write_replay(out, root, client, workspace, sent, received):
     requests_by_id = {m["id"]: m["method"] for m in received if "method" in m and "id" in m}
     answers = {}
     for message in sent:
@@ -74,8 +88,9 @@ def main():
     text = json.dumps(replay, indent=2) + "\n"
     root_uri = "file://" + urllib.parse.quote(root.rstrip("/"))
     text = text.replace(root_uri, "${ROOT_URI}").replace(root.rstrip("/"), "${ROOT_PATH}")
-    with open(out, "w") as f:
+    with open(out + ".partial", "w") as f:
         f.write(text)
+    os.replace(out + ".partial", out)
 
 
 main()
