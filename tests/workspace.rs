@@ -61,11 +61,11 @@ async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
         "lifetime_threshold = \"60d\"\n[rules]\nJWT013 = \"off\"\n",
     );
     dir.write(".gitignore", "dist/\n");
-    dir.write("src/closed.ts", &format!("// x\nconst é = \"{live}\";\n"));
-    dir.write("src/open.ts", &format!("t = \"{}\"\n", live_token("open")));
+    dir.write("src/closed.ts", format!("// x\nconst é = \"{live}\";\n"));
+    dir.write("src/open.ts", format!("t = \"{}\"\n", live_token("open")));
     dir.write(
         "dist/bundle.js",
-        &format!("t = \"{}\"\n", live_token("dist")),
+        format!("t = \"{}\"\n", live_token("dist")),
     );
     dir.write("src/clean.ts", "nothing = 1\n");
 
@@ -159,7 +159,7 @@ async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
 #[tokio::test]
 async fn the_server_creates_a_progress_token_when_the_client_gives_none() {
     let dir = TempWorkspace::new();
-    dir.write("a.env.ts", &format!("t = \"{}\"\n", live_token("a")));
+    dir.write("a.env.ts", format!("t = \"{}\"\n", live_token("a")));
     let mut client = start();
     initialize(&mut client, &dir.root_uri(), true).await;
     let response = client
