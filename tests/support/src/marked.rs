@@ -2,7 +2,7 @@
 //! `$0` is where the user hovers or asks for code actions (`$1`, `$2`… when a test needs
 //! more than one place), instead of a bare `(line, character)` the reader has to count.
 //!
-//! ```ignore
+//! ```text
 //! let doc = Marked::new(&format!("const token = \"$0{token}\";\n"));
 //! client.open(&uri, &doc.text, 1).await;
 //! let hover = client.hover(&uri, doc.cursor()).await;
