@@ -5,8 +5,6 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-mod tools;
-
 fn jwtlens(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jwtlens"))
         .args(args)
@@ -385,7 +383,7 @@ fn minted_tokens_verify_with_pyjwt() {
         "/tests/interop/verify_minted.py"
     );
     let keys_dir = dir.path().join(".jwtlens");
-    let output = tools::python_with_pyjwt()
+    let output = crate::tools::python_with_pyjwt()
         .arg(script)
         .arg(&keys_dir)
         .args(&tokens)

@@ -16,12 +16,12 @@
 //! document gets diagnostics with the expected codes, hovers have contents, `shutdown`
 //! answers a null result, and the process exits with status 0 after `exit`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use jwtlens_test_support::client::{codes, Binary};
+use jwtlens_test_support::process::ServerProcess;
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Url;
 
@@ -115,7 +115,8 @@ async fn replay(name: &str) {
     let client_name = &replay.client;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"));
     command.arg("--stdio").current_dir(workspace.path());
-    let (mut child, mut client) = common::spawn_command(command);
+    let mut server = ServerProcess::spawn(command);
+    let client = &mut server.client;
     // The codes last published for each document, with the version they are for.
     let mut published: BTreeMap<String, (Option<i64>, Vec<String>)> = BTreeMap::new();
     // The version of each document the client last sent.
@@ -137,8 +138,7 @@ async fn replay(name: &str) {
                 };
                 while !current(&published) {
                     let message = client.receive().await.expect("the server is running");
-                    server_requests
-                        .extend(answer(&mut client, &replay, message, &mut published).await);
+                    server_requests.extend(answer(client, &replay, message, &mut published).await);
                 }
             }
         }
@@ -159,7 +159,7 @@ async fn replay(name: &str) {
             if incoming.get("id") == Some(id) && incoming.get("method").is_none() {
                 break incoming;
             }
-            server_requests.extend(answer(&mut client, &replay, incoming, &mut published).await);
+            server_requests.extend(answer(client, &replay, incoming, &mut published).await);
         };
         answered_requests += 1;
         assert!(
@@ -198,21 +198,12 @@ async fn replay(name: &str) {
         // Whatever the server still sends before it exits is read (and its requests
         // answered), so that it never blocks on a full pipe.
         while let Some(message) = client.receive().await {
-            server_requests.extend(answer(&mut client, &replay, message, &mut published).await);
+            server_requests.extend(answer(client, &replay, message, &mut published).await);
         }
-    } else {
-        // The editor quit after `shutdown` without `exit` (Neovim on :qall): its ends of
-        // the pipes close.
-        drop(client);
     }
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .expect("the server exits after `exit`")
-        .unwrap();
-    let mut stderr = String::new();
-    tokio::io::AsyncReadExt::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr)
-        .await
-        .unwrap();
+    // Otherwise the editor quit after `shutdown` without `exit` (Neovim on :qall): closing
+    // its ends of the pipes is what ends the session.
+    let (status, stderr) = server.wait_for_exit(Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(0), "{client_name}: {status}\n{stderr}");
     let requests_sent = replay
         .session
@@ -232,7 +223,7 @@ async fn replay(name: &str) {
 /// (a method the replay does not expect fails the test); diagnostics are kept. Returns
 /// the method of the request answered, if it was one.
 async fn answer(
-    client: &mut common::Binary,
+    client: &mut Binary,
     replay: &Replay,
     message: Value,
     published: &mut BTreeMap<String, (Option<i64>, Vec<String>)>,
@@ -271,7 +262,7 @@ async fn answer(
                     replay.client
                 );
                 let version = message["params"]["version"].as_i64();
-                published.insert(uri, (version, common::codes(diagnostics)));
+                published.insert(uri, (version, codes(diagnostics)));
             }
             None
         }

@@ -16,7 +16,6 @@
 //!   and unpacked with `dpkg-deb -x`, with those of its libraries the system lacks. When
 //!   the system's package lists are missing (container images delete them) or stale,
 //!   apt reads a private copy of them, refreshed into `target/test-tools/apt/`.
-#![allow(dead_code)] // each test binary uses a different tool
 
 use std::ffi::OsString;
 use std::fs::File;
