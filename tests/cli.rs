@@ -357,7 +357,8 @@ fn mint_from_copies_the_shape_and_rejects_bad_input() {
     }
 }
 
-/// Minted tokens verify with PyJWT (installed by .ci/run): an independent implementation.
+/// Minted tokens verify with PyJWT (provisioned by tests/tools): an independent
+/// implementation.
 #[test]
 fn minted_tokens_verify_with_pyjwt() {
     let dir = tempfile::tempdir().unwrap();
@@ -382,12 +383,12 @@ fn minted_tokens_verify_with_pyjwt() {
         "/tests/interop/verify_minted.py"
     );
     let keys_dir = dir.path().join(".jwtlens");
-    let output = Command::new("python3")
+    let output = crate::tools::python_with_pyjwt()
         .arg(script)
         .arg(&keys_dir)
         .args(&tokens)
         .output()
-        .expect("python3 runs (PyJWT and cryptography: pip install pyjwt cryptography)");
+        .expect("python3 runs");
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

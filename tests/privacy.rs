@@ -4,7 +4,9 @@
 //!
 //! Connections are watched with `strace` (every network system call of every thread),
 //! inside a network namespace with no interface up (`unshare --net`), so an attempt is
-//! both recorded and bound to fail. Both tools are Linux-only; `.ci/run` installs them.
+//! both recorded and bound to fail. Both are Linux-only: `unshare` comes with util-linux
+//! and needs unprivileged user namespaces; strace, when not installed, is provisioned
+//! on first use (tests/tools).
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -115,10 +117,8 @@ impl Workspace {
 /// A command run under `strace`, inside a network namespace with no interface up when
 /// `isolated`, with the network system calls written to `trace`.
 fn guarded(trace: &Path, isolated: bool, args: &[&str]) -> Command {
-    let mut command = Command::new(if isolated { "unshare" } else { "strace" });
-    if isolated {
-        command.args(["--net", "--map-root-user", "strace"]);
-    }
+    let namespace: &[&str] = &["unshare", "--net", "--map-root-user"];
+    let mut command = crate::tools::strace().command(isolated.then_some(namespace));
     command
         .args(["-f", "-qq", "-e", "trace=%network", "-o"])
         .arg(trace)

@@ -70,4 +70,12 @@ if [ "$status" -ne 0 ]; then
 fi
 [ "$status" -ne 124 ] || fail "nvim did not finish within 180 s"
 [ "$status" -eq 0 ] || fail "nvim exited with status $status (see the 'not ok' lines above)"
+
+# Without setup(): `vim.lsp.enable('jwtlens')` from the plugin's lsp/jwtlens.lua, in a
+# fresh copy of the examples.
+rm -rf "$scratch/ws-enable" && cp -R "$repo/examples" "$scratch/ws-enable"
+cd "$scratch/ws-enable"
+JWTLENS_WS=$scratch/ws-enable timeout --kill-after=5 60 "$NVIM" --headless --clean \
+  -c "luafile $here/enable.lua" </dev/null 2>"$scratch/enable.log" \
+  || { cat "$scratch/enable.log" >&2; fail "vim.lsp.enable('jwtlens') (see the 'not ok' line above)"; }
 echo "nvim e2e: passed in $(( $(date +%s) - start )) s"

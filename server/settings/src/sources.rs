@@ -62,10 +62,7 @@ pub fn merge_sources(
     }
     if let Some(editor) = editor {
         let mut editor = editor_section(editor);
-        snake_case_keys(&mut editor);
-        if let Some(policy) = editor.get_mut("policy") {
-            snake_case_keys(policy);
-        }
+        snake_case_setting_names(&mut editor);
         for issuer in jwks_issuers(&editor) {
             repository_jwks_issuers.remove(&issuer);
         }
@@ -132,26 +129,46 @@ fn editor_section(value: &Value) -> Value {
 /// Top-level editor settings that configure the client, not the server.
 const CLIENT_ONLY_SETTINGS: &[&str] = &["server", "trace"];
 
-/// Editors name settings in camelCase (`clockSkew`); the TOML file in snake_case. Only
-/// setting names are converted: rule codes and claim names inside them are left alone.
-fn snake_case_keys(value: &mut Value) {
-    if let Value::Object(map) = value {
-        *map = std::mem::take(map)
-            .into_iter()
-            .map(|(key, value)| {
-                let mut snake = String::with_capacity(key.len() + 4);
-                for ch in key.chars() {
-                    if ch.is_ascii_uppercase() {
-                        snake.push('_');
-                        snake.push(ch.to_ascii_lowercase());
-                    } else {
-                        snake.push(ch);
+/// Settings whose values are maps keyed by data, not by setting names: rule codes and
+/// names (`rules`), claim names (`allow[].claims`, a provider condition's `match` and
+/// `header`), issuer URLs (`keys.jwks_urls`).
+const KEYED_BY_DATA: &[&str] = &["rules", "claims", "match", "header", "jwks_urls"];
+
+/// Editors name settings in camelCase (`clockSkew`, `mint.keysDir`, `keys.secretEnv`); the
+/// TOML file in snake_case. Setting names are converted at every level, before the
+/// editor's settings are merged over the file's (so that `keysDir` overrides
+/// `keys_dir`); the keys of [`KEYED_BY_DATA`] maps, and everything under them, are data
+/// and left alone.
+fn snake_case_setting_names(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(name, mut value)| {
+                    let name = snake_case(&name);
+                    if !KEYED_BY_DATA.contains(&name.as_str()) {
+                        snake_case_setting_names(&mut value);
                     }
-                }
-                (snake, value)
-            })
-            .collect();
+                    (name, value)
+                })
+                .collect();
+        }
+        Value::Array(items) => items.iter_mut().for_each(snake_case_setting_names),
+        _ => {}
     }
+}
+
+fn snake_case(name: &str) -> String {
+    let mut snake = String::with_capacity(name.len() + 4);
+    for ch in name.chars() {
+        if ch.is_ascii_uppercase() {
+            snake.push('_');
+            snake.push(ch.to_ascii_lowercase());
+        } else {
+            snake.push(ch);
+        }
+    }
+    snake
 }
 
 /// Deep-merges `overlay` into `base`: objects merge key by key, anything else replaces.
@@ -175,6 +192,68 @@ fn merge(base: &mut Value, overlay: Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The editor's camelCase names, at every level, mean what the file's snake_case names
+    /// mean and override them; rule codes, claim names and issuer URLs used as keys stay
+    /// as written.
+    #[test]
+    fn camel_case_setting_names_at_every_level() {
+        let file = "[mint]\nkeys_dir = \"from-file\"\nprivate_keys = false\n";
+        let editor = json!({"jwtlens": {
+            "clockSkew": 30,
+            "rules": {"JWT001": "off", "noJti": "hint"},
+            "allow": [{"claims": {"orgId": "org_1", "nested": {"camelCase": 1}}, "rules": ["JWT003"]}],
+            "mint": {"keysDir": "from-editor", "privateKeys": true},
+            "keys": {
+                "secretEnv": ["MY_SECRET"],
+                "dotenv": [{"file": ".env", "var": "JWT_KEY"}],
+                "jwksUrls": {"https://Tenant.example.com/Realm": "https://keys.example.com/JWKS"},
+            },
+            "policy": {"authorizedParties": ["app"], "requiredClaims": ["orgId"], "permissionsShape": "space-delimited"},
+            "providers": [{
+                "id": "acme", "name": "Acme",
+                "authorizedParty": ["azp"],
+                "publicIdp": true,
+                "detect": [{"claims": ["acmeTenant"], "match": {"acmeRole": "admin"}, "header": {"kidPrefix": "a"}}],
+                "memberships": {"path": "orgs", "keyedByRole": true},
+            }],
+        }});
+        let settings = merge_sources(Some(file), Some(&editor), Trust::Trusted)
+            .unwrap()
+            .settings;
+        assert_eq!(settings.clock_skew, 30);
+        assert_eq!(
+            settings.rules.keys().collect::<Vec<_>>(),
+            ["JWT001", "noJti"]
+        );
+        assert_eq!(
+            settings.allow[0].claims,
+            *json!({"orgId": "org_1", "nested": {"camelCase": 1}})
+                .as_object()
+                .unwrap()
+        );
+        assert_eq!(settings.mint.keys_dir, "from-editor");
+        assert!(settings.mint.private_keys);
+        assert_eq!(settings.keys.secret_env, ["MY_SECRET"]);
+        assert_eq!(settings.keys.dotenv[0].var, "JWT_KEY");
+        assert_eq!(
+            settings.keys.jwks_urls["https://Tenant.example.com/Realm"],
+            "https://keys.example.com/JWKS"
+        );
+        assert_eq!(settings.policy.authorized_parties, ["app"]);
+        assert_eq!(settings.policy.required_claims, ["orgId"]);
+        let provider = &settings.providers[0];
+        assert_eq!(provider.authorized_party, ["azp"]);
+        assert!(provider.public_idp);
+        assert_eq!(provider.detect[0].claims, ["acmeTenant"]);
+        assert_eq!(provider.detect[0].matches["acmeRole"], "admin");
+        assert_eq!(provider.detect[0].header["kidPrefix"], "a");
+        assert!(provider.memberships.as_ref().unwrap().keyed_by_role);
+        // A name that is no setting in either case is still refused.
+        let unknown = json!({"mint": {"keysFolder": "x"}});
+        let err = merge_sources(None, Some(&unknown), Trust::Trusted).unwrap_err();
+        assert!(err.message.contains("keys_folder"), "{}", err.message);
+    }
 
     #[test]
     fn toml_syntax_errors_carry_a_span() {

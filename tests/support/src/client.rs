@@ -123,6 +123,16 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         }
     }
 
+    /// Sends `shutdown` with `"params": null`, as Eglot and lsp4j do, and asserts the
+    /// answer is a null `result`, not an error.
+    pub async fn shutdown(&mut self) {
+        let response = self.request("shutdown", Value::Null).await;
+        assert!(
+            response.get("error").is_none() && response.get("result") == Some(&Value::Null),
+            "shutdown answered {response}"
+        );
+    }
+
     /// Answers a request from the server as an editor would, or keeps a notification.
     pub async fn handle(&mut self, message: Value) {
         match (

@@ -1,6 +1,7 @@
 //! The language server in another process: the real `jwtlens` binary (or a wrapper
 //! around it, such as `strace`) over its stdin and stdout, as an editor runs it.
 
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -63,19 +64,24 @@ impl ServerProcess {
         self.finish_within(TIMEOUT).await
     }
 
-    /// `shutdown` is answered, and after `exit` the process ends within `limit` with a
-    /// success status; returns what it wrote to stderr.
+    /// `shutdown` is answered with a null result and no error, and after `exit` the process
+    /// ends within `limit` with a success status; returns what it wrote to stderr.
     pub async fn finish_within(mut self, limit: Duration) -> String {
-        let shutdown = self.client.request("shutdown", Value::Null).await;
-        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
+        self.client.shutdown().await;
         self.client.notify("exit", Value::Null).await;
+        let (status, stderr) = self.wait_for_exit(limit).await;
+        assert!(status.success(), "{status}: {stderr}");
+        stderr
+    }
+
+    /// Closes the client's ends of the pipes (as an editor that quits does) and waits up to
+    /// `limit` for the process to end; returns its status and what it wrote to stderr.
+    pub async fn wait_for_exit(mut self, limit: Duration) -> (ExitStatus, String) {
         drop(self.client);
         let status = tokio::time::timeout(limit, self.child.wait())
             .await
-            .expect("the server exits after `exit`")
+            .expect("the server exits")
             .unwrap();
-        let stderr = self.stderr.await.unwrap();
-        assert!(status.success(), "{status}: {stderr}");
-        stderr
+        (status, self.stderr.await.unwrap())
     }
 }

@@ -188,6 +188,7 @@ async fn read_messages<I: AsyncRead + Unpin>(
         match message {
             Ok(Message::Response(response)) => requests.deliver(response),
             Ok(Message::Request(request)) => {
+                let request = with_params_as_the_service_takes_them(request);
                 tracing::trace!(method = request.method(), id = ?request.id(), size, "read");
                 if request.method() == "exit" {
                     return Ended::Exit;
@@ -265,6 +266,32 @@ async fn forward_notifications(
     std::future::pending::<()>().await;
 }
 
+/// `request` with its params in the shape the service takes: clients write "no params"
+/// as `"params": null` (Eglot, lsp4j), `{}` or nothing, and tower-lsp accepts only
+/// nothing for a method without params (`shutdown`) and refuses a missing `params` for
+/// `initialized`, whose fields are all optional.
+fn with_params_as_the_service_takes_them(request: Request) -> Request {
+    let no_params = matches!(request.method(), "shutdown" | "exit");
+    let (method, id, params) = request.into_parts();
+    let params = match params {
+        Some(Value::Null) => None,
+        Some(Value::Object(fields)) if no_params && fields.is_empty() => None,
+        params => params,
+    };
+    let params = match params {
+        None if method == "initialized" => Some(Value::Object(Default::default())),
+        params => params,
+    };
+    let mut builder = Request::build(method);
+    if let Some(id) = id {
+        builder = builder.id(id);
+    }
+    if let Some(params) = params {
+        builder = builder.params(params);
+    }
+    builder.finish()
+}
+
 /// A frame that is no message, and the error response it earns.
 struct Rejection {
     id: Id,
@@ -311,6 +338,30 @@ fn parse_message(body: &[u8]) -> Result<Message, Box<Rejection>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_params_written_as_null_or_empty() {
+        let params = |body: &str| match parse_message(body.as_bytes()) {
+            Ok(Message::Request(request)) => with_params_as_the_service_takes_them(request)
+                .params()
+                .cloned(),
+            _ => panic!("{body} is a request"),
+        };
+        for shutdown in [
+            r#"{"jsonrpc": "2.0", "id": 1, "method": "shutdown", "params": null}"#,
+            r#"{"jsonrpc": "2.0", "id": 1, "method": "shutdown", "params": {}}"#,
+            r#"{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}"#,
+        ] {
+            assert_eq!(params(shutdown), None, "{shutdown}");
+        }
+        let initialized = r#"{"jsonrpc": "2.0", "method": "initialized", "params": null}"#;
+        assert_eq!(params(initialized), Some(serde_json::json!({})));
+        // Params that say something are kept, and an empty object where one is expected.
+        let hover = r#"{"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {}}"#;
+        assert_eq!(params(hover), Some(serde_json::json!({})));
+        let change = r#"{"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration", "params": {"settings": null}}"#;
+        assert_eq!(params(change), Some(serde_json::json!({"settings": null})));
+    }
 
     #[test]
     fn bodies_that_are_not_messages() {
