@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod fixes;
 mod log_name;
 mod memory;
 pub use memory::limit_arenas;
@@ -104,6 +105,8 @@ struct State {
     can_refresh_inlay_hints: bool,
     /// The client applies versioned `documentChanges` (and refuses stale ones).
     can_version_edits: bool,
+    /// The client creates files through `documentChanges`.
+    can_create_files: bool,
     documents: HashMap<Url, Document>,
 }
 
@@ -112,6 +115,8 @@ struct Document {
     version: i32,
     /// Workspace-relative path, for fixture context and ignore globs.
     path: Option<PathBuf>,
+    /// The editor's language id, for the comment syntax of the suppress quick fix.
+    language_id: String,
     analysis: Option<Arc<Analysis>>,
 }
 
@@ -550,6 +555,51 @@ impl Shared {
         }
     }
 
+    /// The workspace's `.jwtlens.toml` for a quick fix to edit: the editor's text when the
+    /// file is open, else the file's (read as the configuration is, confined to the
+    /// workspace). `None` in restricted mode (nothing is written to an untrusted folder),
+    /// without a workspace, and when the file cannot be read or is not a plain file
+    /// inside the workspace (a link leading out, say), so no edit can reach outside it.
+    fn workspace_config(&self, analysis: &Analysis) -> Option<fixes::WorkspaceConfig> {
+        if analysis.config.trust == Trust::Restricted {
+            return None;
+        }
+        let (root, open, encoding, can_create, can_version_edits) = {
+            let state = self.state();
+            let root = state.root.clone()?;
+            let uri = Url::from_file_path(root.join(CONFIG_FILE)).ok()?;
+            let open = state
+                .documents
+                .get(&uri)
+                .map(|open| (open.text.clone(), open.version));
+            (
+                root,
+                open,
+                state.encoding,
+                state.can_create_files,
+                state.can_version_edits,
+            )
+        };
+        let path = root.join(CONFIG_FILE);
+        let (text, version) = match open {
+            Some((text, version)) => (Some(text.as_str().to_owned()), Some(version)),
+            None => match read_config_file(&root).ok()? {
+                Some(text) => (Some(text), None),
+                // Nothing there, not even a dangling link: the file can be created.
+                None if path.symlink_metadata().is_err() => (None, None),
+                None => return None,
+            },
+        };
+        Some(fixes::WorkspaceConfig {
+            uri: Url::from_file_path(path).ok()?,
+            text,
+            version,
+            encoding,
+            can_create,
+            can_version_edits,
+        })
+    }
+
     fn relative_path(&self, uri: &Url) -> Option<PathBuf> {
         let path = uri.to_file_path().ok()?;
         let state = self.state();
@@ -576,6 +626,7 @@ impl Backend {
             can_watch_files: false,
             can_refresh_inlay_hints: false,
             can_version_edits: false,
+            can_create_files: false,
             documents: HashMap::new(),
         };
         let published = tokio::sync::Mutex::new(HashMap::new());
@@ -641,6 +692,10 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.workspace_edit.as_ref())
                 .and_then(|edit| edit.document_changes)
                 .unwrap_or(false);
+            state.can_create_files = workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|edit| edit.resource_operations.as_ref())
+                .is_some_and(|operations| operations.contains(&ResourceOperationKind::Create));
             state.can_watch_files = workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|watch| watch.dynamic_registration)
@@ -728,6 +783,7 @@ impl LanguageServer for Backend {
                 text: Arc::new(document.text),
                 version: document.version,
                 path,
+                language_id: document.language_id,
                 analysis: None,
             },
         );
@@ -846,11 +902,24 @@ impl LanguageServer for Backend {
         let Some(analysis) = self.shared.analysis(&uri).await else {
             return Ok(None);
         };
+        let comment = {
+            let state = self.shared.state();
+            let document = state.documents.get(&uri);
+            fixes::comment_syntax(
+                document.map(|document| document.language_id.as_str()),
+                document.and_then(|document| document.path.as_deref()),
+            )
+        };
+        let fix = commands::FixContext {
+            comment,
+            workspace_config: || self.shared.workspace_config(&analysis),
+        };
         Ok(Some(commands::code_actions(
             &analysis,
             &uri,
             params.range,
             &params.context,
+            fix,
         )))
     }
 }
