@@ -25,6 +25,10 @@ fn token(header: Value, claims: Value) -> String {
 }
 
 fn render(header: Value, claims: Value) -> String {
+    render_with(header, claims, hover::Findings::Listed)
+}
+
+fn render_with(header: Value, claims: Value, findings: hover::Findings) -> String {
     let text = format!("const token = \"{}\";\n", token(header, claims));
     let config = Config::default();
     let cx = DocumentContext {
@@ -35,7 +39,7 @@ fn render(header: Value, claims: Value) -> String {
     };
     let reports = analyse(text.as_bytes(), &cx);
     assert_eq!(reports.len(), 1);
-    hover::render(&reports[0], text.as_bytes(), NOW)
+    hover::render(&reports[0], text.as_bytes(), NOW, findings)
 }
 
 fn rs256(kid: &str) -> Value {
@@ -89,6 +93,20 @@ fn auth0() {
             "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
             "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
         })
+    ));
+}
+
+/// VS Code shows the diagnostics in the hover: the hover does not list them again.
+#[test]
+fn auth0_where_the_editor_shows_the_findings() {
+    insta::assert_snapshot!(render_with(
+        rs256("auth0-key-1"),
+        json!({
+            "iss": "https://acme.eu.auth0.com/", "sub": "auth0|65f0c1", "aud": ["https://api.acme.io"],
+            "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
+            "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
+        }),
+        hover::Findings::ShownByEditor,
     ));
 }
 
@@ -253,7 +271,7 @@ fn generic_encrypted_and_malformed() {
     let text = format!("{jwe}\n{malformed}\n");
     let rendered: Vec<String> = analyse(text.as_bytes(), &cx)
         .iter()
-        .map(|report| hover::render(report, text.as_bytes(), NOW))
+        .map(|report| hover::render(report, text.as_bytes(), NOW, hover::Findings::Listed))
         .collect();
     insta::assert_snapshot!(rendered.join("\n---\n"));
 }

@@ -155,7 +155,12 @@ impl Analysis {
     pub fn hover(&self, position: Position) -> Option<Hover> {
         let offset = self.index.offset(&self.text, position);
         let report = self.report_at(offset)?;
-        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now());
+        let findings = if self.config.settings.hover_findings {
+            hover::Findings::Listed
+        } else {
+            hover::Findings::ShownByEditor
+        };
+        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now(), findings);
         let range = self
             .index
             .ranges(&self.text)

@@ -1,0 +1,50 @@
+//! The `hover_findings` setting over LSP: the hover lists the findings unless the editor
+//! says it shows the diagnostics in the hover itself (the VS Code extension does).
+
+mod common;
+
+use common::{now, token};
+use serde_json::{json, Value};
+use tower_lsp::lsp_types::Url;
+
+async fn hover_text(options: Value) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let mut client = common::in_process();
+    client.initialize(&root, options, &[]).await;
+    let uri = format!("{root}/src/app.ts");
+    let jwt = token(
+        json!({"alg": "HS256"}),
+        json!({"iss": "https://clerk.acme-saas.io", "sub": "user_1", "exp": now() + 600}),
+    );
+    client
+        .open(&uri, &format!("const t = \"{jwt}\";\n"), 1)
+        .await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    assert!(common::codes(&diagnostics).contains(&"JWT002".to_owned()));
+    let hover = client.hover(&uri, 0, 15).await;
+    hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_hover_lists_findings_unless_the_editor_shows_them() {
+    let listed = hover_text(Value::Null).await;
+    assert!(
+        listed.contains("**Findings**") && listed.contains("`JWT002`"),
+        "{listed}"
+    );
+    for options in [
+        json!({"hoverFindings": false}),
+        json!({"jwtlens": {"hover_findings": false}}),
+    ] {
+        let quiet = hover_text(options.clone()).await;
+        assert!(
+            !quiet.contains("Findings") && !quiet.contains("JWT002"),
+            "{options}: {quiet}"
+        );
+        assert!(quiet.contains("| Subject | `user_1` |"), "{quiet}");
+    }
+}
