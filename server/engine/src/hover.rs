@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
-use crate::analysis::TokenReport;
+use crate::analysis::{Finding, TokenReport};
 use crate::decode::Body;
 use crate::scan::TokenKind;
 use crate::timefmt;
@@ -374,8 +374,18 @@ fn compact(value: &Value) -> String {
     }
 }
 
-/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`. Plain text,
-/// with control characters escaped.
+/// The token's most severe finding (the first of them when several are as severe).
+pub fn most_severe(report: &TokenReport) -> Option<&Finding> {
+    report
+        .findings
+        .iter()
+        .rev()
+        .max_by_key(|finding| finding.level)
+}
+
+/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`, then the most
+/// severe finding in a few words (`· error: live credential`). Plain text, with control
+/// characters escaped.
 pub fn summary(report: &TokenReport, now: i64) -> String {
     let facts = &report.facts;
     let token = &report.token;
@@ -405,6 +415,13 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
             format!("expires in {}", timefmt::short_duration(exp.abs_diff(now)))
         }
     });
+    if let Some(finding) = most_severe(report) {
+        parts.push(format!(
+            "{}: {}",
+            finding.level.as_str(),
+            finding.rule.name.replace('-', " ")
+        ));
+    }
     escape_controls(&parts.join(" · ")).into_owned()
 }
 
@@ -534,7 +551,10 @@ mod tests {
     #[test]
     fn an_exp_that_is_not_a_number_is_not_shown_as_never_expiring() {
         let (report, text) = report(r#"{"exp":"1700000000"}"#);
-        assert_eq!(summary(&report, 1_800_000_000), "JWT HS256 · invalid exp");
+        assert_eq!(
+            summary(&report, 1_800_000_000),
+            "JWT HS256 · invalid exp · warning: missing aud"
+        );
         let hover = render(&report, &text, 1_800_000_000, Findings::Listed);
         assert!(
             hover.contains("| Expires | unknown: `exp` is a string, not a NumericDate |"),

@@ -174,7 +174,8 @@ impl Analysis {
         })
     }
 
-    /// One summary hint after each token that overlaps `range`, when enabled.
+    /// One summary hint before each token that overlaps `range`, when enabled: before it,
+    /// as most tokens are long and a hint after one sits past the window's right edge.
     pub fn inlay_hints(&self, range: Range) -> Vec<InlayHint> {
         if !self.config.settings.inlay_hints {
             return Vec::new();
@@ -190,11 +191,11 @@ impl Analysis {
             .iter()
             .take_while(|report| report.token.range.start <= end)
             .map(|report| InlayHint {
-                position: cursor.position(report.token.range.end),
+                position: cursor.position(report.token.range.start),
                 label: InlayHintLabel::String(hover::summary(report, now)),
                 kind: None,
                 text_edits: None,
-                tooltip: report.findings.first().map(|finding| {
+                tooltip: hover::most_severe(report).map(|finding| {
                     InlayHintTooltip::String(format!(
                         "{} {}: {}",
                         finding.rule.code,
@@ -202,8 +203,8 @@ impl Analysis {
                         escape_controls(&finding.message)
                     ))
                 }),
-                padding_left: Some(true),
-                padding_right: None,
+                padding_left: None,
+                padding_right: Some(true),
                 data: None,
             })
             .collect()

@@ -92,7 +92,7 @@ pub struct Settings {
     pub docs_url: String,
     /// At most this many diagnostics per document; a final one says how many were left out.
     pub max_diagnostics: usize,
-    /// Show a one-line summary after each token (`Clerk · org:admin · expired 3 d ago`).
+    /// Show a one-line summary before each token (`Clerk · org:admin · expired 3 d ago · error: live credential`).
     pub inlay_hints: bool,
     /// List the token's findings in the hover. Editors that show the diagnostics in the
     /// hover themselves (VS Code) turn it off, so the hover does not say them twice.
