@@ -48,3 +48,36 @@ async fn the_hover_lists_findings_unless_the_editor_shows_them() {
         assert!(quiet.contains("| Subject | `user_1` |"), "{quiet}");
     }
 }
+
+/// `jwtlens/documentSummary`: what an editor's status line shows for the current file.
+#[tokio::test]
+async fn the_document_summary_counts_tokens_and_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let mut client = common::in_process();
+    client.initialize(&root, Value::Null, &[]).await;
+    let uri = format!("{root}/src/app.ts");
+    let jwt = token(
+        json!({"alg": "HS256"}),
+        json!({"iss": "https://clerk.acme-saas.io", "sub": "user_1", "exp": now() + 600}),
+    );
+    client
+        .open(
+            &uri,
+            &format!("const a = \"{jwt}\";\nconst b = \"{jwt}\";\n"),
+            1,
+        )
+        .await;
+    let diagnostics = client.diagnostics(&uri, Some(1)).await;
+    let params = json!({"textDocument": {"uri": uri}});
+    let summary = client.request("jwtlens/documentSummary", params).await;
+    assert_eq!(summary["result"]["tokens"], 2, "{summary}");
+    assert_eq!(
+        summary["result"]["findings"],
+        diagnostics.len(),
+        "{summary}"
+    );
+    let closed = json!({"textDocument": {"uri": format!("{root}/other.ts")}});
+    let none = client.request("jwtlens/documentSummary", closed).await;
+    assert_eq!(none["result"], Value::Null, "{none}");
+}

@@ -57,10 +57,17 @@ where
     O: tokio::io::AsyncWrite + Unpin,
 {
     transport::serve(input, output, limits, |requests| {
-        LspService::new(|client| Backend::new(client, requests))
+        LspService::build(|client| Backend::new(client, requests))
+            .custom_method(DOCUMENT_SUMMARY, Backend::document_summary)
+            .finish()
     })
     .await;
 }
+
+/// A jwtlens request: `{"textDocument": {"uri"}}` → `{"tokens", "findings"}`, the counts of
+/// tokens and findings in an open document (for an editor's status line), or null when
+/// the document is not open.
+pub const DOCUMENT_SUMMARY: &str = "jwtlens/documentSummary";
 
 /// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.
 pub struct Backend {
@@ -648,6 +655,14 @@ impl Backend {
         }
     }
 
+    async fn document_summary(&self, params: DocumentSummaryParams) -> Result<Option<Value>> {
+        let analysis = self.shared.analysis(&params.text_document.uri).await;
+        Ok(analysis.map(|analysis| {
+            let findings: usize = analysis.reports.iter().map(|r| r.findings.len()).sum();
+            json!({"tokens": analysis.reports.len(), "findings": findings})
+        }))
+    }
+
     fn schedule_publish(&self, uri: Url) {
         let shared = self.shared.clone();
         tokio::spawn(async move { shared.publish(uri).await });
@@ -656,6 +671,12 @@ impl Backend {
     fn is_config_file(uri: &Url) -> bool {
         uri.path().ends_with(&format!("/{CONFIG_FILE}"))
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DocumentSummaryParams {
+    text_document: TextDocumentIdentifier,
 }
 
 fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
