@@ -8,9 +8,9 @@
 //   JWKS_URL  the workspace's .jwtlens/test-keys.jwks.json on loopback, the Clerk issuer's JWKS
 // Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 
 /** @param {string} name */
@@ -293,6 +293,28 @@ try {
     await page.keyboard.press("Escape");
   });
 
+  await check(page, "issue 18: the hover does not repeat the findings VS Code lists above it", async () => {
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "Clerk (v2)" }).first();
+    const text = await waitFor("the hover", async () => {
+      await page.mouse.move(5, 5);
+      await page.keyboard.press("Escape");
+      const box = await tokenBox(page, TOKEN_LINE);
+      await page.mouse.move(box.x + 40, box.y + box.height / 2);
+      await page.mouse.move(box.x + 60, box.y + box.height / 2);
+      await hover.waitFor({ state: "visible", timeout: 5_000 });
+      return (await hover.innerText()).replace(/\s+/g, " ");
+    }, 60_000);
+    /** @type {string[]} */
+    const codes = text.match(/JWT\d{3}/g) ?? [];
+    const repeated = codes.filter((code, i) => codes.indexOf(code) !== i);
+    if (codes.length === 0 || repeated.length > 0 || text.includes("Findings")) {
+      throw new Error(`the hover lists findings twice (${repeated.join(", ")}):\n${text.slice(0, 2000)}`);
+    }
+    console.log(`    codes in the hover, once each: ${codes.join(", ")}`);
+    await page.mouse.move(5, 5);
+    await page.keyboard.press("Escape");
+  });
+
   await check(page, "jwtlens: Decode token under cursor opens a read-only JSON document", async () => {
     await cursorOnToken(page, TOKEN_LINE);
     await runCommand(page, "jwtlens: Decode token under cursor");
@@ -445,6 +467,52 @@ try {
     // The channel's end: the restarted server's log.
     await page.locator(".panel .monaco-editor .view-line", { hasText: /jwtlens 0\.\d+\.\d+ is running|\[Trace/ }).first().waitFor({ timeout: TIMEOUT });
     console.log(`    Output channel: ${channel}`);
+  });
+  await check(page, "issue 18: the status bar item shows the server's state and the file's token and finding counts", async () => {
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "session.test.ts" }).first().dblclick({ timeout: TIMEOUT });
+    await editorLine(page, TOKEN_LINE).waitFor({ timeout: TIMEOUT });
+    const item = page.locator(".statusbar-item", { hasText: /jwtlens: \d+ tokens?, \d+ findings?/ }).first();
+    await item.waitFor({ timeout: TIMEOUT });
+    console.log(`    ${(await item.innerText()).trim()}`);
+    await item.click();
+    await page.locator(".markers-panel").waitFor({ state: "visible", timeout: TIMEOUT });
+    await page.keyboard.press("Control+Shift+M");
+  });
+
+  await check(page, "issue 18: the Quick Fix menu offers Ignore on this line, Decode and the .jwtlens.toml fix; Ignore inserts the comment", async () => {
+    await cursorOnToken(page, TOKEN_LINE);
+    await page.keyboard.press("Control+.");
+    const ignore = page.locator(".action-widget .monaco-list-row", { hasText: /Ignore JWT\d{3}/ }).first();
+    await ignore.waitFor({ timeout: TIMEOUT });
+    const menu = (await page.locator(".action-widget").innerText()).replace(/\s+/g, " ");
+    expectAll(menu, ["Decode token", "for the workspace in .jwtlens.toml", "Mint replacement test token"], "the Quick Fix menu");
+    await page.screenshot({ path: join(OUT_DIR, "quick-fixes.png") });
+    const code = (await ignore.innerText()).match(/JWT\d{3}/)?.[0];
+    const box = await ignore.boundingBox();
+    if (!box || !code) {
+      throw new Error("the Ignore action is not on screen");
+    }
+    await page.mouse.move(box.x + 20, box.y + box.height / 2);
+    await page.mouse.click(box.x + 20, box.y + box.height / 2);
+    const comment = editorLine(page, `// jwtlens: ignore[${code}]`);
+    await comment.waitFor({ timeout: TIMEOUT });
+    console.log(`    ${(await comment.innerText()).trim()}`);
+  });
+
+  await check(page, "issue 18: no \"Code action will be dropped\" warning in the extension host log", async () => {
+    const logs = join(dirname(dirname(USER_SETTINGS)), "logs");
+    /** @param {string} dir @returns {string[]} */
+    const files = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? files(join(dir, entry.name)) : entry.name.endsWith(".log") ? [join(dir, entry.name)] : []);
+    const hosts = files(logs).filter((file) => /exthost/i.test(file));
+    if (hosts.length === 0) {
+      throw new Error(`no extension host log under ${logs}`);
+    }
+    const dropped = hosts.flatMap((file) => readFileSync(file, "utf8").split("\n").filter((line) => line.includes("will be dropped")));
+    if (dropped.length > 0) {
+      throw new Error(`${dropped.length} dropped code actions:\n${dropped.slice(0, 5).join("\n")}`);
+    }
+    console.log(`    ${hosts.length} extension host log(s), no dropped code action`);
   });
 } catch {
   // Reported by check(); the summary follows.
