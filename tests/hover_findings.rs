@@ -1,16 +1,16 @@
 //! The `hover_findings` setting over LSP: the hover lists the findings unless the editor
 //! says it shows the diagnostics in the hover itself (the VS Code extension does).
 
-mod common;
-
-use common::{now, token};
+use jwtlens_test_support::client::{codes, in_process};
+use jwtlens_test_support::tokens::{now, token};
 use serde_json::{json, Value};
+use tower_lsp::lsp_types::Position;
 use tower_lsp::lsp_types::Url;
 
 async fn hover_text(options: Value) -> String {
     let dir = tempfile::tempdir().unwrap();
     let root = Url::from_file_path(dir.path()).unwrap().to_string();
-    let mut client = common::in_process();
+    let mut client = in_process();
     client.initialize(&root, options, &[]).await;
     let uri = format!("{root}/src/app.ts");
     let jwt = token(
@@ -21,8 +21,8 @@ async fn hover_text(options: Value) -> String {
         .open(&uri, &format!("const t = \"{jwt}\";\n"), 1)
         .await;
     let diagnostics = client.diagnostics(&uri, Some(1)).await;
-    assert!(common::codes(&diagnostics).contains(&"JWT002".to_owned()));
-    let hover = client.hover(&uri, 0, 15).await;
+    assert!(codes(&diagnostics).contains(&"JWT002".to_owned()));
+    let hover = client.hover(&uri, Position::new(0, 15)).await;
     hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
@@ -54,7 +54,7 @@ async fn the_hover_lists_findings_unless_the_editor_shows_them() {
 async fn the_document_summary_counts_tokens_and_findings() {
     let dir = tempfile::tempdir().unwrap();
     let root = Url::from_file_path(dir.path()).unwrap().to_string();
-    let mut client = common::in_process();
+    let mut client = in_process();
     client.initialize(&root, Value::Null, &[]).await;
     let uri = format!("{root}/src/app.ts");
     let jwt = token(

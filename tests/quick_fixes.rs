@@ -2,13 +2,12 @@
 //! turned off in `.jwtlens.toml`), the Decode action on every token, and `only`: driven
 //! through the in-process language server.
 
-mod common;
-
-use common::{apply_edit, now, token};
+use jwtlens_test_support::client::{apply_edit, codes, in_process, InProcess};
+use jwtlens_test_support::tokens::{now, token};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Url;
 
-type Client = common::InProcess;
+type Client = InProcess;
 
 /// A token with findings JWT002 (HS256 from a public issuer) and JWT013 (no jti).
 fn clerk_hs256() -> String {
@@ -19,7 +18,7 @@ fn clerk_hs256() -> String {
 }
 
 async fn start(root: &str, options: Value) -> Client {
-    let mut client = common::in_process();
+    let mut client = in_process();
     let workspace =
         json!({"workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}});
     client.initialize_with(root, options, &[], workspace).await;
@@ -164,7 +163,7 @@ async fn the_ignore_fix_writes_the_files_comment_syntax_and_silences_only_that_r
         );
 
         client.change(&uri, &edited, 2).await;
-        let codes = common::codes(&client.diagnostics(&uri, Some(2)).await);
+        let codes = codes(&client.diagnostics(&uri, Some(2)).await);
         assert!(!codes.contains(&"JWT002".to_owned()), "{file}: {codes:?}");
         if !text.contains("ignore[JWT013]") {
             assert!(codes.contains(&"JWT013".to_owned()), "{file}: {codes:?}");
@@ -247,7 +246,7 @@ async fn the_workspace_fix_creates_or_edits_the_config_keeping_its_formatting() 
                 && !m["params"]["diagnostics"].to_string().contains("JWT013")
         })
         .await;
-    let codes = common::codes(diagnostics["params"]["diagnostics"].as_array().unwrap());
+    let codes = codes(diagnostics["params"]["diagnostics"].as_array().unwrap());
     assert!(codes.contains(&"JWT002".to_owned()), "{codes:?}");
 }
 
