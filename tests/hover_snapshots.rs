@@ -80,16 +80,17 @@ fn workos() {
     ));
 }
 
+fn auth0_claims() -> Value {
+    json!({
+        "iss": "https://acme.eu.auth0.com/", "sub": "auth0|65f0c1", "aud": ["https://api.acme.io"],
+        "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
+        "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
+    })
+}
+
 #[test]
 fn auth0() {
-    insta::assert_snapshot!(render(
-        rs256("auth0-key-1"),
-        json!({
-            "iss": "https://acme.eu.auth0.com/", "sub": "auth0|65f0c1", "aud": ["https://api.acme.io"],
-            "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
-            "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
-        })
-    ));
+    insta::assert_snapshot!(render(rs256("auth0-key-1"), auth0_claims()));
 }
 
 /// VS Code shows the diagnostics in the hover: the hover does not list them again.
@@ -97,11 +98,7 @@ fn auth0() {
 fn auth0_where_the_editor_shows_the_findings() {
     insta::assert_snapshot!(render_with(
         rs256("auth0-key-1"),
-        json!({
-            "iss": "https://acme.eu.auth0.com/", "sub": "auth0|65f0c1", "aud": ["https://api.acme.io"],
-            "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
-            "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
-        }),
+        auth0_claims(),
         hover::Findings::ShownByEditor,
     ));
 }

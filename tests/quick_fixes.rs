@@ -56,6 +56,21 @@ async fn actions_with(
         .clone()
 }
 
+/// A trusted workspace with one open document: the workspace (removed when dropped), the
+/// client and the document's URI.
+async fn one_file(
+    relative: &str,
+    language: &str,
+    text: &str,
+) -> (tempfile::TempDir, Client, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let mut client = start(&root, Value::Null).await;
+    let uri = format!("{root}/{relative}");
+    open_as(&mut client, &uri, language, text).await;
+    (dir, client, uri)
+}
+
 fn titled<'a>(actions: &'a [Value], start: &str) -> &'a Value {
     actions
         .iter()
@@ -65,17 +80,8 @@ fn titled<'a>(actions: &'a [Value], start: &str) -> &'a Value {
 
 #[tokio::test]
 async fn only_keeps_the_kinds_asked_for_and_the_kinds_below_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
-    let mut client = start(&root, Value::Null).await;
-    let uri = format!("{root}/src/app.ts");
-    open_as(
-        &mut client,
-        &uri,
-        "typescript",
-        &format!("const t = \"{}\";\n", clerk_hs256()),
-    )
-    .await;
+    let text = format!("const t = \"{}\";\n", clerk_hs256());
+    let (_dir, mut client, uri) = one_file("src/app.ts", "typescript", &text).await;
 
     let kinds = |actions: &[Value]| -> Vec<String> {
         actions
@@ -173,17 +179,8 @@ async fn the_ignore_fix_writes_the_files_comment_syntax_and_silences_only_that_r
 
 #[tokio::test]
 async fn json_has_no_comments_so_only_the_workspace_fix_is_offered() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
-    let mut client = start(&root, Value::Null).await;
-    let uri = format!("{root}/fixtures/session.json");
-    open_as(
-        &mut client,
-        &uri,
-        "json",
-        &format!("{{\n  \"token\": \"{}\"\n}}\n", clerk_hs256()),
-    )
-    .await;
+    let text = format!("{{\n  \"token\": \"{}\"\n}}\n", clerk_hs256());
+    let (_dir, mut client, uri) = one_file("fixtures/session.json", "json", &text).await;
     let all = actions(&mut client, &uri, 1, None).await;
     assert!(
         all.iter()

@@ -198,6 +198,23 @@ function tokenBox(page, marker) {
   return waitFor(`the token on the line with ${marker} on screen`, () => tokenSpan(page, marker).boundingBox({ timeout: 2_000 }), 10_000);
 }
 
+/**
+ * Hovers the session token until `hover` shows; its text, spaces collapsed.
+ * @param {import("playwright-core").Page} page @param {import("playwright-core").Locator} hover
+ */
+function hoverText(page, hover) {
+  return waitFor("the hover", async () => {
+    // Each try starts afresh: no hover open, the token where it is now.
+    await page.mouse.move(5, 5);
+    await page.keyboard.press("Escape");
+    const box = await tokenBox(page, TOKEN_LINE);
+    await page.mouse.move(box.x + 40, box.y + box.height / 2);
+    await page.mouse.move(box.x + 60, box.y + box.height / 2);
+    await hover.waitFor({ state: "visible", timeout: 5_000 });
+    return (await hover.innerText()).replace(/\s+/g, " ");
+  }, 60_000);
+}
+
 /** The JWT in an editor line's text. @param {string} text */
 function tokenIn(text) {
   return text.replace(/\u00a0/g, " ").match(/eyJ[\w-]+\.[\w-]+\.[\w-]*/)?.[0];
@@ -276,17 +293,7 @@ try {
   });
 
   await check(page, "hovering the Clerk token shows the provider and its claims", async () => {
-    const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content", { hasText: "Clerk (v2)" }).first();
-    const text = await waitFor("the hover", async () => {
-      // Each try starts afresh: no hover open, the token where it is now.
-      await page.mouse.move(5, 5);
-      await page.keyboard.press("Escape");
-      const box = await tokenBox(page, TOKEN_LINE);
-      await page.mouse.move(box.x + 40, box.y + box.height / 2);
-      await page.mouse.move(box.x + 60, box.y + box.height / 2);
-      await hover.waitFor({ state: "visible", timeout: 5_000 });
-      return (await hover.innerText()).replace(/\s+/g, " ");
-    }, 60_000);
+    const text = await hoverText(page, page.locator(".monaco-hover:not(.hidden) .monaco-hover-content", { hasText: "Clerk (v2)" }).first());
     expectAll(text, ["Clerk (v2)", "Tenant", "org_2vC1Globex", "Role", "org:member", "user_2vC1Test", "JWT009"], "the hover");
     await page.screenshot({ path: join(OUT_DIR, "hover.png") });
     await page.mouse.move(5, 5);
@@ -294,16 +301,8 @@ try {
   });
 
   await check(page, "issue 18: the hover does not repeat the findings VS Code lists above it", async () => {
-    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "Clerk (v2)" }).first();
-    const text = await waitFor("the hover", async () => {
-      await page.mouse.move(5, 5);
-      await page.keyboard.press("Escape");
-      const box = await tokenBox(page, TOKEN_LINE);
-      await page.mouse.move(box.x + 40, box.y + box.height / 2);
-      await page.mouse.move(box.x + 60, box.y + box.height / 2);
-      await hover.waitFor({ state: "visible", timeout: 5_000 });
-      return (await hover.innerText()).replace(/\s+/g, " ");
-    }, 60_000);
+    // The whole hover: VS Code's diagnostics part and jwtlens's part.
+    const text = await hoverText(page, page.locator(".monaco-hover:not(.hidden)", { hasText: "Clerk (v2)" }).first());
     /** @type {string[]} */
     const codes = text.match(/JWT\d{3}/g) ?? [];
     const repeated = codes.filter((code, i) => codes.indexOf(code) !== i);

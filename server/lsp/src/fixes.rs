@@ -24,26 +24,16 @@ pub struct CommentSyntax {
     pub close: &'static str,
 }
 
-const SLASHES: CommentSyntax = CommentSyntax {
-    open: "//",
-    close: "",
-};
-const HASH: CommentSyntax = CommentSyntax {
-    open: "#",
-    close: "",
-};
-const DASHES: CommentSyntax = CommentSyntax {
-    open: "--",
-    close: "",
-};
-const SEMICOLON: CommentSyntax = CommentSyntax {
-    open: ";",
-    close: "",
-};
-const PERCENT: CommentSyntax = CommentSyntax {
-    open: "%",
-    close: "",
-};
+/// A comment to the end of the line.
+const fn line(open: &'static str) -> CommentSyntax {
+    CommentSyntax { open, close: "" }
+}
+
+const SLASHES: CommentSyntax = line("//");
+const HASH: CommentSyntax = line("#");
+const DASHES: CommentSyntax = line("--");
+const SEMICOLON: CommentSyntax = line(";");
+const PERCENT: CommentSyntax = line("%");
 const HTML: CommentSyntax = CommentSyntax {
     open: "<!--",
     close: " -->",
