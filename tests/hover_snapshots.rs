@@ -21,6 +21,10 @@ fn token(header: Value, claims: Value) -> String {
 }
 
 fn render(header: Value, claims: Value) -> String {
+    render_with(header, claims, hover::Findings::Listed)
+}
+
+fn render_with(header: Value, claims: Value, findings: hover::Findings) -> String {
     let text = format!("const token = \"{}\";\n", token(header, claims));
     let config = Config::default();
     let cx = DocumentContext {
@@ -31,7 +35,7 @@ fn render(header: Value, claims: Value) -> String {
     };
     let reports = analyse(text.as_bytes(), &cx);
     assert_eq!(reports.len(), 1);
-    hover::render(&reports[0], text.as_bytes(), NOW)
+    hover::render(&reports[0], text.as_bytes(), NOW, findings)
 }
 
 fn rs256(kid: &str) -> Value {
@@ -76,15 +80,26 @@ fn workos() {
     ));
 }
 
+fn auth0_claims() -> Value {
+    json!({
+        "iss": "https://acme.eu.auth0.com/", "sub": "auth0|65f0c1", "aud": ["https://api.acme.io"],
+        "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
+        "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
+    })
+}
+
 #[test]
 fn auth0() {
-    insta::assert_snapshot!(render(
+    insta::assert_snapshot!(render(rs256("auth0-key-1"), auth0_claims()));
+}
+
+/// VS Code shows the diagnostics in the hover: the hover does not list them again.
+#[test]
+fn auth0_where_the_editor_shows_the_findings() {
+    insta::assert_snapshot!(render_with(
         rs256("auth0-key-1"),
-        json!({
-            "iss": "https://acme.eu.auth0.com/", "sub": "auth0|65f0c1", "aud": ["https://api.acme.io"],
-            "iat": IAT, "exp": IAT + 86_400, "azp": "Spa1Client", "scope": "openid profile",
-            "org_id": "org_9xAcme", "permissions": ["read:invoices", "write:invoices"]
-        })
+        auth0_claims(),
+        hover::Findings::ShownByEditor,
     ));
 }
 
@@ -249,7 +264,7 @@ fn generic_encrypted_and_malformed() {
     let text = format!("{jwe}\n{malformed}\n");
     let rendered: Vec<String> = analyse(text.as_bytes(), &cx)
         .iter()
-        .map(|report| hover::render(report, text.as_bytes(), NOW))
+        .map(|report| hover::render(report, text.as_bytes(), NOW, hover::Findings::Listed))
         .collect();
     insta::assert_snapshot!(rendered.join("\n---\n"));
 }

@@ -324,14 +324,18 @@ async fn inlay_hints_summarise_tokens_when_enabled() {
     client.diagnostics(&uri, Some(1)).await;
     let hints = client.request("textDocument/inlayHint", params).await;
     let hint = &hints["result"][0];
+    // Before the token, where it is seen however long the token is.
     assert_eq!(
         hint["position"],
-        json!({"line": 0, "character": text.find("';").unwrap()})
+        json!({"line": 0, "character": text.find("'").unwrap() + 1})
     );
+    assert_eq!(hint["paddingRight"], true);
     let label = hint["label"].as_str().unwrap();
-    // exp is an hour after the token was made, a moment ago.
+    // exp is an hour after the token was made, a moment ago; then the most severe finding.
     assert!(
-        ["Clerk · expires in 1 h", "Clerk · expires in 59 min"].contains(&label),
+        ["Clerk · expires in 1 h", "Clerk · expires in 59 min"]
+            .map(|summary| format!("{summary} · error: live credential"))
+            .contains(&label.to_owned()),
         "{label}"
     );
 }

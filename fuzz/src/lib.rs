@@ -588,7 +588,7 @@ fn check_report(document: &str, report: &TokenReport) {
     if let Body::Claims(_) = report.token.body {
         assert!(report.token.claims().is_some());
     }
-    let markdown = hover::render(report, document.as_bytes(), NOW);
+    let markdown = hover::render(report, document.as_bytes(), NOW, hover::Findings::Listed);
     assert!(!markdown.is_empty());
     let _ = hover::summary(report, NOW);
     let _ = hover::decoded_json(report).to_string();

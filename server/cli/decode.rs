@@ -55,7 +55,10 @@ pub fn decode(token: &str, json: bool, config_dir: Option<&Path>) -> Exit {
             if i > 0 {
                 println!("\n---\n");
             }
-            print!("{}", hover::render(report, &input, now));
+            print!(
+                "{}",
+                hover::render(report, &input, now, hover::Findings::Listed)
+            );
         }
     }
     Exit::Success

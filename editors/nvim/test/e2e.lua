@@ -253,7 +253,9 @@ local function run()
       "OK version: jwtlens ",
       "OK config file: " .. WS .. "/.jwtlens.toml",
       "OK the jwtlens language server is enabled",
+      "OK diagnostic signs are on",
     }, ":checkhealth jwtlens")
+    assert(text:find("session.test.ts: %d+ token%(s%), %d+ finding%(s%)"), ":checkhealth jwtlens lacks the file's counts:\n" .. text)
     assert(not text:find("ERROR", 1, true), ":checkhealth jwtlens reports an error:\n" .. text)
     vim.cmd("bwipeout")
   end)
@@ -331,6 +333,43 @@ local function run()
   check(":JwtlensVerify rejects a token the issuer's keys did not sign", function()
     local message = verify_message("const clerkLegacySession =")
     assert(message:find("signature not verified", 1, true), "unexpected message: " .. message)
+  end)
+
+  check("issue 18: the Ignore quick fix (vim.lsp.buf.code_action) writes `// jwtlens: ignore[JWTxxx]` above the token and the finding goes", function()
+    vim.api.nvim_set_current_buf(session)
+    local lnum = cursor_on_token(session, "const clerkLegacySession =")
+    local titles, code = {}, nil
+    vim.lsp.buf.code_action({
+      apply = true,
+      filter = function(action)
+        table.insert(titles, action.title)
+        local rule = action.title:match("^Ignore (JWT%d+) %(")
+        if rule and not code and action.kind == "quickfix" then
+          code = rule
+          return true
+        end
+        return false
+      end,
+    })
+    wait_for("the ignore comment above the token (code actions offered: " .. table.concat(titles, " | ") .. ")", function()
+      local above = vim.api.nvim_buf_get_lines(session, lnum - 1, lnum, false)[1] or ""
+      return code ~= nil and above:find("// jwtlens: ignore[" .. code .. "]", 1, true) ~= nil
+    end)
+    local decode = vim.tbl_filter(function(title)
+      return title:find("^Decode token") ~= nil
+    end, titles)
+    assert(#decode == 1, "no Decode action among: " .. table.concat(titles, " | "))
+    say("    " .. vim.api.nvim_buf_get_lines(session, lnum - 1, lnum, false)[1])
+    -- The token moved one line down (0-based: lnum); its finding is gone, the others stay.
+    wait_for(code .. " to leave the token's diagnostics", function()
+      local here = {}
+      for _, diagnostic in ipairs(vim.diagnostic.get(session, { lnum = lnum })) do
+        if diagnostic.source == "jwtlens" then
+          here[diagnostic.code] = true
+        end
+      end
+      return not here[code] and next(here) ~= nil
+    end)
   end)
 end
 

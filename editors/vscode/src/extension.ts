@@ -15,6 +15,7 @@ import {
 import { DecodedTokens, SCHEME } from "./decoded";
 import { findServer, ServerNotFound } from "./server";
 import { serverSettings } from "./settings";
+import { StatusItem } from "./status";
 
 /** Server commands that this extension registers itself (with the cursor as default argument). */
 const CLIENT_COMMANDS = new Set(["jwtlens.decode", "jwtlens.verify", "jwtlens.mint"]);
@@ -49,6 +50,7 @@ class Extension {
   private queue: Promise<void> = Promise.resolve();
   readonly decoded = new DecodedTokens();
   readonly output = vscode.window.createOutputChannel("jwtlens");
+  readonly status = new StatusItem();
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -74,12 +76,14 @@ class Extension {
   }
 
   private async doStart(): Promise<void> {
+    this.status.starting();
     let binary;
     try {
       binary = findServer(this.context.extensionPath);
     } catch (error) {
       if (error instanceof ServerNotFound) {
         this.output.appendLine(error.message);
+        this.status.stopped("the language server was not found");
         void this.showNotFound(error);
         return;
       }
@@ -111,9 +115,16 @@ class Extension {
         "Show Logs",
       ).then((choice) => choice && this.output.show());
       await client.dispose().catch(() => undefined);
+      this.status.stopped("the language server did not start");
       return;
     }
     this.client = client;
+    this.status.running(client);
+    client.onDidChangeState((change) => {
+      if (change.newState === State.Stopped && this.client === client) {
+        this.status.stopped("the language server stopped");
+      }
+    });
     const info = client.initializeResult?.serverInfo;
     this.output.appendLine(`jwtlens: ${info?.name ?? "server"} ${info?.version ?? ""} is running`);
     for (const command of this.serverCommands().filter((name) => !CLIENT_COMMANDS.has(name))) {
@@ -134,6 +145,7 @@ class Extension {
     this.client = undefined;
     if (client) {
       await client.stop().catch((error) => this.output.appendLine(`jwtlens: stop failed: ${describe(error)}`));
+      this.status.stopped("the language server was stopped");
     }
   }
 
@@ -246,6 +258,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   extension = ext;
   context.subscriptions.push(
     ext.output,
+    ext.status,
+    // The counts follow the active file and its diagnostics (published after each analysis).
+    vscode.window.onDidChangeActiveTextEditor(() => ext.status.refresh()),
+    vscode.languages.onDidChangeDiagnostics(() => ext.status.refresh()),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, ext.decoded),
     vscode.workspace.onDidCloseTextDocument((document) => ext.decoded.forget(document)),
     vscode.workspace.onDidChangeConfiguration((event) => ext.configurationChanged(event)),

@@ -3,8 +3,8 @@
 //
 // The server layers these over the workspace's `.jwtlens.toml`, and they win key by key,
 // so only settings the user actually set are sent: VS Code's defaults must not hide the
-// file's values. The one exception is `inlay_hints`, which this extension turns on by
-// default (the server's own default is off).
+// file's values. The exceptions are `inlay_hints`, which this extension turns on by
+// default (the server's own default is off), and `hover_findings`, which it turns off.
 //
 // `trusted_workspace` tells the server whether the folder is trusted (VS Code's workspace
 // trust): when it is not, the server runs in restricted mode, and only the user's own
@@ -50,6 +50,8 @@ export function serverSettings(): Settings {
   const trusted = vscode.workspace.isTrusted;
   const settings: Settings = {
     inlay_hints: config.get<boolean>("inlayHints", true),
+    // VS Code lists the diagnostics at the top of the hover; the server's list would repeat them.
+    hover_findings: config.get<boolean>("hoverFindings", false),
     trusted_workspace: trusted,
   };
   for (const [name, path] of SERVER_SETTINGS) {

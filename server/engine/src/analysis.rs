@@ -235,14 +235,10 @@ impl Suppression {
 
     /// The directive in one line of any comment syntax, if present.
     fn parse(line: &[u8]) -> Suppression {
-        let Some(at) = memchr::memmem::find(line, b"jwtlens:") else {
+        let Some(after) = directive_end(line) else {
             return Suppression::None;
         };
-        let rest = line[at + b"jwtlens:".len()..].trim_ascii_start();
-        let Some(rest) = rest.strip_prefix(b"ignore") else {
-            return Suppression::None;
-        };
-        let Some(list) = rest.strip_prefix(b"[") else {
+        let Some(list) = line[after..].strip_prefix(b"[") else {
             return Suppression::All;
         };
         let list = &list[..memchr::memchr(b']', list).unwrap_or(list.len())];
@@ -264,6 +260,26 @@ impl Suppression {
             }
         }
     }
+}
+
+/// Where `jwtlens: ignore` ends in `line`, if the line has one.
+fn directive_end(line: &[u8]) -> Option<usize> {
+    let at = memchr::memmem::find(line, b"jwtlens:")? + b"jwtlens:".len();
+    let rest = &line[at..];
+    let spaces = rest.len() - rest.trim_ascii_start().len();
+    rest[spaces..]
+        .starts_with(b"ignore")
+        .then_some(at + spaces + b"ignore".len())
+}
+
+/// Where another rule can be added to the `jwtlens: ignore[…]` list in `line` (the offset
+/// of its closing `]`), if the line has such a list.
+pub fn ignore_list_end(line: &[u8]) -> Option<usize> {
+    let after = directive_end(line)?;
+    if line.get(after) != Some(&b'[') {
+        return None;
+    }
+    memchr::memchr(b']', &line[after..]).map(|close| after + close)
 }
 
 /// Finds the suppression for each token's line and the line above, walking the document
@@ -490,6 +506,9 @@ mod tests {
             Suppression::Rules(vec!["JWT003".into()])
         );
         assert_eq!(Suppression::parse(b"// jwtlens: check"), Suppression::None);
+        assert_eq!(ignore_list_end(b"# jwtlens: ignore[JWT003] x"), Some(24));
+        assert_eq!(ignore_list_end(b"# jwtlens: ignore"), None);
+        assert_eq!(ignore_list_end(b"# jwtlens: ignore[JWT003"), None);
         assert!(
             Suppression::parse(b"/* jwtlens: ignore[expired, JWT009] */")
                 .covers(rules::find("JWT003").unwrap())

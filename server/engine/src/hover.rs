@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
-use crate::analysis::TokenReport;
+use crate::analysis::{Finding, TokenReport};
 use crate::decode::Body;
 use crate::scan::TokenKind;
 use crate::timefmt;
@@ -23,13 +23,24 @@ const MAX_JSON_BLOCK: usize = 4 * 1024;
 /// Lists (permissions, roles) longer than this show their first items and a count.
 const MAX_LIST_ITEMS: usize = 12;
 
-/// Renders the hover for `report`, a token found in `text`, as of `now`.
-pub fn render(report: &TokenReport, text: &[u8], now: i64) -> String {
+/// Whether the hover lists the token's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Findings {
+    /// Each finding with its level, rule and message.
+    Listed,
+    /// Left out, as the editor shows the diagnostics in the same hover; only what it
+    /// cannot show (findings suppressed) is said.
+    ShownByEditor,
+}
+
+/// Renders the hover for `report`, a token found in `text`, as of `now`: what the token
+/// says (claims, then the provider's notes) first, then the findings, then its parts.
+pub fn render(report: &TokenReport, text: &[u8], now: i64, shown: Findings) -> String {
     let mut out = String::with_capacity(2048);
     headline(&mut out, report);
     claims_table(&mut out, report, now);
-    findings(&mut out, report);
     notes(&mut out, report);
+    findings(&mut out, report, shown);
     raw_parts(&mut out, report, text);
     out
 }
@@ -98,7 +109,7 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
     if let Some((claim, actor)) = &facts.actor {
         rows.push((
             "Acting party",
-            format!("{} ({})", code(&compact(actor)), escaped(claim)),
+            format!("{} in {}", code(&compact(actor)), code(claim)),
         ));
     }
     let token = &report.token;
@@ -125,7 +136,7 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
     }
     if let (Some(claims), None) = (token.claims(), token.numeric_claim("exp")) {
         let expires = match claims.get("exp") {
-            None => "never (no `exp`)".to_owned(),
+            None => "never: the token has no `exp` claim".to_owned(),
             Some(exp) => format!("unknown: `exp` is {}, not a NumericDate", json_type(exp)),
         };
         rows.push(("Expires", expires));
@@ -148,7 +159,13 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
     out.push('\n');
 }
 
-fn findings(out: &mut String, report: &TokenReport) {
+fn findings(out: &mut String, report: &TokenReport, shown: Findings) {
+    if shown == Findings::ShownByEditor {
+        if report.suppressed > 0 {
+            let _ = writeln!(out, "{}\n", suppressed(report.suppressed));
+        }
+        return;
+    }
     if report.findings.is_empty() && report.suppressed == 0 {
         return;
     }
@@ -166,13 +183,14 @@ fn findings(out: &mut String, report: &TokenReport) {
         );
     }
     if report.suppressed > 0 {
-        let _ = writeln!(
-            out,
-            "- {} suppressed by `jwtlens: ignore` or an allow entry",
-            report.suppressed
-        );
+        let _ = writeln!(out, "- {}", suppressed(report.suppressed));
     }
     out.push('\n');
+}
+
+fn suppressed(count: usize) -> String {
+    let findings = if count == 1 { "finding" } else { "findings" };
+    format!("{count} {findings} suppressed by a `jwtlens: ignore` comment or an allow entry")
 }
 
 fn level_word(level: Level) -> &'static str {
@@ -218,7 +236,7 @@ fn raw_parts(out: &mut String, report: &TokenReport, text: &[u8]) {
                 let start = &signature[..signature.len().min(8)];
                 let _ = writeln!(
                     out,
-                    "**Signature** {bytes} bytes ({})",
+                    "**Signature** {bytes} bytes, starting {}",
                     code(&format!("{start}…"))
                 );
             }
@@ -356,8 +374,18 @@ fn compact(value: &Value) -> String {
     }
 }
 
-/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`. Plain text,
-/// with control characters escaped.
+/// The token's most severe finding (the first of them when several are as severe).
+pub fn most_severe(report: &TokenReport) -> Option<&Finding> {
+    report
+        .findings
+        .iter()
+        .rev()
+        .max_by_key(|finding| finding.level)
+}
+
+/// One short line for an inlay hint: `Clerk · org:admin · expired 3 d ago`, then the most
+/// severe finding in a few words (`· error: live credential`). Plain text, with control
+/// characters escaped.
 pub fn summary(report: &TokenReport, now: i64) -> String {
     let facts = &report.facts;
     let token = &report.token;
@@ -387,6 +415,13 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
             format!("expires in {}", timefmt::short_duration(exp.abs_diff(now)))
         }
     });
+    if let Some(finding) = most_severe(report) {
+        parts.push(format!(
+            "{}: {}",
+            finding.level.as_str(),
+            finding.rule.name.replace('-', " ")
+        ));
+    }
     escape_controls(&parts.join(" · ")).into_owned()
 }
 
@@ -479,20 +514,48 @@ mod tests {
     fn expiry_at_the_ends_of_time() {
         let (expired, text) = report(r#"{"exp":-9223372036854775808}"#);
         assert!(summary(&expired, 1_800_000_000).starts_with("JWT HS256 · expired "));
-        render(&expired, &text, 1_800_000_000);
+        render(&expired, &text, 1_800_000_000, Findings::Listed);
         let (far, text) = report(r#"{"exp":9223372036854775807}"#);
         assert!(summary(&far, -1_800_000_000).contains("expires in "));
-        render(&far, &text, -1_800_000_000);
+        render(&far, &text, -1_800_000_000, Findings::Listed);
         let (lifetime, text) = report(r#"{"iat":-9223372036854775808,"exp":9223372036854775807}"#);
-        assert!(render(&lifetime, &text, 0).contains("Lifetime"));
+        assert!(render(&lifetime, &text, 0, Findings::Listed).contains("Lifetime"));
+    }
+
+    /// Where the editor shows the diagnostics in the hover, the findings are not said
+    /// again; the claims and provider notes come before them either way.
+    #[test]
+    fn findings_are_listed_unless_the_editor_shows_them() {
+        let (report, text) = report(r#"{"iss":"https://clerk.acme.io","sub":"user_1"}"#);
+        assert!(!report.findings.is_empty());
+        let listed = render(&report, &text, 1_800_000_000, Findings::Listed);
+        let findings = listed.find("**Findings**").expect("listed");
+        assert!(listed.find("| Subject |").unwrap() < findings, "{listed}");
+        assert!(listed.find("*Clerk notes*").unwrap() < findings, "{listed}");
+        assert!(
+            listed.contains("| Expires | never: the token has no `exp` claim |"),
+            "{listed}"
+        );
+        let quiet = render(&report, &text, 1_800_000_000, Findings::ShownByEditor);
+        assert!(!quiet.contains("**Findings**"), "{quiet}");
+        for finding in &report.findings {
+            assert!(!quiet.contains(finding.rule.code), "{quiet}");
+        }
+        assert_eq!(
+            quiet,
+            listed[..findings].to_owned() + &listed[listed.find("**Header**").unwrap()..]
+        );
     }
 
     /// A string `exp` is not "never expires": verifiers reject the token.
     #[test]
     fn an_exp_that_is_not_a_number_is_not_shown_as_never_expiring() {
         let (report, text) = report(r#"{"exp":"1700000000"}"#);
-        assert_eq!(summary(&report, 1_800_000_000), "JWT HS256 · invalid exp");
-        let hover = render(&report, &text, 1_800_000_000);
+        assert_eq!(
+            summary(&report, 1_800_000_000),
+            "JWT HS256 · invalid exp · warning: missing aud"
+        );
+        let hover = render(&report, &text, 1_800_000_000, Findings::Listed);
         assert!(
             hover.contains("| Expires | unknown: `exp` is a string, not a NumericDate |"),
             "{hover}"

@@ -14,9 +14,11 @@ use serde_json::{json, Value};
 use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 
+use crate::fixes::{self, CommentSyntax, WorkspaceConfig};
 use crate::{Analysis, Shared};
 use jwtlens_engine::analysis::TokenReport;
 use jwtlens_engine::config::RESTRICTED_MINT;
+use jwtlens_engine::rules::Rule;
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_jose::fingerprint;
@@ -393,28 +395,57 @@ fn mint_edit(analysis: &Analysis, report: &TokenReport, token: &str, variant: Va
     }
 }
 
-/// The code actions for the token under `range`.
-pub fn code_actions(
+/// The kind of the Decode action: a `refactor` kind, which VS Code lists in its lightbulb
+/// and Quick Fix menus (under "More Actions") without tying it to a diagnostic.
+pub const DECODE_KIND: &str = "refactor.jwtlens.decode";
+/// The kind of the Verify action.
+pub const VERIFY_KIND: &str = "refactor.jwtlens.verify";
+
+/// Whether the client asked for actions of `kind`: `only` lists kinds whose actions it
+/// wants, each also covering the kinds below it (`refactor` covers `refactor.extract`).
+fn wanted(only: Option<&[CodeActionKind]>, kind: &CodeActionKind) -> bool {
+    let Some(only) = only.filter(|only| !only.is_empty()) else {
+        return true;
+    };
+    let kind = kind.as_str();
+    only.iter().map(CodeActionKind::as_str).any(|prefix| {
+        prefix.is_empty()
+            || kind == prefix
+            || kind
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// What the quick fixes that silence a finding need besides the analysis.
+pub struct FixContext<F: FnOnce() -> Option<WorkspaceConfig>> {
+    /// The document's comment syntax (`None`: no inline fix).
+    pub comment: Option<CommentSyntax>,
+    /// The workspace's `.jwtlens.toml`, read when a finding needs it (`None`: no
+    /// workspace fix).
+    pub workspace_config: F,
+}
+
+/// The code actions for the token under `range`, of the kinds the client asked for.
+pub fn code_actions<F: FnOnce() -> Option<WorkspaceConfig>>(
     analysis: &Analysis,
     uri: &Url,
     range: Range,
     context: &CodeActionContext,
+    fix: FixContext<F>,
 ) -> Vec<CodeActionOrCommand> {
     let offset = analysis.index.offset(&analysis.text, range.start);
     let Some(report) = analysis.report_at(offset) else {
         return Vec::new();
     };
-    if report.token.claims().is_none() {
-        return Vec::new();
-    }
+    let only = context.only.as_deref();
     let argument = TokenArgument {
         uri: uri.clone(),
         position: range.start,
         variant: None,
         fingerprint: Some(token_fingerprint(analysis, report)),
     };
-    let lifetime = timefmt::duration(analysis.config.settings.mint.lifetime);
-    let token_diagnostics: Vec<Diagnostic> = context
+    let token_diagnostics: Vec<&Diagnostic> = context
         .diagnostics
         .iter()
         .filter(|diagnostic| diagnostic.source.as_deref() == Some("jwtlens"))
@@ -424,8 +455,133 @@ pub fn code_actions(
                 .offset(&analysis.text, diagnostic.range.start);
             report.token.range.contains(&start)
         })
-        .cloned()
         .collect();
+    let mut actions = Vec::new();
+    if wanted(only, &CodeActionKind::QUICKFIX) {
+        actions.extend(suppress_actions(
+            analysis,
+            uri,
+            report,
+            &token_diagnostics,
+            fix,
+        ));
+    }
+    let command_action =
+        |title: String, kind: &'static str, command: &str, argument: Value| CodeAction {
+            title: title.clone(),
+            kind: Some(CodeActionKind::new(kind)),
+            command: Some(Command {
+                title,
+                command: command.to_owned(),
+                arguments: Some(vec![argument]),
+            }),
+            ..CodeAction::default()
+        };
+    actions.push(command_action(
+        "Decode token (header, claims, findings)".to_owned(),
+        DECODE_KIND,
+        DECODE,
+        argument.to_value(None),
+    ));
+    if report.token.claims().is_some() {
+        actions.extend(mint_actions(
+            analysis,
+            report,
+            &argument,
+            &token_diagnostics,
+        ));
+    }
+    if let Some(source) = key_source(analysis, report) {
+        let keys = if source.workspace_configured {
+            "workspace-configured key set"
+        } else {
+            "issuer keys"
+        };
+        actions.push(command_action(
+            format!("Verify signature with {keys} (GET {})", source.url),
+            VERIFY_KIND,
+            VERIFY,
+            argument.to_value(None),
+        ));
+    }
+    actions
+        .into_iter()
+        .filter(|action| action.kind.as_ref().is_some_and(|kind| wanted(only, kind)))
+        .map(CodeActionOrCommand::CodeAction)
+        .collect()
+}
+
+/// For each rule that fired on the token: ignore it on this line (when the file has
+/// comments), and turn it off for the workspace (when `.jwtlens.toml` can be edited).
+fn suppress_actions<F: FnOnce() -> Option<WorkspaceConfig>>(
+    analysis: &Analysis,
+    uri: &Url,
+    report: &TokenReport,
+    token_diagnostics: &[&Diagnostic],
+    fix: FixContext<F>,
+) -> Vec<CodeAction> {
+    let mut rules: Vec<_> = report.findings.iter().map(|finding| finding.rule).collect();
+    rules.dedup_by_key(|rule| rule.code);
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let diagnostics_of = |rule: &Rule| {
+        let of_rule: Vec<Diagnostic> = token_diagnostics
+            .iter()
+            .filter(|diagnostic| {
+                diagnostic.code == Some(NumberOrString::String(rule.code.to_owned()))
+            })
+            .map(|diagnostic| (*diagnostic).clone())
+            .collect();
+        (!of_rule.is_empty()).then_some(of_rule)
+    };
+    let mut actions = Vec::new();
+    if let Some(comment) = fix.comment {
+        for rule in &rules {
+            let edit = fixes::suppress_edit(analysis, report, rule, comment);
+            actions.push(CodeAction {
+                title: format!("Ignore {} ({}) on this line", rule.code, rule.name),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: diagnostics_of(rule),
+                edit: Some(WorkspaceEdit {
+                    document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri: uri.clone(),
+                            version: Some(analysis.version),
+                        },
+                        edits: vec![OneOf::Left(edit)],
+                    }])),
+                    ..WorkspaceEdit::default()
+                }),
+                ..CodeAction::default()
+            });
+        }
+    }
+    if let Some(config) = (fix.workspace_config)() {
+        for rule in &rules {
+            if let Some(edit) = fixes::rule_off_edit(&config, rule) {
+                actions.push(CodeAction {
+                    title: fixes::rule_off_title(rule),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: diagnostics_of(rule),
+                    edit: Some(edit),
+                    ..CodeAction::default()
+                });
+            }
+        }
+    }
+    actions
+}
+
+/// Mint a replacement (quick fixes, preferred for a committed live credential) or a
+/// negative-test variant (refactorings).
+fn mint_actions(
+    analysis: &Analysis,
+    report: &TokenReport,
+    argument: &TokenArgument,
+    token_diagnostics: &[&Diagnostic],
+) -> Vec<CodeAction> {
+    let lifetime = timefmt::duration(analysis.config.settings.mint.lifetime);
     let committed = report
         .findings
         .iter()
@@ -436,12 +592,12 @@ pub fn code_actions(
     });
     let action = |title: String, kind: CodeActionKind, variant: Variant, preferred: bool| {
         let arguments = Some(vec![argument.to_value(Some(variant))]);
-        CodeActionOrCommand::CodeAction(CodeAction {
+        CodeAction {
             title: title.clone(),
             kind: Some(kind),
             disabled: disabled.clone(),
             diagnostics: (variant.replaces() && !token_diagnostics.is_empty())
-                .then(|| token_diagnostics.clone()),
+                .then(|| token_diagnostics.iter().map(|d| (*d).clone()).collect()),
             is_preferred: preferred.then_some(true),
             command: Some(Command {
                 title,
@@ -449,27 +605,9 @@ pub fn code_actions(
                 arguments,
             }),
             ..CodeAction::default()
-        })
+        }
     };
-    let verify = key_source(analysis, report).map(|source| {
-        let keys = if source.workspace_configured {
-            "workspace-configured key set"
-        } else {
-            "issuer keys"
-        };
-        let title = format!("Verify signature with {keys} (GET {})", source.url);
-        CodeActionOrCommand::CodeAction(CodeAction {
-            title: title.clone(),
-            kind: Some(CodeActionKind::new("source.verify")),
-            command: Some(Command {
-                title,
-                command: VERIFY.to_owned(),
-                arguments: Some(vec![argument.to_value(None)]),
-            }),
-            ..CodeAction::default()
-        })
-    });
-    let mint = vec![
+    vec![
         action(
             format!("Mint replacement test token (expires in {lifetime})"),
             CodeActionKind::QUICKFIX,
@@ -500,6 +638,36 @@ pub fn code_actions(
             Variant::Unsigned,
             false,
         ),
-    ];
-    mint.into_iter().chain(verify).collect()
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_matches_kinds_by_prefix() {
+        let kinds = |names: &[&'static str]| -> Vec<CodeActionKind> {
+            names.iter().map(|name| CodeActionKind::new(name)).collect()
+        };
+        let decode = CodeActionKind::new(DECODE_KIND);
+        assert!(wanted(None, &decode));
+        assert!(wanted(Some(&kinds(&["refactor"])), &decode));
+        assert!(wanted(Some(&kinds(&[""])), &decode));
+        assert!(wanted(Some(&kinds(&[DECODE_KIND])), &decode));
+        assert!(!wanted(Some(&kinds(&["quickfix"])), &decode));
+        assert!(!wanted(Some(&kinds(&["refactor.jwt"])), &decode));
+        assert!(!wanted(
+            Some(&kinds(&["refactor.jwtlens.decode.more"])),
+            &decode
+        ));
+        assert!(!wanted(
+            Some(&kinds(&["refactor.extract", "source"])),
+            &decode
+        ));
+        assert!(wanted(
+            Some(&kinds(&["source", "quickfix"])),
+            &CodeActionKind::QUICKFIX
+        ));
+    }
 }

@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod fixes;
 mod log_name;
 mod memory;
 pub use memory::limit_arenas;
@@ -56,10 +57,17 @@ where
     O: tokio::io::AsyncWrite + Unpin,
 {
     transport::serve(input, output, limits, |requests| {
-        LspService::new(|client| Backend::new(client, requests))
+        LspService::build(|client| Backend::new(client, requests))
+            .custom_method(DOCUMENT_SUMMARY, Backend::document_summary)
+            .finish()
     })
     .await;
 }
+
+/// A jwtlens request: `{"textDocument": {"uri"}}` → `{"tokens", "findings"}`, the counts of
+/// tokens and findings in an open document (for an editor's status line), or null when
+/// the document is not open.
+pub const DOCUMENT_SUMMARY: &str = "jwtlens/documentSummary";
 
 /// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.
 pub struct Backend {
@@ -104,6 +112,8 @@ struct State {
     can_refresh_inlay_hints: bool,
     /// The client applies versioned `documentChanges` (and refuses stale ones).
     can_version_edits: bool,
+    /// The client creates files through `documentChanges`.
+    can_create_files: bool,
     documents: HashMap<Url, Document>,
 }
 
@@ -112,6 +122,8 @@ struct Document {
     version: i32,
     /// Workspace-relative path, for fixture context and ignore globs.
     path: Option<PathBuf>,
+    /// The editor's language id, for the comment syntax of the suppress quick fix.
+    language_id: String,
     analysis: Option<Arc<Analysis>>,
 }
 
@@ -150,7 +162,12 @@ impl Analysis {
     pub fn hover(&self, position: Position) -> Option<Hover> {
         let offset = self.index.offset(&self.text, position);
         let report = self.report_at(offset)?;
-        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now());
+        let findings = if self.config.settings.hover_findings {
+            hover::Findings::Listed
+        } else {
+            hover::Findings::ShownByEditor
+        };
+        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now(), findings);
         let range = self
             .index
             .ranges(&self.text)
@@ -164,7 +181,8 @@ impl Analysis {
         })
     }
 
-    /// One summary hint after each token that overlaps `range`, when enabled.
+    /// One summary hint before each token that overlaps `range`, when enabled: before it,
+    /// as most tokens are long and a hint after one sits past the window's right edge.
     pub fn inlay_hints(&self, range: Range) -> Vec<InlayHint> {
         if !self.config.settings.inlay_hints {
             return Vec::new();
@@ -180,11 +198,11 @@ impl Analysis {
             .iter()
             .take_while(|report| report.token.range.start <= end)
             .map(|report| InlayHint {
-                position: cursor.position(report.token.range.end),
+                position: cursor.position(report.token.range.start),
                 label: InlayHintLabel::String(hover::summary(report, now)),
                 kind: None,
                 text_edits: None,
-                tooltip: report.findings.first().map(|finding| {
+                tooltip: hover::most_severe(report).map(|finding| {
                     InlayHintTooltip::String(format!(
                         "{} {}: {}",
                         finding.rule.code,
@@ -192,8 +210,8 @@ impl Analysis {
                         escape_controls(&finding.message)
                     ))
                 }),
-                padding_left: Some(true),
-                padding_right: None,
+                padding_left: None,
+                padding_right: Some(true),
                 data: None,
             })
             .collect()
@@ -550,6 +568,51 @@ impl Shared {
         }
     }
 
+    /// The workspace's `.jwtlens.toml` for a quick fix to edit: the editor's text when the
+    /// file is open, else the file's (read as the configuration is, confined to the
+    /// workspace). `None` in restricted mode (nothing is written to an untrusted folder),
+    /// without a workspace, and when the file cannot be read or is not a plain file
+    /// inside the workspace (a link leading out, say), so no edit can reach outside it.
+    fn workspace_config(&self, analysis: &Analysis) -> Option<fixes::WorkspaceConfig> {
+        if analysis.config.trust == Trust::Restricted {
+            return None;
+        }
+        let (root, open, encoding, can_create, can_version_edits) = {
+            let state = self.state();
+            let root = state.root.clone()?;
+            let uri = Url::from_file_path(root.join(CONFIG_FILE)).ok()?;
+            let open = state
+                .documents
+                .get(&uri)
+                .map(|open| (open.text.clone(), open.version));
+            (
+                root,
+                open,
+                state.encoding,
+                state.can_create_files,
+                state.can_version_edits,
+            )
+        };
+        let path = root.join(CONFIG_FILE);
+        let (text, version) = match open {
+            Some((text, version)) => (Some(text.as_str().to_owned()), Some(version)),
+            None => match read_config_file(&root).ok()? {
+                Some(text) => (Some(text), None),
+                // Nothing there, not even a dangling link: the file can be created.
+                None if path.symlink_metadata().is_err() => (None, None),
+                None => return None,
+            },
+        };
+        Some(fixes::WorkspaceConfig {
+            uri: Url::from_file_path(path).ok()?,
+            text,
+            version,
+            encoding,
+            can_create,
+            can_version_edits,
+        })
+    }
+
     fn relative_path(&self, uri: &Url) -> Option<PathBuf> {
         let path = uri.to_file_path().ok()?;
         let state = self.state();
@@ -576,6 +639,7 @@ impl Backend {
             can_watch_files: false,
             can_refresh_inlay_hints: false,
             can_version_edits: false,
+            can_create_files: false,
             documents: HashMap::new(),
         };
         let published = tokio::sync::Mutex::new(HashMap::new());
@@ -591,6 +655,14 @@ impl Backend {
         }
     }
 
+    async fn document_summary(&self, params: DocumentSummaryParams) -> Result<Option<Value>> {
+        let analysis = self.shared.analysis(&params.text_document.uri).await;
+        Ok(analysis.map(|analysis| {
+            let findings: usize = analysis.reports.iter().map(|r| r.findings.len()).sum();
+            json!({"tokens": analysis.reports.len(), "findings": findings})
+        }))
+    }
+
     fn schedule_publish(&self, uri: Url) {
         let shared = self.shared.clone();
         tokio::spawn(async move { shared.publish(uri).await });
@@ -599,6 +671,12 @@ impl Backend {
     fn is_config_file(uri: &Url) -> bool {
         uri.path().ends_with(&format!("/{CONFIG_FILE}"))
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DocumentSummaryParams {
+    text_document: TextDocumentIdentifier,
 }
 
 fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
@@ -641,6 +719,10 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.workspace_edit.as_ref())
                 .and_then(|edit| edit.document_changes)
                 .unwrap_or(false);
+            state.can_create_files = workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|edit| edit.resource_operations.as_ref())
+                .is_some_and(|operations| operations.contains(&ResourceOperationKind::Create));
             state.can_watch_files = workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|watch| watch.dynamic_registration)
@@ -728,6 +810,7 @@ impl LanguageServer for Backend {
                 text: Arc::new(document.text),
                 version: document.version,
                 path,
+                language_id: document.language_id,
                 analysis: None,
             },
         );
@@ -846,11 +929,24 @@ impl LanguageServer for Backend {
         let Some(analysis) = self.shared.analysis(&uri).await else {
             return Ok(None);
         };
+        let comment = {
+            let state = self.shared.state();
+            let document = state.documents.get(&uri);
+            fixes::comment_syntax(
+                document.map(|document| document.language_id.as_str()),
+                document.and_then(|document| document.path.as_deref()),
+            )
+        };
+        let fix = commands::FixContext {
+            comment,
+            workspace_config: || self.shared.workspace_config(&analysis),
+        };
         Ok(Some(commands::code_actions(
             &analysis,
             &uri,
             params.range,
             &params.context,
+            fix,
         )))
     }
 }

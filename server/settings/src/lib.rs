@@ -92,8 +92,11 @@ pub struct Settings {
     pub docs_url: String,
     /// At most this many diagnostics per document; a final one says how many were left out.
     pub max_diagnostics: usize,
-    /// Show a one-line summary after each token (`Clerk · org:admin · expired 3 d ago`).
+    /// Show a one-line summary before each token (`Clerk · org:admin · expired 3 d ago · error: live credential`).
     pub inlay_hints: bool,
+    /// List the token's findings in the hover. Editors that show the diagnostics in the
+    /// hover themselves (VS Code) turn it off, so the hover does not say them twice.
+    pub hover_findings: bool,
     /// Offer LSP workspace diagnostics (tokens in files that are not open). Off by default:
     /// clients such as VS Code re-request them every few seconds, and each answer walks
     /// the whole workspace. Read once, when the server starts.
@@ -166,6 +169,7 @@ impl Default for Settings {
             docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
             max_diagnostics: 1000,
             inlay_hints: false,
+            hover_findings: true,
             workspace_diagnostics: false,
             mint: MintSettings::default(),
             keys: KeySettings::default(),

@@ -72,7 +72,31 @@ function M.check()
       client.root_dir or "(none)",
       vim.tbl_count(client.attached_buffers)
     ))
+    -- What a status line would show: tokens and findings per open file.
+    for bufnr in pairs(client.attached_buffers) do
+      local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+      local answer = client:request_sync("jwtlens/documentSummary", params, 2000, bufnr)
+      local summary = answer and answer.result
+      if type(summary) == "table" then
+        health.info(("%s: %d token(s), %d finding(s)"):format(
+          vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":~:."),
+          summary.tokens,
+          summary.findings
+        ))
+      end
+    end
   end
+
+  health.start("jwtlens: diagnostics display")
+  local config = vim.diagnostic.config() or {}
+  if config.signs == false then
+    health.warn("diagnostic signs are off: findings show only where vim.diagnostic draws them otherwise", {
+      "vim.diagnostic.config({ signs = true })",
+    })
+  else
+    health.ok("diagnostic signs are on (findings are marked in the sign column)")
+  end
+  health.info("code actions (vim.lsp.buf.code_action): Ignore JWTxxx on this line, Turn off JWTxxx in .jwtlens.toml, Decode, Verify, Mint")
 end
 
 return M
