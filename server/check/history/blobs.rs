@@ -5,7 +5,10 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use std::path::PathBuf;
+
 use gix::hash::ObjectId;
+use gix::hashtable::HashMap as IdMap;
 use gix::objs::Kind;
 use sha2::{Digest, Sha256};
 
@@ -17,12 +20,16 @@ use crate::scan::Scanner;
 /// A token's SHA-256, the key it is aggregated by.
 pub type Fingerprint = [u8; 32];
 
-/// Blobs handed to a thread at a time: neighbours in the list share delta bases.
-const BATCH: usize = 64;
+/// Blobs handed to a thread at a time: neighbours in the read order share delta bases.
+const BATCH: usize = 256;
 
 /// A Git LFS pointer file: the content lives elsewhere.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
 const LFS_POINTER_MAX: u64 = 1024;
+
+/// Each thread's cache of decoded pack entries, so that a delta whose base was read a
+/// moment before is one delta away (bounded: memory does not grow with the history).
+pub const PACK_CACHE: usize = 8 * 1024 * 1024;
 
 /// A thread keeps its buffer between blobs unless it grew past this.
 const KEEP_BUFFER: usize = 16 * 1024 * 1024;
@@ -47,10 +54,12 @@ pub enum Blob {
     Missing,
 }
 
-/// Reads and scans `blobs` on `threads` threads (0: one per core).
+/// Reads and scans `blobs`, in `order` (indices into `blobs`), on `threads` threads (0:
+/// one per core).
 pub fn scan(
     repo: &gix::ThreadSafeRepository,
     blobs: &[ObjectId],
+    order: &[usize],
     max_filesize: u64,
     threads: usize,
     stats: &Stats,
@@ -67,7 +76,8 @@ pub fn scan(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                let repo = repo.to_thread_local();
+                let mut repo = repo.to_thread_local();
+                use_pack_cache(&mut repo);
                 let mut buf = Vec::new();
                 let mut mine = Vec::new();
                 loop {
@@ -75,11 +85,11 @@ pub fn scan(
                         break;
                     }
                     let start = next.fetch_add(BATCH, Ordering::Relaxed);
-                    if start >= blobs.len() {
+                    if start >= order.len() {
                         break;
                     }
-                    for (index, id) in blobs.iter().enumerate().skip(start).take(BATCH) {
-                        match read(&repo.objects, *id, max_filesize, &mut buf) {
+                    for &index in order.iter().skip(start).take(BATCH) {
+                        match read(&repo.objects, blobs[index], max_filesize, &mut buf) {
                             Ok(Blob::Text(bytes, tokens)) => {
                                 stats.files.fetch_add(1, Ordering::Relaxed);
                                 stats.bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -122,6 +132,50 @@ pub fn scan(
         missing: missing.into_inner(),
         lfs: lfs.into_inner(),
     }
+}
+
+/// Gives `repo` a pack cache of [`PACK_CACHE`] bytes.
+pub fn use_pack_cache(repo: &mut gix::Repository) {
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+            PACK_CACHE,
+        ))
+    });
+}
+
+/// The order to read `blobs` in: by position in their pack, loose objects first. A
+/// delta's base comes before it in its pack, so it was read a moment before and is still
+/// in the cache: each blob costs one delta, not its whole chain.
+pub fn read_order(repo: &gix::Repository, blobs: &[ObjectId]) -> Vec<usize> {
+    let index: IdMap<ObjectId, usize> = blobs.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    // (pack number, offset); loose objects (and those of alternates) keep (0, 0).
+    let mut position = vec![(0usize, 0u64); blobs.len()];
+    let dir = repo.objects.store_ref().path().join("pack");
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
+                .collect()
+        })
+        .unwrap_or_default();
+    packs.sort();
+    for (number, path) in packs.iter().enumerate() {
+        let Ok(pack) = gix::odb::pack::index::File::at(path, repo.object_hash()) else {
+            continue; // unreadable here: the reads will say what is wrong
+        };
+        for entry in pack.iter() {
+            if let Some(&blob) = index.get(&entry.oid) {
+                if position[blob].0 == 0 {
+                    position[blob] = (number + 1, entry.pack_offset);
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..blobs.len()).collect();
+    order.sort_by_key(|&blob| position[blob]);
+    order
 }
 
 /// Reads blob `id` (into `buf`) and finds its tokens. `Err` when the object cannot be

@@ -100,7 +100,8 @@ pub fn history(
     scan: &Scan,
 ) -> Result<(Vec<FileReport>, GitSummary), GitError> {
     let sync = repo::open(cwd)?;
-    let repo = sync.to_thread_local();
+    let mut repo = sync.to_thread_local();
+    blobs::use_pack_cache(&mut repo);
     let hash = repo.object_hash();
     let (include, exclude) = repo::revisions(&repo, revisions, scan.report)?;
     let shallow = repo::shallow_commits(&repo)?;
@@ -112,22 +113,19 @@ pub fn history(
         &shallow,
         scan.report,
     );
-    let trees = trees::Trees::walk(
-        &repo.objects,
-        hash,
-        commits.commits.iter().map(|commit| commit.tree),
-        scan.report,
-    );
+    let roots: Vec<_> = commits.commits.iter().map(|commit| commit.tree).collect();
+    let trees = trees::Trees::walk(&repo.objects, hash, &roots, scan.report);
     let scanned = blobs::scan(
         &sync,
         &trees.blobs,
+        &blobs::read_order(&repo, &trees.blobs),
         scan.max_filesize,
         scan.threads,
         scan.stats,
         scan.report,
     );
     let with_tokens: Vec<bool> = scanned.tokens.iter().map(|t| !t.is_empty()).collect();
-    let sightings = trees.sightings(&repo.objects, hash, &with_tokens, scan.report);
+    let sightings = trees.sightings(&with_tokens);
     let place = repo::place(&repo, cwd, scan)?;
     let files = tokens::judge(
         &repo,

@@ -27,11 +27,15 @@ const UNREADABLE: u32 = u32::MAX;
 pub struct Trees {
     /// Tree ids in post-order: a tree's subtrees have smaller indices.
     ids: Vec<ObjectId>,
-    /// The children of tree `t` are `children[spans[t].0..spans[t].1]`.
+    /// The children of tree `t` are `children[spans[t].0..spans[t].1]`, with their names
+    /// (into `names`) at the same places in `child_names`.
     children: Vec<u32>,
+    child_names: Vec<u32>,
     spans: Vec<(usize, usize)>,
+    /// Entry names, each stored once: versions of a tree share most of theirs.
+    names: Interner,
     index: IdMap<ObjectId, u32>,
-    /// Distinct blobs, in the order first met (oldest commits first).
+    /// Distinct blobs, in the order first met.
     pub blobs: Vec<ObjectId>,
     blob_index: IdMap<ObjectId, u32>,
     /// Each commit's root tree (scan order), `None` when it could not be read.
@@ -60,12 +64,14 @@ pub struct Sightings {
     pub sightings: Vec<Sighting>,
 }
 
-/// A tree being read: its entries and the children indexed so far.
+/// A tree being read: its entries (kind, object, name) and the children indexed so far
+/// (index, name).
 struct Frame {
     id: ObjectId,
-    entries: Vec<(EntryKind, ObjectId)>,
+    name: u32,
+    entries: Vec<(EntryKind, ObjectId, u32)>,
     next: usize,
-    children: Vec<u32>,
+    children: Vec<(u32, u32)>,
 }
 
 impl Trees {
@@ -73,23 +79,30 @@ impl Trees {
     pub fn walk(
         objects: &impl gix::objs::Find,
         object_hash: gix::hash::Kind,
-        roots: impl IntoIterator<Item = ObjectId>,
+        roots: &[ObjectId],
         report: &dyn Fn(Problem),
     ) -> Trees {
         let mut trees = Trees::default();
         let mut submodules = HashSet::new();
         let mut buf = Vec::new();
-        for root in roots {
-            let index = trees.tree(
-                objects,
-                object_hash,
-                root,
-                &mut submodules,
-                &mut buf,
-                report,
-            );
-            trees.roots.push(index);
-        }
+        // Newest first: packs store the newest version of an object whole and older ones
+        // as deltas against newer ones, so that each delta's base is then in the cache.
+        let mut indices: Vec<Option<u32>> = roots
+            .iter()
+            .rev()
+            .map(|&root| {
+                trees.tree(
+                    objects,
+                    object_hash,
+                    root,
+                    &mut submodules,
+                    &mut buf,
+                    report,
+                )
+            })
+            .collect();
+        indices.reverse();
+        trees.roots = indices;
         trees.submodules = submodules.len() as u64;
         trees
     }
@@ -107,7 +120,7 @@ impl Trees {
         if let Some(&index) = self.index.get(&root) {
             return (index != UNREADABLE).then_some(index);
         }
-        let mut stack = match self.read(objects, object_hash, root, buf, report) {
+        let mut stack = match self.read(objects, object_hash, root, 0, buf, report) {
             Some(frame) => vec![frame],
             None => return None,
         };
@@ -117,16 +130,19 @@ impl Trees {
                 frame.next += 1;
                 entry
             });
-            let Some((kind, id)) = next else {
+            let Some((kind, id, name)) = next else {
                 let done = stack.pop()?;
                 let index = self.ids.len() as u32;
                 self.ids.push(done.id);
                 let start = self.children.len();
-                self.children.extend(done.children);
+                for (child, child_name) in done.children {
+                    self.children.push(child);
+                    self.child_names.push(child_name);
+                }
                 self.spans.push((start, self.children.len()));
                 self.index.insert(done.id, index);
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(index | TREE),
+                    Some(parent) => parent.children.push((index | TREE, done.name)),
                     None => return Some(index),
                 }
                 continue;
@@ -150,7 +166,9 @@ impl Trees {
                         None
                     }
                     None => {
-                        if let Some(subtree) = self.read(objects, object_hash, id, buf, report) {
+                        if let Some(subtree) =
+                            self.read(objects, object_hash, id, name, buf, report)
+                        {
                             stack.push(subtree);
                         }
                         None
@@ -164,24 +182,27 @@ impl Trees {
                 EntryKind::Link => None,
             };
             if let (Some(child), Some(frame)) = (child, stack.last_mut()) {
-                frame.children.push(child);
+                frame.children.push((child, name));
             }
         }
     }
 
-    /// A tree's entries, or `None` (counted or reported) when it cannot be read.
+    /// Tree `id` (named `name` in its parent), or `None` (counted or reported) when it
+    /// cannot be read.
+    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
         objects: &impl gix::objs::Find,
         object_hash: gix::hash::Kind,
         id: ObjectId,
+        name: u32,
         buf: &mut Vec<u8>,
         report: &dyn Fn(Problem),
     ) -> Option<Frame> {
         let entries = match read_tree(objects, object_hash, id, buf) {
             Ok(Some(entries)) => entries
                 .into_iter()
-                .map(|(kind, _, id)| (kind, id))
+                .map(|(kind, entry_name, id)| (kind, id, self.names.intern(&entry_name)))
                 .collect(),
             Ok(None) => {
                 self.missing += 1;
@@ -196,6 +217,7 @@ impl Trees {
         };
         Some(Frame {
             id,
+            name,
             entries,
             next: 0,
             children: Vec::new(),
@@ -203,13 +225,7 @@ impl Trees {
     }
 
     /// Where and when the blobs marked in `with_tokens` (by blob index) were.
-    pub fn sightings(
-        &self,
-        objects: &impl gix::objs::Find,
-        object_hash: gix::hash::Kind,
-        with_tokens: &[bool],
-        report: &dyn Fn(Problem),
-    ) -> Sightings {
+    pub fn sightings(&self, with_tokens: &[bool]) -> Sightings {
         // Post-order: every subtree is decided before its parents.
         let mut leads = vec![false; self.ids.len()];
         for (tree, &(start, end)) in self.spans.iter().enumerate() {
@@ -221,42 +237,18 @@ impl Trees {
                 }
             });
         }
-        // The names of the entries that lead to tokens, read again for those trees only.
-        let mut named: HashMap<u32, Vec<(Vec<u8>, u32)>> = HashMap::new();
-        let mut buf = Vec::new();
-        for (tree, _) in leads.iter().enumerate().filter(|(_, &lead)| lead) {
-            let id = self.ids[tree];
-            let entries = match read_tree(objects, object_hash, id, &mut buf) {
-                Ok(Some(entries)) => entries,
-                Ok(None) => continue, // read a moment ago: removed meanwhile
-                Err(message) => {
-                    report(git_problem(message));
-                    continue;
-                }
-            };
-            let kept = entries
-                .into_iter()
-                .filter_map(|(kind, name, id)| {
-                    let child = match kind {
-                        EntryKind::Tree => {
-                            self.index
-                                .get(&id)
-                                .copied()
-                                .filter(|&t| t != UNREADABLE && leads[t as usize])?
-                                | TREE
-                        }
-                        EntryKind::Blob | EntryKind::BlobExecutable => self
-                            .blob_index
-                            .get(&id)
-                            .copied()
-                            .filter(|&b| with_tokens[b as usize])?,
-                        EntryKind::Link | EntryKind::Commit => return None,
-                    };
-                    Some((name, child))
-                })
-                .collect();
-            named.insert(tree as u32, kept);
-        }
+        let leading = |tree: u32| {
+            let (start, end) = self.spans[tree as usize];
+            (start..end).filter_map(|at| {
+                let child = self.children[at];
+                let keep = if child & TREE != 0 {
+                    leads[(child & !TREE) as usize]
+                } else {
+                    with_tokens[child as usize]
+                };
+                keep.then(|| (&self.names.values[self.child_names[at] as usize], child))
+            })
+        };
 
         let mut paths = Interner::default();
         let mut found: HashMap<(u32, u32), (u32, u32)> = HashMap::new();
@@ -277,7 +269,7 @@ impl Trees {
                     if !visited.insert((tree, paths.intern(&dir))) {
                         continue;
                     }
-                    for (name, child) in named.get(&tree).into_iter().flatten() {
+                    for (name, child) in leading(tree) {
                         let mut path = dir.clone();
                         if !path.is_empty() {
                             path.push(b'/');
@@ -287,7 +279,7 @@ impl Trees {
                             stack.push((child & !TREE, path));
                             continue;
                         }
-                        let key = (*child, paths.intern(&path));
+                        let key = (child, paths.intern(&path));
                         let seen = found.entry(key).or_insert((commit, commit));
                         // Forward, the first visit is the earliest commit; backward, the
                         // latest.
@@ -350,8 +342,8 @@ pub(super) fn read_tree(
         .map(Some)
 }
 
-/// Paths, each stored once, by number.
-#[derive(Default)]
+/// Names and paths, each stored once, by number.
+#[derive(Debug, Default)]
 struct Interner {
     values: Vec<Vec<u8>>,
     index: HashMap<Vec<u8>, u32>,
