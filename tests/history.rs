@@ -759,33 +759,48 @@ fn staged_checks_the_index_not_the_working_tree() {
     );
 }
 
-/// The hook git runs before a commit, as `.pre-commit-hooks.yaml` runs it: `git commit -a`
-/// stages into a temporary index that only `GIT_INDEX_FILE` names.
+/// The hook git runs before a commit, as pre-commit runs the hook `.pre-commit-hooks.yaml`
+/// publishes: its `entry` with the staged files' names. `git commit -a` stages into a
+/// temporary index that only `GIT_INDEX_FILE` names; a plain `git commit` commits the
+/// index, whatever the working tree holds.
 #[test]
-fn a_pre_commit_hook_checks_what_git_commit_a_is_about_to_commit() {
+fn the_published_pre_commit_hook_checks_what_git_is_about_to_commit() {
+    let entry = include_str!("../.pre-commit-hooks.yaml")
+        .lines()
+        .find_map(|line| line.strip_prefix("  entry: "))
+        .expect("the hook has an entry");
+    let arguments = entry
+        .strip_prefix("jwtlens ")
+        .expect("the entry runs jwtlens");
+    assert_eq!(arguments, "check --staged");
     let repo = Repo::new();
     let (a, _) = live_token("a");
+    let (b, _) = live_token("b");
     repo.write("src/a.ts", "export {};\n");
+    repo.write("src/b.ts", "export {};\n");
     repo.commit("base");
     let hook = repo.path.join(".git/hooks/pre-commit");
     std::fs::write(
         &hook,
         format!(
-            "#!/bin/sh\nexec '{}' check --staged\n",
+            "#!/bin/sh\nexec '{}' {arguments} $(git diff --cached --name-only --diff-filter=ACMR)\n",
             env!("CARGO_BIN_EXE_jwtlens")
         ),
     )
     .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let commit = |args: &[&str]| {
+        let output = repo.git_command(args).output().unwrap();
+        // git sends a hook's standard output to its standard error.
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
 
     repo.write("src/a.ts", format!("a = '{a}'\n"));
-    let refused = repo
-        .git_command(&["commit", "-q", "-a", "-m", "with a token"])
-        .output()
-        .unwrap();
-    assert!(!refused.status.success(), "the hook refuses the commit");
-    // git sends a hook's standard output to its standard error.
-    let out = String::from_utf8_lossy(&refused.stderr);
+    let (committed, out) = commit(&["commit", "-q", "-a", "-m", "with a token"]);
+    assert!(!committed, "the hook refuses the commit: {out}");
     assert!(
         out.contains("src/a.ts:1:6: error JWT104 live-credential: "),
         "{out}"
@@ -793,14 +808,22 @@ fn a_pre_commit_hook_checks_what_git_commit_a_is_about_to_commit() {
     assert!(!out.contains(&a), "the token is not printed");
 
     repo.write("src/a.ts", "export const fine = 1;\n");
-    let accepted = repo
-        .git_command(&["commit", "-q", "-a", "-m", "clean"])
-        .output()
-        .unwrap();
+    let (committed, out) = commit(&["commit", "-q", "-a", "-m", "clean"]);
+    assert!(committed, "{out}");
+
+    // Staged with a token, then cleaned in the working tree only: the commit would
+    // still carry the token.
+    repo.write("src/b.ts", format!("b = '{b}'\n"));
+    repo.git(&["add", "src/b.ts"]);
+    repo.write("src/b.ts", "export {};\n");
+    let (committed, out) = commit(&["commit", "-q", "-m", "staged token"]);
     assert!(
-        accepted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&accepted.stdout)
+        !committed,
+        "the index is checked, not the working tree: {out}"
+    );
+    assert!(
+        out.contains("src/b.ts:1:6: error JWT104 live-credential: "),
+        "{out}"
     );
 }
 
