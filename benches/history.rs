@@ -194,17 +194,9 @@ fn race(repo: &Path, runs: usize, planted: Option<usize>) {
 
 /// `N commits, M refs, K MB packed`
 fn describe(repo: &Path) -> String {
-    let git = |args: &[&str]| {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(repo)
-            .output()
-            .expect("git runs");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    let commits = git(&["rev-list", "--all", "--count"]);
-    let refs = git(&["for-each-ref", "--format=x"]).lines().count();
-    let packed = git(&["count-objects", "-v"])
+    let commits = git(repo, &["rev-list", "--all", "--count"]);
+    let refs = git(repo, &["for-each-ref", "--format=x"]).lines().count();
+    let packed = git(repo, &["count-objects", "-v"])
         .lines()
         .find_map(|line| line.strip_prefix("size-pack: ")?.trim().parse::<u64>().ok())
         .unwrap_or(0);
@@ -218,24 +210,28 @@ fn describe(repo: &Path) -> String {
 /// `git clone --mirror --no-hardlinks SOURCE DEST/.git`, then a working tree at `HEAD`.
 fn clone_with_every_ref(source: &Path, dest: &Path) {
     let git_dir = dest.join(".git");
-    let status = Command::new("git")
-        .args(["clone", "-q", "--mirror", "--no-hardlinks"])
-        .arg(source)
-        .arg(&git_dir)
-        .status()
-        .expect("git clone runs");
-    assert!(status.success(), "git clone failed");
-    for args in [
-        &["config", "--bool", "core.bare", "false"][..],
-        &["reset", "-q", "--hard"][..],
-    ] {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dest)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?} failed");
-    }
+    let (source, git_dir) = (source.to_str(), git_dir.to_str());
+    let (Some(source), Some(git_dir)) = (source, git_dir) else {
+        panic!("the repository paths are UTF-8");
+    };
+    git(
+        Path::new("."),
+        &["clone", "-q", "--mirror", "--no-hardlinks", source, git_dir],
+    );
+    git(dest, &["config", "--bool", "core.bare", "false"]);
+    git(dest, &["reset", "-q", "--hard"]);
+}
+
+/// Runs `git ARGS` in `dir`, asserting that it succeeds; its standard output.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Generates the repository in `dir` unless a previous run left it there; returns the
@@ -249,15 +245,7 @@ fn generate_once(dir: &Path) -> usize {
         return count;
     }
     std::fs::create_dir_all(dir).expect("the repository directory");
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?} failed");
-    };
-    git(&["init", "-q", "-b", "main"]);
+    git(dir, &["init", "-q", "-b", "main"]);
     let mut import = Command::new("git")
         .args(["fast-import", "--quiet"])
         .current_dir(dir)
@@ -269,8 +257,8 @@ fn generate_once(dir: &Path) -> usize {
     drop(stream);
     assert!(import.wait().expect("fast-import ends").success());
     // Packed as `git gc` would pack it, so that blobs are deltas as in a real repository.
-    git(&["repack", "-adq"]);
-    git(&["reset", "-q", "--hard"]);
+    git(dir, &["repack", "-adq"]);
+    git(dir, &["reset", "-q", "--hard"]);
     std::fs::write(&marker, planted.to_string()).expect("write the marker");
     planted
 }
