@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use divan::{black_box, Bencher};
-use jwtlens::config::{Config, Trust};
-use jwtlens::lsp::position::Encoding;
-use jwtlens::lsp::{Analysis, Snapshot};
+use jwtlens_engine::config::Config;
+use jwtlens_lsp::position::Encoding;
+use jwtlens_lsp::{Analysis, Snapshot};
+use jwtlens_settings::Trust;
+use jwtlens_test_support::crowded;
 use tower_lsp::lsp_types::Position;
 
 mod corpus;
-#[path = "../tests/crowded/mod.rs"]
-mod crowded;
 
 fn main() {
     divan::main();

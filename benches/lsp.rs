@@ -1,16 +1,14 @@
 //! What the protocol adds to a hover: a request and its answer through the server's own
-//! JSON-RPC transport, in process over an in-memory pipe (`tests/common`'s client), on a
+//! JSON-RPC transport, in process over an in-memory pipe (`jwtlens-test-support`'s client), on a
 //! 1 MB document that is already analysed. `cargo bench --bench lsp`.
 
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use jwtlens::lsp::position::{Encoding, LineIndex};
+use jwtlens_lsp::position::{Encoding, PositionIndex};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Position;
 
-#[path = "../tests/common/mod.rs"]
-mod common;
 mod corpus;
 
 fn main() {
@@ -21,11 +19,12 @@ fn main() {
 static DOCUMENT: LazyLock<(String, Position)> = LazyLock::new(|| {
     let (bytes, _) = corpus::corpus(1 << 20, 50 << 10, true);
     let text = String::from_utf8(bytes).expect("the corpus is UTF-8");
-    let token = jwtlens::scan::scan(text.as_bytes())
+    let token = jwtlens_engine::scan::scan(text.as_bytes())
         .into_iter()
         .next()
         .expect("the corpus has a token");
-    let position = LineIndex::new(&text, Encoding::Utf16).position(&text, token.range.start + 5);
+    let position =
+        PositionIndex::new(&text, Encoding::Utf16).position(&text, token.range.start + 5);
     (text, position)
 });
 
@@ -38,7 +37,7 @@ fn hover_round_trip_1mb_document(bencher: Bencher) {
     let (text, position) = &*DOCUMENT;
     let uri = "file:///bench/app.ts";
     let mut client = runtime.block_on(async {
-        let mut client = common::in_process();
+        let mut client = jwtlens_test_support::client::in_process();
         client
             .initialize("file:///bench", Value::Null, &["utf-16"])
             .await;
@@ -47,7 +46,7 @@ fn hover_round_trip_1mb_document(bencher: Bencher) {
         client
     });
     bencher.bench_local(|| {
-        let hover = runtime.block_on(client.hover(uri, position.line, position.character));
+        let hover = runtime.block_on(client.hover(uri, *position));
         assert_ne!(hover["result"], json!(null));
     });
 }

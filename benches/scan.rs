@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use divan::counter::BytesCount;
 use divan::{black_box, AllocProfiler, Bencher};
-use jwtlens::scan::scan;
+use jwtlens_engine::scan::scan;
 
 #[global_allocator]
 static ALLOC: AllocProfiler = AllocProfiler::system();

@@ -5,13 +5,12 @@
 //! against the working tree, in a real pre-commit hook; SARIF, baselines, and the editor's
 //! warning after replacing a live credential.
 
-mod common;
-
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{now, token};
+use jwtlens_test_support::client::in_process;
+use jwtlens_test_support::tokens::{now, token};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -932,7 +931,7 @@ async fn replacing_a_live_credential_in_the_editor_says_to_revoke_it() {
     let root = tower_lsp::lsp_types::Url::from_file_path(dir.path())
         .unwrap()
         .to_string();
-    let mut client = common::in_process();
+    let mut client = in_process();
     client
         .initialize_with(
             &root,

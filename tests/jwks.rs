@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::AlgorithmParameters;
 use jsonwebtoken::{Algorithm, DecodingKey};
-use jwtlens::decode::DecodedToken;
-use jwtlens::jwks::{
+use jwtlens_engine::decode::DecodedToken;
+use jwtlens_jwks::{
     key_source, FetchError, FetchOptions, Fetcher, KeySource, SourceKind, USER_AGENT,
 };
-use jwtlens::verify::RemoteOutcome;
+use jwtlens_keys::verify::RemoteOutcome;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -1308,9 +1308,9 @@ fn signed(header: serde_json::Value) -> String {
 }
 
 async fn verify_remote(fetcher: &Fetcher, source: &KeySource, token: &str) -> RemoteOutcome {
-    let candidate = &jwtlens::scan::scan(token.as_bytes())[0];
+    let candidate = &jwtlens_engine::scan::scan(token.as_bytes())[0];
     let decoded = DecodedToken::decode(token.as_bytes(), candidate).unwrap();
-    jwtlens::verify::verify_remote(fetcher, source, &decoded, token.as_bytes(), 0).await
+    jwtlens_jwks::verify_remote(fetcher, source, &decoded, token.as_bytes(), 0).await
 }
 
 fn failure(outcome: RemoteOutcome) -> String {

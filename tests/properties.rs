@@ -6,12 +6,12 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jwtlens::analysis::{analyse, DocumentContext};
-use jwtlens::config::Config;
-use jwtlens::decode::{Body, DecodedToken};
-use jwtlens::lsp::position::{Encoding, LineIndex};
-use jwtlens::mint::{self, TestKeys, Variant};
-use jwtlens::scan::scan;
+use jwtlens_engine::analysis::{analyse, DocumentContext};
+use jwtlens_engine::config::Config;
+use jwtlens_engine::decode::{Body, DecodedToken};
+use jwtlens_engine::scan::scan;
+use jwtlens_keys::mint::{self, TestKeys, Variant};
+use jwtlens_lsp::position::{Encoding, PositionIndex};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -205,7 +205,7 @@ proptest! {
             .collect();
         let offset = boundaries[at.index(boundaries.len())];
         for encoding in [Encoding::Utf16, Encoding::Utf8] {
-            let index = LineIndex::new(&text, encoding);
+            let index = PositionIndex::new(&text, encoding);
             let position = index.position(&text, offset);
             prop_assert_eq!(index.offset(&text, position), offset, "{:?} at {:?}", encoding, position);
             let mut cursor = index.ranges(&text);

@@ -1,7 +1,7 @@
 //! Every public test vector (RFC 7515, 7520, 8037 and well-known sample tokens) gives its
 //! expected verification result. The vectors are in `tests/fixtures/vectors.json`.
 
-use jwtlens::keys::{Key, Mismatch, Origin};
+use jwtlens_keys::key::{Key, Mismatch, Origin};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {

@@ -18,14 +18,18 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Number, Value};
 
-use jwtlens::analysis::{analyse, DocumentContext, TokenReport};
-use jwtlens::config::{Config, KeySettings};
-use jwtlens::decode::{decode_segment, fingerprint, Body, DecodedToken};
-use jwtlens::keyring::dotenv_secrets;
-use jwtlens::keys::{Key, Origin};
-use jwtlens::scan::{scan, Candidate, MAX_HEADER_LEN};
-use jwtlens::verify::{fetched_keys, RemoteOutcome, RemoteResults};
-use jwtlens::{hover, jwks};
+use jwtlens_engine::analysis::{analyse, DocumentContext, TokenReport};
+use jwtlens_engine::config::Config;
+use jwtlens_engine::decode::{Body, DecodedToken};
+use jwtlens_engine::hover;
+use jwtlens_engine::scan::{scan, Candidate, MAX_HEADER_LEN};
+use jwtlens_jose::fingerprint;
+use jwtlens_jose::segment::decode_segment;
+use jwtlens_jwks::fetched_keys;
+use jwtlens_keys::key::{Key, Origin};
+use jwtlens_keys::ring::dotenv_secrets;
+use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
+use jwtlens_settings::KeySettings;
 
 /// "Now" for every analysis: fixed, so a crash reproduces whatever day it is replayed.
 pub const NOW: i64 = 1_800_000_000;
@@ -653,7 +657,7 @@ pub fn key_material(data: &[u8]) {
         }
         2 => {
             let url = url::Url::parse("https://idp.example/.well-known/jwks.json").unwrap();
-            match jwks::parse_keys(&url, body) {
+            match jwtlens_jwks::parse_keys(&url, body) {
                 Ok(fetched) => fetched_keys(&fetched),
                 Err(_) => Vec::new(),
             }
@@ -661,7 +665,7 @@ pub fn key_material(data: &[u8]) {
         _ => {
             let url =
                 url::Url::parse("https://idp.example/.well-known/openid-configuration").unwrap();
-            let _ = jwks::parse_discovery(&url, body);
+            let _ = jwtlens_jwks::parse_discovery(&url, body);
             Vec::new()
         }
     };

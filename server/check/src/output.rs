@@ -1,0 +1,312 @@
+//! The human and JSON formats of `jwtlens check`. Tokens appear only redacted (human) or
+//! as fingerprints (JSON), unless the records carry their text (`--show-tokens`).
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::report::{count_levels, FileReport, TokenRecord};
+use crate::Summary;
+use jwtlens_engine::untrusted::escape_controls;
+use jwtlens_settings::Level;
+
+/// ANSI styles, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn level(self, level: Level) -> String {
+        let code = match level {
+            Level::Error => "1;31",
+            Level::Warning => "1;33",
+            Level::Info => "1;36",
+            Level::Hint | Level::Off => "2",
+        };
+        self.paint(code, level.as_str())
+    }
+}
+
+/// `file:line:col: severity CODE name: message` per finding, then the token's line with
+/// a caret under it, then one summary line.
+pub fn human(
+    out: &mut impl Write,
+    files: &[FileReport],
+    summary: &Summary,
+    style: Style,
+) -> io::Result<()> {
+    for file in files {
+        for token in &file.tokens {
+            for finding in &token.findings {
+                writeln!(
+                    out,
+                    "{}: {} {} {}: {}",
+                    style.paint(
+                        "1",
+                        &format!(
+                            "{}:{}:{}",
+                            escape_controls(&file.path),
+                            token.start.line,
+                            token.start.column
+                        )
+                    ),
+                    style.level(finding.level),
+                    finding.rule.code,
+                    finding.rule.name,
+                    escape_controls(&finding.message)
+                )?;
+            }
+            write_snippet(out, token, style)?;
+            if let Some(provenance) = &token.provenance {
+                writeln!(out, "  {}", style.paint("2", &provenance.describe()))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    writeln!(out, "{}", summary_line(files, summary, style))
+}
+
+fn write_snippet(out: &mut impl Write, token: &TokenRecord, style: Style) -> io::Result<()> {
+    let Some(snippet) = &token.snippet else {
+        return Ok(());
+    };
+    let number = token.start.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let bar = style.paint("2", "|");
+    let mut label = Vec::new();
+    if let Some(provider) = &token.provider {
+        label.push(escape_controls(&provider.name).into_owned());
+    }
+    if let Some(fixture) = &token.fixture {
+        label.push(format!("fixture: {}", escape_controls(fixture)));
+    }
+    let worst = token
+        .findings
+        .iter()
+        .map(|f| f.level)
+        .max()
+        .unwrap_or(Level::Hint);
+    let carets = "^".repeat(snippet.width.max(1));
+    let carets = match worst {
+        Level::Error => style.paint("31", &carets),
+        Level::Warning => style.paint("33", &carets),
+        _ => style.paint("36", &carets),
+    };
+    writeln!(out, "{gutter} {bar}")?;
+    writeln!(out, "{} {bar} {}", style.paint("2", &number), snippet.text)?;
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", label.join(" · "))
+    };
+    writeln!(out, "{gutter} {bar} {}{carets}{label}", snippet.pad)
+}
+
+/// `12 findings (3 errors, 9 warnings) in 4 files · 7 files scanned (24.6 KB) in 3 ms`
+pub fn summary_line(files: &[FileReport], summary: &Summary, style: Style) -> String {
+    let counts = count_levels(files);
+    let total: usize = counts.values().sum();
+    let mut line = if total == 0 {
+        "no findings".to_owned()
+    } else {
+        let parts: Vec<String> = [Level::Error, Level::Warning, Level::Info, Level::Hint]
+            .into_iter()
+            .filter_map(|level| {
+                let n = *counts.get(&level)?;
+                let noun = match (level, n) {
+                    (Level::Error, 1) => "error",
+                    (Level::Error, _) => "errors",
+                    (Level::Warning, 1) => "warning",
+                    (Level::Warning, _) => "warnings",
+                    (Level::Hint, 1) => "hint",
+                    (Level::Hint, _) => "hints",
+                    _ => "info",
+                };
+                Some(format!("{n} {noun}"))
+            })
+            .collect();
+        format!(
+            "{total} {} ({}) in {} {}",
+            plural(total, "finding", "findings"),
+            parts.join(", "),
+            files.len(),
+            plural(files.len(), "file", "files"),
+        )
+    };
+    let (noun, scope, git_skipped) = match &summary.git {
+        Some(git) => {
+            let (scope, skipped) = git.human();
+            let noun = if git.staged { "staged file" } else { "blob" };
+            (noun, scope, skipped)
+        }
+        None => ("file", String::new(), Vec::new()),
+    };
+    line.push_str(&format!(
+        " · {} {noun}{} scanned{scope} ({}) in {}",
+        summary.files_scanned,
+        if summary.files_scanned == 1 { "" } else { "s" },
+        bytes(summary.bytes_scanned),
+        elapsed(summary.elapsed)
+    ));
+    if summary.baselined > 0 {
+        line.push_str(&format!(" · {} in the baseline", summary.baselined));
+    }
+    let mut skipped = Vec::new();
+    if summary.binary > 0 {
+        skipped.push(format!("{} binary", summary.binary));
+    }
+    if summary.too_large > 0 {
+        skipped.push(format!("{} over --max-filesize", summary.too_large));
+    }
+    skipped.extend(git_skipped);
+    if let Some((last, rest)) = skipped.split_last().filter(|(_, rest)| !rest.is_empty()) {
+        line.push_str(&format!(" · skipped {} and {last}", rest.join(", ")));
+    } else if let Some(only) = skipped.first() {
+        line.push_str(&format!(" · skipped {only}"));
+    }
+    if summary.errors > 0 {
+        line.push_str(&format!(
+            " · {}",
+            style.paint(
+                "1;31",
+                &format!(
+                    "{} {} (see above)",
+                    summary.errors,
+                    plural(summary.errors as usize, "error", "errors")
+                )
+            )
+        ));
+    }
+    line
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// Bytes in decimal units, as file managers show them.
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} KB", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+fn elapsed(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+/// One object per finding, and a summary.
+pub fn json_value(files: &[FileReport], summary: &Summary) -> Value {
+    let mut findings = Vec::new();
+    for file in files {
+        for token in &file.tokens {
+            for finding in &token.findings {
+                let mut object = json!({
+                    "path": file.path,
+                    "code": finding.rule.code,
+                    "name": finding.rule.name,
+                    "severity": finding.level.as_str(),
+                    "message": finding.message,
+                    "range": {
+                        "start": position(token.start),
+                        "end": position(token.end),
+                    },
+                    "provider": token.provider.as_ref().map(|p| json!({"id": p.id, "name": p.name})),
+                    "fixture": token.fixture,
+                    "fingerprint": token.fingerprint,
+                });
+                if let Some(text) = &token.text {
+                    object["token"] = json!(text);
+                }
+                for (key, value) in token.provenance.iter().flat_map(|p| p.json_fields()) {
+                    object[key] = value;
+                }
+                findings.push(object);
+            }
+        }
+    }
+    let counts = count_levels(files);
+    let count = |level| counts.get(&level).copied().unwrap_or(0);
+    let mut report = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "findings": findings,
+        "summary": {
+            "findings": {
+                "error": count(Level::Error),
+                "warning": count(Level::Warning),
+                "info": count(Level::Info),
+                "hint": count(Level::Hint),
+            },
+            "files_with_findings": files.len(),
+            "files_scanned": summary.files_scanned,
+            "bytes_scanned": summary.bytes_scanned,
+            "skipped": {"binary": summary.binary, "too_large": summary.too_large},
+            "baselined": summary.baselined,
+            "errors": summary.errors,
+            "elapsed_ms": summary.elapsed.as_millis() as u64,
+        },
+        "errors": summary.problems,
+    });
+    if let Some(git) = &summary.git {
+        let (key, value) = git.json();
+        report["summary"][key] = value;
+    }
+    report
+}
+
+fn position(at: crate::report::Position) -> Value {
+    json!({"byte": at.byte, "line": at.line, "column": at.column})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_read_naturally() {
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(24_600), "24.6 KB");
+        assert_eq!(bytes(200_000_000), "200.0 MB");
+    }
+
+    #[test]
+    fn summary_counts_and_pluralises() {
+        let summary = Summary {
+            files_scanned: 1,
+            bytes_scanned: 10,
+            binary: 2,
+            too_large: 1,
+            errors: 1,
+            baselined: 3,
+            elapsed: Duration::from_millis(5),
+            problems: vec![],
+            git: None,
+        };
+        let line = summary_line(&[], &summary, Style { color: false });
+        assert_eq!(
+            line,
+            "no findings · 1 file scanned (10 B) in 5 ms · 3 in the baseline · skipped 2 binary and 1 over --max-filesize · 1 error (see above)"
+        );
+    }
+}

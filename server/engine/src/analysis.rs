@@ -1,0 +1,498 @@
+//! A document in, a report per token out: scan, decode, recognise the provider, run the
+//! checklist, then apply fixture context, config levels and suppressions. Pure.
+
+use std::ops::Range;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::decode::DecodedToken;
+use crate::facts::TokenFacts;
+use crate::rules::{Context, InFixtures, Rule, RULES};
+use crate::scan;
+use crate::timefmt;
+use jwtlens_jose::fingerprint;
+use jwtlens_keys::key::Origin;
+use jwtlens_keys::known_secrets::{self, KnownSecret};
+use jwtlens_keys::ring::{KeyRing, Outcome, Verdict};
+use jwtlens_keys::verify::{describe_key_set, RemoteOutcome, RemoteResults};
+use jwtlens_settings::Level;
+
+/// One rule that fired on one token, at the level it is reported.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    /// Never [`Level::Off`].
+    pub level: Level,
+    pub message: String,
+    /// Byte range in the document.
+    pub range: Range<usize>,
+}
+
+/// Everything jwtlens knows about one token in a document.
+#[derive(Debug, Clone)]
+pub struct TokenReport {
+    pub token: DecodedToken,
+    pub facts: TokenFacts,
+    /// Why the token is in fixture context, when it is: `fixture path`, `jwt.io sample…`.
+    pub fixture: Option<String>,
+    pub findings: Vec<Finding>,
+    /// Findings hidden by an inline `jwtlens: ignore` or a config allow entry.
+    pub suppressed: usize,
+    /// What verified the signature, when something did: `verified with .env: JWT_SECRET`.
+    pub signature: Option<String>,
+    /// The outcome of a verification the user asked for.
+    pub remote: Option<RemoteOutcome>,
+}
+
+/// Where a document sits, for fixture context and ignore globs.
+pub struct DocumentContext<'a> {
+    /// Path relative to the workspace root (or as given), if the document has one.
+    pub path: Option<&'a Path>,
+    pub config: &'a Config,
+    /// Seconds since the epoch.
+    pub now: i64,
+    /// Results of verifications the user asked for, by token fingerprint.
+    pub remote: Option<&'a RemoteResults>,
+}
+
+/// Reports for every token in `text`, in document order.
+pub fn analyse(text: &[u8], cx: &DocumentContext) -> Vec<TokenReport> {
+    if cx.path.is_some_and(|path| cx.config.is_ignored_path(path)) {
+        return Vec::new();
+    }
+    let fixture_path = cx.path.is_some_and(|path| cx.config.is_fixture_path(path));
+    let mut lines = SuppressionLines::new(text);
+    scan::scan(text)
+        .iter()
+        .filter_map(|candidate| DecodedToken::decode(text, candidate))
+        .map(|token| {
+            let suppression = lines.for_token_at(token.range.start);
+            report(text, token, fixture_path, suppression, cx)
+        })
+        .collect()
+}
+
+fn report(
+    text: &[u8],
+    token: DecodedToken,
+    fixture_path: bool,
+    inline: Suppression,
+    cx: &DocumentContext,
+) -> TokenReport {
+    let facts = token
+        .claims()
+        .map(|claims| cx.config.providers.facts(&token.header, claims))
+        .unwrap_or_default();
+    let known_secret = known_secrets::find_known_secret(
+        token.alg(),
+        token.signing_input(text),
+        token.signature_text(text),
+    );
+    let keys = &cx.config.keys;
+    let verdict = token.signed(text).and_then(|signed| keys.verdict(&signed));
+    let remote = cx
+        .remote
+        .filter(|results| !results.is_empty())
+        .and_then(|results| results.get(&fingerprint(&text[token.range.clone()])))
+        .cloned();
+    let signed_by_test_key = matches!(
+        verdict.as_ref().map(|verdict| &verdict.outcome),
+        Some(Outcome::Verified(index)) if keys.key(*index).origin == Origin::TestKey
+    );
+    let fixture = if signed_by_test_key {
+        Some("signed by workspace test key".to_owned())
+    } else if fixture_path {
+        Some("fixture path".to_owned())
+    } else {
+        known_sample(&token, known_secret)
+    };
+    let rule_cx = Context {
+        token: &token,
+        facts: &facts,
+        settings: &cx.config.settings,
+        now: cx.now,
+        known_secret,
+        verdict: verdict.as_ref(),
+        keys,
+        remote: remote.as_ref(),
+    };
+    let mut findings = Vec::new();
+    let mut suppressed = 0;
+    for rule in RULES {
+        let Some(level) = level_for(rule, cx.config, fixture.is_some()) else {
+            continue;
+        };
+        let Some(mut message) = rule.check(&rule_cx) else {
+            continue;
+        };
+        let allowed = token
+            .claims()
+            .is_some_and(|claims| cx.config.allows(rule, claims));
+        if allowed || inline.covers(rule) {
+            suppressed += 1;
+            continue;
+        }
+        if fixture.is_some() && rule.in_fixtures == InFixtures::Hint {
+            message.push_str(" — fixture");
+        }
+        findings.push(Finding {
+            rule,
+            level,
+            message,
+            range: token.range.clone(),
+        });
+    }
+    let signature = signature_note(verdict.as_ref(), keys, remote.as_ref());
+    TokenReport {
+        token,
+        facts,
+        fixture,
+        findings,
+        suppressed,
+        signature,
+        remote,
+    }
+}
+
+/// One line on what verified the signature, for the hover.
+fn signature_note(
+    verdict: Option<&Verdict>,
+    keys: &KeyRing,
+    remote: Option<&RemoteOutcome>,
+) -> Option<String> {
+    if let Some(RemoteOutcome::Verified {
+        kid,
+        url,
+        at,
+        workspace_configured,
+    }) = remote
+    {
+        let kid = kid
+            .as_deref()
+            .map(|kid| format!(" {kid}"))
+            .unwrap_or_default();
+        return Some(format!(
+            "verified with key{kid} from {} at {}",
+            describe_key_set(url, *workspace_configured),
+            timefmt::utc_date(*at)
+        ));
+    }
+    match verdict?.outcome {
+        Outcome::Verified(index) => {
+            let key = keys.key(index);
+            let note = match key.origin {
+                Origin::TestKey => "; test keys sign fixtures only and are meant to be committed",
+                _ => "",
+            };
+            Some(format!("verified with {}{note}", key.source))
+        }
+        _ => None,
+    }
+}
+
+/// The level a rule reports at, or `None` when it does not run here.
+fn level_for(rule: &Rule, config: &Config, fixture: bool) -> Option<Level> {
+    let level = config.level(rule).unwrap_or(rule.tier.level());
+    let level = match (fixture, rule.in_fixtures) {
+        (true, InFixtures::Skip) => return None,
+        (true, InFixtures::Hint) => level.min(Level::Hint),
+        _ => level,
+    };
+    (level != Level::Off).then_some(level)
+}
+
+/// Tokens that are public samples: the jwt.io token, Supabase demo keys, RFC examples.
+fn known_sample(token: &DecodedToken, known_secret: Option<&KnownSecret>) -> Option<String> {
+    if let Some(known) = known_secret {
+        return Some(format!("known sample (signed with {})", known.origin));
+    }
+    match token.str_claim("iss") {
+        Some("supabase-demo") => Some("known sample (Supabase local demo key)".to_owned()),
+        // RFC 7515/7519 examples are issued by "joe" with exp 1300819380.
+        Some("joe") if token.numeric_claim("exp") == Some(1_300_819_380) => {
+            Some("known sample (RFC 7519 example)".to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// An inline `jwtlens: ignore` or `jwtlens: ignore[JWT003, missing-aud]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Suppression {
+    None,
+    All,
+    Rules(Vec<String>),
+}
+
+impl Suppression {
+    fn covers(&self, rule: &Rule) -> bool {
+        match self {
+            Suppression::None => false,
+            Suppression::All => true,
+            Suppression::Rules(keys) => keys.iter().any(|key| rule.is(key)),
+        }
+    }
+
+    /// The directive in one line of any comment syntax, if present.
+    fn parse(line: &[u8]) -> Suppression {
+        let Some(at) = memchr::memmem::find(line, b"jwtlens:") else {
+            return Suppression::None;
+        };
+        let rest = line[at + b"jwtlens:".len()..].trim_ascii_start();
+        let Some(rest) = rest.strip_prefix(b"ignore") else {
+            return Suppression::None;
+        };
+        let Some(list) = rest.strip_prefix(b"[") else {
+            return Suppression::All;
+        };
+        let list = &list[..memchr::memchr(b']', list).unwrap_or(list.len())];
+        let keys = String::from_utf8_lossy(list)
+            .split(',')
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty())
+            .collect();
+        Suppression::Rules(keys)
+    }
+
+    fn merge(self, other: Suppression) -> Suppression {
+        match (self, other) {
+            (Suppression::All, _) | (_, Suppression::All) => Suppression::All,
+            (Suppression::None, other) | (other, Suppression::None) => other,
+            (Suppression::Rules(mut a), Suppression::Rules(b)) => {
+                a.extend(b);
+                Suppression::Rules(a)
+            }
+        }
+    }
+}
+
+/// Finds the suppression for each token's line and the line above, walking the document
+/// once: tokens come in order, and one line with thousands of tokens is parsed once.
+struct SuppressionLines<'a> {
+    text: &'a [u8],
+    /// Where the last token started, and the start of its line.
+    last_offset: usize,
+    line_start: usize,
+    cached: Option<(usize, Suppression)>,
+}
+
+impl<'a> SuppressionLines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        SuppressionLines {
+            text,
+            last_offset: 0,
+            line_start: 0,
+            cached: None,
+        }
+    }
+
+    fn for_token_at(&mut self, offset: usize) -> Suppression {
+        if let Some(newline) = memchr::memrchr(b'\n', &self.text[self.last_offset..offset]) {
+            self.line_start = self.last_offset + newline + 1;
+        }
+        self.last_offset = offset;
+        if let Some((start, suppression)) = &self.cached {
+            if *start == self.line_start {
+                return suppression.clone();
+            }
+        }
+        let line_end =
+            memchr::memchr(b'\n', &self.text[offset..]).map_or(self.text.len(), |i| offset + i);
+        let this_line = Suppression::parse(&self.text[self.line_start..line_end]);
+        let line_above = match self.line_start.checked_sub(1) {
+            Some(newline) => {
+                let above_start =
+                    memchr::memrchr(b'\n', &self.text[..newline]).map_or(0, |i| i + 1);
+                Suppression::parse(&self.text[above_start..newline])
+            }
+            None => Suppression::None,
+        };
+        let suppression = this_line.merge(line_above);
+        self.cached = Some((self.line_start, suppression.clone()));
+        suppression
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use serde_json::json;
+    use serde_json::Value;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn token(claims: Value) -> String {
+        let part = |value: Value| URL_SAFE_NO_PAD.encode(value.to_string());
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            part(json!({"alg": "RS256"})),
+            part(claims)
+        )
+    }
+
+    fn codes(text: &str, path: Option<&str>, config: &Config) -> Vec<Vec<(&'static str, Level)>> {
+        let cx = DocumentContext {
+            path: path.map(Path::new),
+            config,
+            now: NOW,
+            remote: None,
+        };
+        analyse(text.as_bytes(), &cx)
+            .iter()
+            .map(|report| {
+                report
+                    .findings
+                    .iter()
+                    .map(|finding| (finding.rule.code, finding.level))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn has(findings: &[(&str, Level)], code: &str) -> Option<Level> {
+        findings
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, level)| *level)
+    }
+
+    #[test]
+    fn fixture_paths_lower_time_rules_and_skip_live_credential() {
+        let live_expired = token(
+            json!({"iss": "https://clerk.acme.io", "exp": NOW - 60, "iat": NOW - 90 * 86_400}),
+        );
+        let live = token(json!({"iss": "https://clerk.acme.io", "exp": NOW + 600}));
+        let text = format!("a = \"{live_expired}\"\nb = \"{live}\"\n");
+        let config = Config::default();
+
+        let src = codes(&text, Some("src/auth.ts"), &config);
+        assert_eq!(has(&src[0], "JWT003"), Some(Level::Error));
+        assert_eq!(has(&src[0], "JWT008"), Some(Level::Warning));
+        assert_eq!(has(&src[1], "JWT104"), Some(Level::Error));
+
+        let tests = codes(&text, Some("src/__tests__/auth.test.ts"), &config);
+        assert_eq!(has(&tests[0], "JWT003"), Some(Level::Hint));
+        assert_eq!(has(&tests[0], "JWT008"), Some(Level::Hint));
+        assert_eq!(has(&tests[1], "JWT104"), None);
+        assert_eq!(
+            has(&tests[0], "JWT013"),
+            Some(Level::Info),
+            "other rules keep their level"
+        );
+    }
+
+    #[test]
+    fn fixture_context_is_named_in_the_message() {
+        let text = token(json!({"exp": NOW - 60}));
+        let config = Config::default();
+        let cx = DocumentContext {
+            path: Some(Path::new("tests/a.json")),
+            config: &config,
+            now: NOW,
+            remote: None,
+        };
+        let reports = analyse(text.as_bytes(), &cx);
+        assert_eq!(reports[0].fixture.as_deref(), Some("fixture path"));
+        let expired = reports[0]
+            .findings
+            .iter()
+            .find(|f| f.rule.code == "JWT003")
+            .unwrap();
+        assert!(
+            expired.message.ends_with("— fixture"),
+            "{}",
+            expired.message
+        );
+    }
+
+    #[test]
+    fn known_samples_are_fixture_context_anywhere() {
+        let jwt_io = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+        let config = Config::default();
+        let cx = DocumentContext {
+            path: Some(Path::new("src/app.ts")),
+            config: &config,
+            now: NOW,
+            remote: None,
+        };
+        let reports = analyse(jwt_io.as_bytes(), &cx);
+        assert!(reports[0].fixture.as_deref().unwrap().contains("jwt.io"));
+        assert!(reports[0].findings.iter().any(|f| f.rule.code == "JWT101"));
+    }
+
+    #[test]
+    fn config_levels_change_and_turn_off_rules() {
+        let text = token(json!({"exp": NOW + 60}));
+        let config =
+            Config::from_sources(Some("[rules]\nno-jti = \"off\"\nJWT009 = \"error\""), None)
+                .unwrap();
+        let found = &codes(&text, None, &config)[0];
+        assert_eq!(has(found, "JWT013"), None);
+        assert_eq!(has(found, "JWT009"), Some(Level::Error));
+    }
+
+    #[test]
+    fn inline_suppressions_cover_the_line_and_the_line_below() {
+        let t = token(json!({"exp": NOW + 60, "nbf": NOW + 3600}));
+        let text = format!(
+            "// jwtlens: ignore[JWT013, missing-aud]\nconst a = \"{t}\";\nconst b = \"{t}\"; # jwtlens: ignore\n\nconst d = \"{t}\";\n"
+        );
+        let found = codes(&text, None, &Config::default());
+        assert_eq!(has(&found[0], "JWT013"), None);
+        assert_eq!(has(&found[0], "JWT009"), None);
+        assert_eq!(
+            has(&found[0], "JWT004"),
+            Some(Level::Error),
+            "rules not listed are still reported"
+        );
+        assert!(found[1].is_empty());
+        assert_eq!(
+            has(&found[2], "JWT013"),
+            Some(Level::Info),
+            "a suppression does not reach two lines down"
+        );
+    }
+
+    #[test]
+    fn claim_keyed_allow_entries_suppress() {
+        let text = token(json!({"iss": "https://acme.dev", "exp": NOW + 60}));
+        let config = Config::from_sources(
+            Some("[[allow]]\nclaims = { iss = \"https://acme.dev\" }\nrules = [\"JWT013\"]"),
+            None,
+        )
+        .unwrap();
+        let cx = DocumentContext {
+            path: None,
+            config: &config,
+            now: NOW,
+            remote: None,
+        };
+        let report = &analyse(text.as_bytes(), &cx)[0];
+        assert!(report.findings.iter().all(|f| f.rule.code != "JWT013"));
+        assert_eq!(report.suppressed, 1);
+    }
+
+    #[test]
+    fn ignored_paths_report_nothing() {
+        let config = Config::from_sources(Some("ignore_paths = [\"vendor/**\"]"), None).unwrap();
+        assert!(codes(&token(json!({})), Some("vendor/x.js"), &config).is_empty());
+        assert_eq!(codes(&token(json!({})), Some("src/x.js"), &config).len(), 1);
+    }
+
+    #[test]
+    fn suppression_parsing() {
+        assert_eq!(Suppression::parse(b"# jwtlens: ignore"), Suppression::All);
+        assert_eq!(
+            Suppression::parse(b"<!-- jwtlens:ignore[JWT003] -->"),
+            Suppression::Rules(vec!["JWT003".into()])
+        );
+        assert_eq!(Suppression::parse(b"// jwtlens: check"), Suppression::None);
+        assert!(
+            Suppression::parse(b"/* jwtlens: ignore[expired, JWT009] */")
+                .covers(rules::find("JWT003").unwrap())
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Decoding a scanned token into its header and claims. Pure; byte offsets only.
+
+use std::ops::Range;
+
+use jwtlens_jose::segment::{decode_object, decode_segment, SegmentError};
+use jwtlens_keys::ring::SignedToken;
+use serde_json::{Map, Value};
+
+use crate::scan::{Candidate, TokenKind};
+
+/// Which part of a compact token a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Segment {
+    Header,
+    Payload,
+    Signature,
+}
+
+impl Segment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Segment::Header => "header",
+            Segment::Payload => "payload",
+            Segment::Signature => "signature",
+        }
+    }
+}
+
+/// The readable body of a token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A JWS whose payload is a JSON object: a JWT's claims.
+    Claims(Map<String, Value>),
+    /// A JWS whose payload cannot be read as claims.
+    Malformed(SegmentError),
+    /// A JWE: the payload needs the recipient's key.
+    Encrypted,
+}
+
+/// A token decoded as far as possible without a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedToken {
+    pub kind: TokenKind,
+    /// Byte range of the whole token in its document.
+    pub range: Range<usize>,
+    /// Byte ranges of the segments in the document (3 for JWS, 5 for JWE).
+    pub segments: Vec<Range<usize>>,
+    pub header: Map<String, Value>,
+    pub body: Body,
+    /// Decoded signature length in bytes (JWS only); `None` when it is not base64url.
+    pub signature_len: Option<usize>,
+}
+
+impl DecodedToken {
+    /// Decodes a candidate found in `text`. The scanner has already checked the header, so
+    /// a header that fails here (it cannot, short of a scanner bug) yields `None`.
+    pub fn decode(text: &[u8], candidate: &Candidate) -> Option<Self> {
+        let segment = |i: usize| &text[candidate.segments[i].clone()];
+        let header = match decode_object(segment(0)) {
+            Ok(header) => header,
+            Err(_) => return None,
+        };
+        let (body, signature_len) = match candidate.kind {
+            TokenKind::Jwe => (Body::Encrypted, None),
+            TokenKind::Jws => {
+                let body = match decode_object(segment(1)) {
+                    Ok(claims) => Body::Claims(claims),
+                    Err(err) => Body::Malformed(err),
+                };
+                (body, decode_segment(segment(2)).ok().map(|sig| sig.len()))
+            }
+        };
+        Some(DecodedToken {
+            kind: candidate.kind,
+            range: candidate.range.clone(),
+            segments: candidate.segments.clone(),
+            header,
+            body,
+            signature_len,
+        })
+    }
+
+    /// The token's claims, when it has readable ones.
+    pub fn claims(&self) -> Option<&Map<String, Value>> {
+        match &self.body {
+            Body::Claims(claims) => Some(claims),
+            _ => None,
+        }
+    }
+
+    /// The header's `alg`, as written.
+    pub fn alg(&self) -> &str {
+        self.header.get("alg").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// A string header field, such as `kid` or `typ`.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.get(name).and_then(Value::as_str)
+    }
+
+    /// A numeric claim as whole seconds (JWT NumericDate), if present and numeric.
+    pub fn numeric_claim(&self, name: &str) -> Option<i64> {
+        let value = self.claims()?.get(name)?;
+        value
+            .as_i64()
+            .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+    }
+
+    /// A string claim.
+    pub fn str_claim(&self, name: &str) -> Option<&str> {
+        self.claims()?.get(name).and_then(Value::as_str)
+    }
+
+    /// `header.payload` exactly as received: what a JWS signature covers.
+    pub fn signing_input<'a>(&self, text: &'a [u8]) -> &'a [u8] {
+        &text[self.segments[0].start..self.segments[1].end]
+    }
+
+    /// The signature segment's base64url text (JWS), empty for a JWE.
+    pub fn signature_text<'a>(&self, text: &'a [u8]) -> &'a str {
+        match self.kind {
+            TokenKind::Jws => std::str::from_utf8(&text[self.segments[2].clone()]).unwrap_or(""),
+            TokenKind::Jwe => "",
+        }
+    }
+
+    /// The parts of a JWS that a key verifies (`None` for a JWE): what the key ring judges.
+    pub fn signed<'a>(&'a self, text: &'a [u8]) -> Option<SignedToken<'a>> {
+        (self.kind == TokenKind::Jws).then(|| SignedToken {
+            text: &text[self.range.clone()],
+            header: &self.header,
+            signing_input: self.signing_input(text),
+            signature: self.signature_text(text),
+        })
+    }
+
+    /// The token text as it appears in `text`.
+    pub fn text<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.range.clone()]
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use jwtlens_jose::segment::MAX_DECODE_LEN;
+
+    fn b64(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// The candidate for a text that is exactly one token (JWE when it has five parts).
+    pub(crate) fn candidate(text: &str) -> Candidate {
+        let mut segments = Vec::new();
+        let mut start = 0;
+        for part in text.split('.') {
+            segments.push(start..start + part.len());
+            start += part.len() + 1;
+        }
+        let kind = if segments.len() == 5 {
+            TokenKind::Jwe
+        } else {
+            TokenKind::Jws
+        };
+        Candidate {
+            kind,
+            range: 0..text.len(),
+            segments,
+        }
+    }
+
+    #[test]
+    fn decodes_header_claims_and_signature_length() {
+        let text = format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"HS256"}"#),
+            b64(r#"{"sub":"u1","exp":10}"#),
+            b64("0123456789")
+        );
+        let token = DecodedToken::decode(text.as_bytes(), &candidate(&text)).unwrap();
+        assert_eq!(token.alg(), "HS256");
+        assert_eq!(token.str_claim("sub"), Some("u1"));
+        assert_eq!(token.numeric_claim("exp"), Some(10));
+        assert_eq!(token.signature_len, Some(10));
+    }
+
+    #[test]
+    fn payload_problems_name_the_reason() {
+        let header = b64(r#"{"alg":"HS256"}"#);
+        let cases = [
+            ("%%%", "is not valid base64url"),
+            (&b64("not json") as &str, "is not JSON"),
+            (&b64("[1,2]"), "is JSON an array, not an object"),
+        ];
+        for (payload, expected) in cases {
+            let text = format!("{header}.{payload}.");
+            let token = DecodedToken::decode(text.as_bytes(), &candidate(&text)).unwrap();
+            match &token.body {
+                Body::Malformed(err) => assert!(err.to_string().starts_with(expected), "{err}"),
+                other => panic!("expected malformed, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_payload_is_not_decoded() {
+        let header = b64(r#"{"alg":"HS256"}"#);
+        let payload = "A".repeat(MAX_DECODE_LEN + 4);
+        let text = format!("{header}.{payload}.sig");
+        let token = DecodedToken::decode(text.as_bytes(), &candidate(&text)).unwrap();
+        assert_eq!(
+            token.body,
+            Body::Malformed(SegmentError::Oversized(MAX_DECODE_LEN + 4))
+        );
+    }
+
+    #[test]
+    fn jwe_body_is_encrypted() {
+        let text = format!("{}..iv.ct.tag", b64(r#"{"alg":"dir","enc":"A256GCM"}"#));
+        let token = DecodedToken::decode(text.as_bytes(), &candidate(&text)).unwrap();
+        assert_eq!(token.body, Body::Encrypted);
+        assert_eq!(token.claims(), None);
+    }
+}

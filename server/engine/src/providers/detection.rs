@@ -1,0 +1,189 @@
+//! Which profile a token belongs to, and why: profile conditions compiled to regexes
+//! ([`Matcher`]), and the provider a detected token is reported as.
+
+use std::collections::BTreeMap;
+
+use jwtlens_settings::provider_profile::Condition;
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::claim_paths;
+use super::claim_readers::mark;
+use super::profiles::CompiledProfile;
+use super::Token;
+use crate::facts::ProviderMatch;
+
+/// Why a profile was chosen.
+pub(super) enum Detection<'r, 'a> {
+    Issuer(&'a str),
+    Claims(&'r Matcher),
+}
+
+/// A compiled [`Condition`].
+#[derive(Debug, Clone)]
+pub(super) struct Matcher {
+    claims: Vec<String>,
+    matches: Vec<(String, Regex)>,
+    header: Vec<(String, Regex)>,
+    absent: Vec<String>,
+}
+
+impl Matcher {
+    /// `what` names the condition's owner in error messages.
+    pub fn new(condition: &Condition, what: &str) -> Result<Self, String> {
+        let compile_all = |patterns: &BTreeMap<String, String>, kind: &str| {
+            patterns
+                .iter()
+                .map(|(path, pattern)| {
+                    compile(pattern)
+                        .map(|regex| (path.clone(), regex))
+                        .map_err(|e| format!("{what}: {kind} `{path}` = `{pattern}`: {e}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Self {
+            claims: condition.claims.clone(),
+            matches: compile_all(&condition.matches, "match")?,
+            header: compile_all(&condition.header, "header")?,
+            absent: condition.absent.clone(),
+        })
+    }
+
+    pub fn holds(&self, token: Token<'_>) -> bool {
+        let some_value_matches = |object: &Map<String, Value>, path: &str, regex: &Regex| {
+            let mut hit = false;
+            claim_paths::resolve(object, path, &mut |found| {
+                claim_paths::for_each_scalar(found, &mut |s| hit |= regex.is_match(&s));
+            });
+            hit
+        };
+        self.claims
+            .iter()
+            .all(|path| claim_paths::is_present(token.claims, path))
+            && self
+                .absent
+                .iter()
+                .all(|path| !claim_paths::is_present(token.claims, path))
+            && self
+                .matches
+                .iter()
+                .all(|(path, regex)| some_value_matches(token.claims, path, regex))
+            && self
+                .header
+                .iter()
+                .all(|(name, regex)| some_value_matches(token.header, name, regex))
+    }
+
+    /// The claims this condition looked at (not the absent ones) count as surfaced.
+    pub fn mark_used<'a>(&self, claims: &'a Map<String, Value>, used: &mut Vec<&'a str>) {
+        for path in self
+            .claims
+            .iter()
+            .chain(self.matches.iter().map(|(path, _)| path))
+        {
+            mark(claims, path, used);
+        }
+    }
+
+    /// `header kid; claims sid, sub`, for [`ProviderMatch::matched_by`].
+    pub fn describe(&self) -> String {
+        let join = |names: Vec<&str>| names.join(", ");
+        let claims: Vec<&str> = self
+            .claims
+            .iter()
+            .chain(self.matches.iter().map(|(path, _)| path))
+            .map(String::as_str)
+            .collect();
+        let header: Vec<&str> = self.header.iter().map(|(name, _)| name.as_str()).collect();
+        match (header.is_empty(), claims.is_empty()) {
+            (true, _) => format!("claims {}", join(claims)),
+            (false, true) => format!("header {}", join(header)),
+            (false, false) => format!("header {}; claims {}", join(header), join(claims)),
+        }
+    }
+}
+
+impl CompiledProfile {
+    /// The provider a token detected with this profile is reported as; records in `used`
+    /// the claims the detection and the variant looked at.
+    pub fn provider_match<'a>(
+        &self,
+        token: Token<'a>,
+        detection: &Detection<'_, '_>,
+        used: &mut Vec<&'a str>,
+    ) -> ProviderMatch {
+        let profile = &self.profile;
+        let matched_by = match detection {
+            Detection::Issuer(iss) => format!("iss matches {iss}"),
+            Detection::Claims(matcher) => {
+                matcher.mark_used(token.claims, used);
+                matcher.describe()
+            }
+        };
+        let variant = profile
+            .variants
+            .iter()
+            .zip(&self.variants)
+            .find(|(_, matcher)| matcher.holds(token))
+            .map(|(variant, matcher)| {
+                matcher.mark_used(token.claims, used);
+                variant.name.clone()
+            });
+        let notes = profile
+            .notes
+            .iter()
+            .zip(&self.notes)
+            .filter(|(_, matcher)| matcher.as_ref().is_none_or(|m| m.holds(token)))
+            .map(|(note, _)| note.text().to_owned())
+            .collect();
+        ProviderMatch {
+            id: profile.id.clone(),
+            name: profile.name.clone(),
+            variant,
+            matched_by,
+            notes,
+            public_idp: profile.public_idp,
+        }
+    }
+}
+
+/// `pattern` anchored to the whole value.
+pub(super) fn anchor(pattern: &str) -> String {
+    format!("^(?:{pattern})$")
+}
+
+pub(super) fn compile(pattern: &str) -> Result<Regex, String> {
+    Regex::new(&anchor(pattern)).map_err(|e| one_line(&e))
+}
+
+/// The last line of a regex error: the multi-line form draws a caret under the pattern,
+/// which a one-line config error cannot show.
+pub(super) fn one_line(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(&text);
+    last.trim().trim_start_matches("error: ").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::providers::tests::read;
+
+    #[test]
+    fn issuer_patterns_match_the_whole_iss() {
+        for iss in [
+            "https://evil.example/?next=https://acme.okta.com",
+            "xaccounts.google.com",
+            "https://accounts.google.com.evil.example",
+            "supabase-demo-2",
+        ] {
+            let facts = read(json!({"iss": iss, "sub": "u1"}));
+            assert_eq!(facts.provider, None, "{iss}");
+        }
+    }
+}

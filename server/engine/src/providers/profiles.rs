@@ -1,0 +1,257 @@
+//! The profiles a registry is built from: the built-in `providers.toml`, a profile
+//! completed from the one it extends and from the generic fallback, and each profile
+//! checked and compiled for matching.
+
+use jwtlens_settings::provider_profile::{ClaimFormat, Note, ProviderProfile};
+use serde::Deserialize;
+
+use super::detection::{compile, Matcher};
+
+/// The built-in profiles: a `[fallback]` table and `[[provider]]` entries.
+const BUILTIN: &str = include_str!("providers.toml");
+
+/// The embedded `providers.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProfileFile {
+    pub fallback: ProviderProfile,
+    pub provider: Vec<ProviderProfile>,
+}
+
+impl ProfileFile {
+    /// The built-in profiles, parsed (a unit test checks that they parse).
+    pub fn builtin() -> Result<ProfileFile, String> {
+        toml::from_str(BUILTIN).map_err(|e| e.to_string())
+    }
+}
+
+/// `profile` with every empty field taken from `base`. Booleans and the format can only be
+/// switched on, never off, by an extending profile.
+pub(super) fn inherit(mut profile: ProviderProfile, base: &ProviderProfile) -> ProviderProfile {
+    fn or_base<T: Clone>(field: &mut Vec<T>, base: &[T]) {
+        if field.is_empty() {
+            *field = base.to_vec();
+        }
+    }
+    or_base(&mut profile.issuer, &base.issuer);
+    or_base(&mut profile.detect, &base.detect);
+    or_base(&mut profile.tenant, &base.tenant);
+    or_base(&mut profile.role, &base.role);
+    or_base(&mut profile.permissions, &base.permissions);
+    or_base(&mut profile.session, &base.session);
+    or_base(&mut profile.authorized_party, &base.authorized_party);
+    or_base(&mut profile.actor, &base.actor);
+    or_base(&mut profile.variants, &base.variants);
+    or_base(&mut profile.deprecated, &base.deprecated);
+    or_base(&mut profile.notes, &base.notes);
+    if profile.memberships.is_none() {
+        profile.memberships.clone_from(&base.memberships);
+    }
+    profile.public_idp |= base.public_idp;
+    if profile.format == ClaimFormat::Plain {
+        profile.format = base.format;
+    }
+    profile
+}
+
+/// A profile with its regexes compiled. The matcher lists run parallel to the profile's
+/// `detect`, `variants`, `deprecated` and `notes`.
+#[derive(Debug, Clone)]
+pub(super) struct CompiledProfile {
+    pub profile: ProviderProfile,
+    pub detect: Vec<Matcher>,
+    pub variants: Vec<Matcher>,
+    pub deprecated: Vec<Matcher>,
+    /// `None` for a note that is always shown.
+    pub notes: Vec<Option<Matcher>>,
+}
+
+impl CompiledProfile {
+    /// Checks a profile (id and name, every pattern, no empty detect rule) and compiles
+    /// its conditions; the error names the profile and the part that is wrong.
+    pub fn new(profile: ProviderProfile) -> Result<Self, String> {
+        let context = |what: &str| format!("provider `{}`: {what}", profile.id);
+        if profile.id.trim().is_empty() || profile.name.trim().is_empty() {
+            return Err(format!(
+                "provider `{}`: id and name must not be empty",
+                profile.id
+            ));
+        }
+        // Issuers are matched through the registry's `RegexSet`; each is compiled alone
+        // here only so that an error can name the bad pattern.
+        for pattern in &profile.issuer {
+            compile(pattern).map_err(|e| context(&format!("issuer `{pattern}`: {e}")))?;
+        }
+        let detect = profile
+            .detect
+            .iter()
+            .enumerate()
+            .map(|(i, condition)| {
+                let what = context(&format!("detect rule {}", i + 1));
+                if condition.claims.is_empty()
+                    && condition.matches.is_empty()
+                    && condition.header.is_empty()
+                {
+                    return Err(format!("{what}: names no claim or header to look for"));
+                }
+                Matcher::new(condition, &what)
+            })
+            .collect::<Result<_, _>>()?;
+        let variants = profile
+            .variants
+            .iter()
+            .map(|v| Matcher::new(&v.when, &context(&format!("variant `{}`", v.name))))
+            .collect::<Result<_, _>>()?;
+        let deprecated = profile
+            .deprecated
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                Matcher::new(&rule.when, &context(&format!("deprecated rule {}", i + 1)))
+            })
+            .collect::<Result<_, _>>()?;
+        let notes = profile
+            .notes
+            .iter()
+            .map(|note| match note {
+                Note::Always(_) => Ok(None),
+                Note::When(note) => {
+                    Matcher::new(&note.when, &context(&format!("note `{}`", note.text))).map(Some)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            profile,
+            detect,
+            variants,
+            deprecated,
+            notes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::providers::tests::{custom, provider, read};
+    use crate::providers::ProviderRegistry;
+
+    #[test]
+    fn embedded_profiles_parse_and_every_regex_compiles() {
+        let file = ProfileFile::builtin().expect("providers.toml parses");
+        // Compiles every issuer, detect, variant, deprecated and note pattern.
+        let registry = ProviderRegistry::with_custom(&[]).expect("providers.toml compiles");
+        let ids: Vec<&str> = registry.profiles().map(|p| p.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "clerk",
+                "workos",
+                "auth0",
+                "supabase",
+                "supabase-api-key",
+                "stack-auth",
+                "firebase",
+                "cognito",
+                "entra",
+                "okta",
+                "keycloak",
+                "google",
+                "descope",
+                "kinde",
+                "propelauth",
+                "frontegg",
+                "zitadel",
+            ]
+        );
+        for profile in &file.provider {
+            assert!(
+                !profile.issuer.is_empty() || !profile.detect.is_empty(),
+                "`{}` can never be detected",
+                profile.id
+            );
+        }
+        assert!(file.fallback.issuer.is_empty() && file.fallback.detect.is_empty());
+    }
+
+    #[test]
+    fn fields_a_profile_leaves_out_are_read_with_the_generic_paths() {
+        // Okta's profile names no actor or tenant claim; token exchange adds `act`.
+        let facts = read(json!({
+            "iss": "https://acme.okta.com/oauth2/default",
+            "sub": "ana@acme.com",
+            "cid": "0oa1b2c3d4e5f6g7h8i9",
+            "act": {"sub": "0oaSERVICE1234567890"},
+            "tenant_id": "acme"
+        }));
+        assert_eq!(provider(&facts).id, "okta");
+        assert_eq!(
+            facts.actor,
+            Some(("act".to_owned(), json!({"sub": "0oaSERVICE1234567890"})))
+        );
+        assert_eq!(facts.tenants, ["acme"]);
+        // A profile's own paths replace the generic ones: Cognito's tenant is not `tenant_id`.
+        let cognito = read(json!({
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xYz",
+            "tenant_id": "acme"
+        }));
+        assert!(cognito.tenants.is_empty());
+        assert_eq!(cognito.custom_claims, ["tenant_id"]);
+    }
+
+    #[test]
+    fn invalid_custom_profiles_are_rejected_with_one_clear_line() {
+        let error = |toml_text: &str| {
+            ProviderRegistry::with_custom(&custom(toml_text)).expect_err("must be rejected")
+        };
+        let bad_issuer = error(
+            r#"
+            [[providers]]
+            id = "acme"
+            name = "Acme"
+            issuer = ['https://(']
+            "#,
+        );
+        assert!(
+            bad_issuer.starts_with("provider `acme`: issuer `https://(`: "),
+            "{bad_issuer}"
+        );
+        assert!(bad_issuer.contains("unclosed group"), "{bad_issuer}");
+        assert!(!bad_issuer.contains('\n'), "{bad_issuer}");
+
+        let bad_variant = error(
+            r#"
+            [[providers]]
+            id = "acme"
+            name = "Acme"
+            variants = [{ name = "v2", when = { match = { v = '[' } } }]
+            "#,
+        );
+        assert!(
+            bad_variant.starts_with("provider `acme`: variant `v2`: match `v` = `[`: "),
+            "{bad_variant}"
+        );
+
+        assert_eq!(
+            error("[[providers]]\nid = \"acme\"\nname = \"Acme\"\nextends = \"nope\"\n"),
+            "provider `acme`: extends unknown provider `nope`"
+        );
+        assert_eq!(
+            error(
+                "[[providers]]\nid = \"acme\"\nname = \"Acme\"\ndetect = [{ absent = [\"x\"] }]\n"
+            ),
+            "provider `acme`: detect rule 1: names no claim or header to look for"
+        );
+        assert_eq!(
+            error("[[providers]]\nid = \"a\"\nname = \"A\"\n[[providers]]\nid = \"a\"\nname = \"B\"\n"),
+            "provider `a` is defined twice"
+        );
+
+        // Field names are checked, so a typo does not silently drop a setting.
+        let typo = toml::from_str::<ProviderProfile>("id = \"a\"\nname = \"A\"\nisuer = ['x']\n")
+            .expect_err("unknown field");
+        assert!(typo.to_string().contains("unknown field `isuer`"), "{typo}");
+    }
+}

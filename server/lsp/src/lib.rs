@@ -1,0 +1,856 @@
+//! The language server: a thin layer that keeps documents, runs the engine off the async
+//! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
+
+mod commands;
+mod log_name;
+mod memory;
+pub use memory::limit_arenas;
+pub mod position;
+mod transport;
+mod workspace;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::request::{
+    ApplyWorkspaceEdit, InlayHintRefreshRequest, RegisterCapability, WorkspaceConfiguration,
+};
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer, LspService};
+
+use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
+use jwtlens_engine::config::{read_config_file, Config};
+use jwtlens_engine::hover;
+use jwtlens_engine::timefmt;
+use jwtlens_engine::untrusted::escape_controls;
+use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
+use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
+use log_name::LogName;
+use position::{Encoding, PositionIndex};
+use transport::{ClientRequestError, ClientRequests};
+
+pub use transport::{parse_size, Limits};
+
+/// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
+pub async fn serve_stdio(limits: Limits) {
+    serve_with(tokio::io::stdin(), tokio::io::stdout(), limits).await;
+}
+
+/// Serves LSP on any byte streams (tests use an in-memory pipe), with the default limits.
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite + Unpin,
+{
+    serve_with(input, output, Limits::default()).await;
+}
+
+/// Serves LSP on any byte streams within `limits`.
+pub async fn serve_with<I, O>(input: I, output: O, limits: Limits)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite + Unpin,
+{
+    transport::serve(input, output, limits, |requests| {
+        LspService::new(|client| Backend::new(client, requests))
+    })
+    .await;
+}
+
+/// The `tower_lsp` service; all state lives in [`Shared`] so background tasks can hold it.
+pub struct Backend {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Notifications to the client.
+    client: Client,
+    /// Requests to the client (with a timeout; tower-lsp's `Client` has none).
+    requests: ClientRequests,
+    state: Mutex<State>,
+    /// Last published (version, configuration generation) per document. Held while
+    /// deciding whether to publish and publishing, so that diagnostics of an older
+    /// version or configuration never overwrite newer ones.
+    published: tokio::sync::Mutex<HashMap<Url, (i32, u64)>>,
+    /// Fetches issuer keys when the user asks for a verification; nothing else connects.
+    fetcher: jwtlens_jwks::Fetcher,
+    workspace: workspace::WorkspaceDiagnostics,
+}
+
+struct State {
+    root: Option<PathBuf>,
+    encoding: Encoding,
+    /// The editor's settings as last sent (initializationOptions or didChangeConfiguration).
+    editor_settings: Option<Value>,
+    /// Whether the user trusts the folder, as the editor last said (`trustedWorkspace`);
+    /// settings that do not mention it leave it as it was.
+    trust: Trust,
+    config: Arc<Config>,
+    /// Bumped on every configuration change, so cached analyses are redone.
+    generation: u64,
+    /// Outcomes of on-request verifications, by token fingerprint.
+    remote: Arc<RemoteResults>,
+    /// Why `.jwtlens.toml` was not applied, when it was not.
+    config_error: Option<ConfigError>,
+    /// The client answers `workspace/configuration` requests.
+    can_pull_configuration: bool,
+    /// The client lets us register a watcher for the config file.
+    can_watch_files: bool,
+    /// The client re-requests inlay hints when asked to.
+    can_refresh_inlay_hints: bool,
+    /// The client applies versioned `documentChanges` (and refuses stale ones).
+    can_version_edits: bool,
+    documents: HashMap<Url, Document>,
+}
+
+struct Document {
+    text: Arc<String>,
+    version: i32,
+    /// Workspace-relative path, for fixture context and ignore globs.
+    path: Option<PathBuf>,
+    analysis: Option<Arc<Analysis>>,
+}
+
+/// The engine's output for one document version under one configuration.
+pub struct Analysis {
+    version: i32,
+    generation: u64,
+    text: Arc<String>,
+    index: PositionIndex,
+    reports: Vec<TokenReport>,
+    config: Arc<Config>,
+}
+
+impl Analysis {
+    /// Runs the engine over one document version.
+    pub fn compute(snapshot: Snapshot) -> Analysis {
+        let cx = DocumentContext {
+            path: snapshot.path.as_deref(),
+            config: &snapshot.config,
+            now: timefmt::now(),
+            remote: Some(&snapshot.remote),
+        };
+        let reports = analysis::analyse(snapshot.text.as_bytes(), &cx);
+        let index = PositionIndex::new(&snapshot.text, snapshot.encoding);
+        Analysis {
+            version: snapshot.version,
+            generation: snapshot.generation,
+            text: snapshot.text,
+            index,
+            reports,
+            config: snapshot.config,
+        }
+    }
+
+    /// The hover for the token at `position`, if there is one.
+    pub fn hover(&self, position: Position) -> Option<Hover> {
+        let offset = self.index.offset(&self.text, position);
+        let report = self.report_at(offset)?;
+        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now());
+        let range = self
+            .index
+            .ranges(&self.text)
+            .range(report.token.range.clone());
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(range),
+        })
+    }
+
+    /// One summary hint after each token that overlaps `range`, when enabled.
+    pub fn inlay_hints(&self, range: Range) -> Vec<InlayHint> {
+        if !self.config.settings.inlay_hints {
+            return Vec::new();
+        }
+        let start = self.index.offset(&self.text, range.start);
+        let end = self.index.offset(&self.text, range.end);
+        let first = self
+            .reports
+            .partition_point(|report| report.token.range.end < start);
+        let now = timefmt::now();
+        let mut cursor = self.index.ranges(&self.text);
+        self.reports[first..]
+            .iter()
+            .take_while(|report| report.token.range.start <= end)
+            .map(|report| InlayHint {
+                position: cursor.position(report.token.range.end),
+                label: InlayHintLabel::String(hover::summary(report, now)),
+                kind: None,
+                text_edits: None,
+                tooltip: report.findings.first().map(|finding| {
+                    InlayHintTooltip::String(format!(
+                        "{} {}: {}",
+                        finding.rule.code,
+                        finding.rule.name,
+                        escape_controls(&finding.message)
+                    ))
+                }),
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            })
+            .collect()
+    }
+
+    /// The token at `position` as JSON: header, payload, facts, findings and its range.
+    pub fn decoded(&self, position: Position) -> Option<Value> {
+        let offset = self.index.offset(&self.text, position);
+        let report = self.report_at(offset)?;
+        let mut decoded = hover::decoded_json(report);
+        let range = self
+            .index
+            .ranges(&self.text)
+            .range(report.token.range.clone());
+        if let Value::Object(fields) = &mut decoded {
+            fields.insert(
+                "range".to_owned(),
+                serde_json::to_value(range).unwrap_or(Value::Null),
+            );
+        }
+        Some(decoded)
+    }
+
+    /// The report of the token at `offset` (the end of a token counts, so a cursor just
+    /// after it still hovers it).
+    fn report_at(&self, offset: usize) -> Option<&TokenReport> {
+        let after = self
+            .reports
+            .partition_point(|report| report.token.range.start <= offset);
+        let report = self.reports.get(after.checked_sub(1)?)?;
+        (offset <= report.token.range.end).then_some(report)
+    }
+
+    /// Every finding as an LSP diagnostic, at most `max_diagnostics` of them.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let settings = &self.config.settings;
+        let mut cursor = self.index.ranges(&self.text);
+        let mut diagnostics = Vec::new();
+        let mut left_out = 0;
+        for report in &self.reports {
+            let range = cursor.range(report.token.range.clone());
+            if let (Some(RemoteOutcome::Verified { .. }), Some(note)) =
+                (&report.remote, &report.signature)
+            {
+                diagnostics.push(Diagnostic {
+                    range,
+                    severity: Some(DiagnosticSeverity::INFORMATION),
+                    source: Some("jwtlens".to_owned()),
+                    message: format!("signature {}", escape_controls(note)),
+                    ..Diagnostic::default()
+                });
+            }
+            for finding in &report.findings {
+                if diagnostics.len() >= settings.max_diagnostics {
+                    left_out += 1;
+                    continue;
+                }
+                let rule = finding.rule;
+                diagnostics.push(Diagnostic {
+                    range,
+                    severity: Some(severity(finding.level)),
+                    code: Some(NumberOrString::String(rule.code.to_owned())),
+                    code_description: Url::parse(&format!(
+                        "{}#{}-{}",
+                        settings.docs_url,
+                        rule.code.to_ascii_lowercase(),
+                        rule.name
+                    ))
+                    .ok()
+                    .map(|href| CodeDescription { href }),
+                    source: Some("jwtlens".to_owned()),
+                    message: escape_controls(&finding.message).into_owned(),
+                    data: Some(json!({
+                        "rule": rule.code,
+                        "start": finding.range.start,
+                        "end": finding.range.end,
+                    })),
+                    ..Diagnostic::default()
+                });
+            }
+        }
+        if left_out > 0 {
+            diagnostics.push(Diagnostic {
+                range: Range::default(),
+                severity: Some(DiagnosticSeverity::INFORMATION),
+                source: Some("jwtlens".to_owned()),
+                message: format!(
+                    "{left_out} more findings not shown (max_diagnostics is {}); run `jwtlens check` on this file for all of them",
+                    settings.max_diagnostics
+                ),
+                ..Diagnostic::default()
+            });
+        }
+        diagnostics
+    }
+}
+
+fn severity(level: Level) -> DiagnosticSeverity {
+    match level {
+        Level::Error => DiagnosticSeverity::ERROR,
+        Level::Warning => DiagnosticSeverity::WARNING,
+        Level::Info => DiagnosticSeverity::INFORMATION,
+        Level::Hint | Level::Off => DiagnosticSeverity::HINT,
+    }
+}
+
+/// What an analysis needs, taken under the lock and used without it.
+pub struct Snapshot {
+    pub text: Arc<String>,
+    pub version: i32,
+    /// Workspace-relative path, for fixture context and ignore globs.
+    pub path: Option<PathBuf>,
+    pub config: Arc<Config>,
+    /// The configuration generation the analysis belongs to.
+    pub generation: u64,
+    pub encoding: Encoding,
+    /// Outcomes of verifications the user asked for.
+    pub remote: Arc<RemoteResults>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding the lock must not take the server down.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn snapshot(&self, uri: &Url) -> Option<Snapshot> {
+        let state = self.state();
+        let document = state.documents.get(uri)?;
+        Some(Snapshot {
+            text: document.text.clone(),
+            version: document.version,
+            path: document.path.clone(),
+            config: state.config.clone(),
+            generation: state.generation,
+            encoding: state.encoding,
+            remote: state.remote.clone(),
+        })
+    }
+
+    /// The analysis of the document's current version, computed off the async runtime
+    /// when it is not cached yet.
+    async fn analysis(&self, uri: &Url) -> Option<Arc<Analysis>> {
+        let snapshot = self.snapshot(uri)?;
+        {
+            let state = self.state();
+            let cached = state
+                .documents
+                .get(uri)
+                .and_then(|document| document.analysis.clone());
+            if let Some(cached) = cached
+                .filter(|c| c.version == snapshot.version && c.generation == snapshot.generation)
+            {
+                return Some(cached);
+            }
+        }
+        let started = Instant::now();
+        let analysis = tokio::task::spawn_blocking(move || Arc::new(Analysis::compute(snapshot)))
+            .await
+            .ok()?;
+        let (version, tokens) = (analysis.version, analysis.reports.len());
+        let document = LogName(uri);
+        tracing::debug!(%document, version, tokens, elapsed = ?started.elapsed(), "analysed");
+        let mut state = self.state();
+        let generation = state.generation;
+        if let Some(document) = state.documents.get_mut(uri) {
+            if document.version == analysis.version && generation == analysis.generation {
+                document.analysis = Some(analysis.clone());
+            }
+        }
+        Some(analysis)
+    }
+
+    /// Publishes the document's diagnostics unless something newer was published or the
+    /// document changed or closed meanwhile.
+    async fn publish(&self, uri: Url) {
+        let Some(analysis) = self.analysis(&uri).await else {
+            return;
+        };
+        let diagnostics = analysis.diagnostics();
+        let mut published = self.published.lock().await;
+        let current = {
+            let state = self.state();
+            state
+                .documents
+                .get(&uri)
+                .map(|document| (document.version, state.generation))
+        };
+        let this = (analysis.version, analysis.generation);
+        if current != Some(this) || published.get(&uri).is_some_and(|last| *last >= this) {
+            return;
+        }
+        published.insert(uri.clone(), this);
+        // Let go of the analysis before sending: once the client has the diagnostics it
+        // may close the document, whose memory is released then (see `memory`).
+        drop(analysis);
+        self.client
+            .publish_diagnostics(uri, diagnostics, Some(this.0))
+            .await;
+    }
+
+    /// Reloads settings from `.jwtlens.toml` and the editor, reports a broken config file,
+    /// and re-publishes diagnostics for every open document.
+    async fn reload_config(self: &Arc<Self>) {
+        self.load_config();
+        self.report_config_error().await;
+        self.republish_all().await;
+    }
+
+    /// Keeps the outcome of a verification the user asked for; every open document is
+    /// analysed again, as the same token may sit in several.
+    async fn record_remote(self: &Arc<Self>, fingerprint: String, outcome: RemoteOutcome) {
+        {
+            let mut state = self.state();
+            Arc::make_mut(&mut state.remote).insert(fingerprint, outcome);
+            state.generation += 1;
+        }
+        self.republish_all().await;
+    }
+
+    /// Re-publishes diagnostics (and inlay hints) of every open document after what they
+    /// depend on changed.
+    async fn republish_all(self: &Arc<Self>) {
+        let uris: Vec<Url> = self.state().documents.keys().cloned().collect();
+        if self.state().can_refresh_inlay_hints {
+            let refresh = self.requests.send::<InlayHintRefreshRequest>(()).await;
+            if let Err(err) = refresh {
+                tracing::debug!("inlay hint refresh failed: {err}");
+            }
+        }
+        for uri in uris {
+            let shared = self.clone();
+            tokio::spawn(async move { shared.publish(uri).await });
+        }
+    }
+
+    /// Reads `.jwtlens.toml` and the editor's settings into the state. A broken file falls
+    /// back to the editor's settings alone, then to the defaults, and is kept for
+    /// [`Shared::report_config_error`].
+    fn load_config(&self) {
+        let mut state = self.state();
+        let (root, editor, trust) = (
+            state.root.as_deref(),
+            state.editor_settings.as_ref(),
+            state.trust,
+        );
+        let loaded = Config::load(root, editor, trust);
+        let config_error = loaded.as_ref().err().cloned();
+        let config = loaded
+            .or_else(|_| Config::build(root, None, editor, trust))
+            .or_else(|_| Config::compile(Settings::default(), root, trust))
+            .unwrap_or_default();
+        state.config_error = config_error;
+        state.config = Arc::new(config);
+        state.generation += 1;
+    }
+
+    /// Diagnostics on the config file: why it was not applied (an error, also shown as a
+    /// message), which workspace keys were not loaded and why (a refused link or FIFO may
+    /// be an attack, so also a message), and what restricted mode ignores. None when all
+    /// is well.
+    async fn report_config_error(&self) {
+        let (root, error, config, encoding) = {
+            let state = self.state();
+            (
+                state.root.clone(),
+                state.config_error.clone(),
+                state.config.clone(),
+                state.encoding,
+            )
+        };
+        let Some(root) = root else { return };
+        let Ok(uri) = Url::from_file_path(root.join(CONFIG_FILE)) else {
+            return;
+        };
+        let diagnostic = |severity, message: String| Diagnostic {
+            severity: Some(severity),
+            source: Some("jwtlens".to_owned()),
+            message,
+            ..Diagnostic::default()
+        };
+        let mut diagnostics = Vec::new();
+        if let Some(error) = &error {
+            let text = error
+                .span
+                .as_ref()
+                .and_then(|_| read_config_file(&root).ok()?);
+            let range = match (&error.span, text) {
+                (Some(span), Some(text)) => {
+                    let index = PositionIndex::new(&text, encoding);
+                    index.ranges(&text).range(span.clone())
+                }
+                _ => Range::default(),
+            };
+            diagnostics.push(Diagnostic {
+                range,
+                ..diagnostic(DiagnosticSeverity::ERROR, format!("{CONFIG_FILE}: {error}"))
+            });
+        }
+        let problems = &config.keys.problems;
+        for problem in problems {
+            diagnostics.push(diagnostic(
+                DiagnosticSeverity::WARNING,
+                format!("key not loaded: {problem}"),
+            ));
+        }
+        for note in &config.notes {
+            diagnostics.push(diagnostic(DiagnosticSeverity::INFORMATION, note.clone()));
+        }
+        self.client
+            .publish_diagnostics(uri, diagnostics, None)
+            .await;
+        if let Some(error) = error {
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("jwtlens: {CONFIG_FILE} is invalid ({error}); using defaults"),
+                )
+                .await;
+        }
+        if let Some(first) = problems.first() {
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more, listed on {CONFIG_FILE})", n - 1),
+            };
+            self.client
+                .show_message(
+                    MessageType::WARNING,
+                    format!("jwtlens: a workspace key was not loaded: {first}{more}"),
+                )
+                .await;
+        }
+    }
+
+    /// Applies an edit through the editor. A refusal fails the command; so does no answer
+    /// within the client timeout, which the user is also shown, as the command's caller
+    /// may not show errors.
+    async fn apply_edit(&self, edit: WorkspaceEdit) -> Result<ApplyWorkspaceEditResponse> {
+        let params = ApplyWorkspaceEditParams { label: None, edit };
+        match self.requests.send::<ApplyWorkspaceEdit>(params).await {
+            Ok(applied) => Ok(applied),
+            Err(err @ ClientRequestError::TimedOut { .. }) => {
+                let message = format!("{err}; the edit was withdrawn and nothing was changed");
+                self.client
+                    .show_message(MessageType::ERROR, format!("jwtlens: {message}"))
+                    .await;
+                let mut error = tower_lsp::jsonrpc::Error::from(err);
+                error.message = message.into();
+                Err(error)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    fn relative_path(&self, uri: &Url) -> Option<PathBuf> {
+        let path = uri.to_file_path().ok()?;
+        let state = self.state();
+        let relative = state
+            .root
+            .as_deref()
+            .and_then(|root| path.strip_prefix(root).ok());
+        Some(relative.map(Path::to_path_buf).unwrap_or(path))
+    }
+}
+
+impl Backend {
+    pub fn new(client: Client, requests: ClientRequests) -> Backend {
+        let state = State {
+            root: None,
+            encoding: Encoding::Utf16,
+            editor_settings: None,
+            trust: Trust::Trusted,
+            config: Arc::new(Config::default()),
+            generation: 0,
+            remote: Arc::default(),
+            config_error: None,
+            can_pull_configuration: false,
+            can_watch_files: false,
+            can_refresh_inlay_hints: false,
+            can_version_edits: false,
+            documents: HashMap::new(),
+        };
+        let published = tokio::sync::Mutex::new(HashMap::new());
+        Backend {
+            shared: Arc::new(Shared {
+                client,
+                requests,
+                state: Mutex::new(state),
+                published,
+                fetcher: jwtlens_jwks::Fetcher::default(),
+                workspace: workspace::WorkspaceDiagnostics::default(),
+            }),
+        }
+    }
+
+    fn schedule_publish(&self, uri: Url) {
+        let shared = self.shared.clone();
+        tokio::spawn(async move { shared.publish(uri).await });
+    }
+
+    fn is_config_file(uri: &Url) -> bool {
+        uri.path().ends_with(&format!("/{CONFIG_FILE}"))
+    }
+}
+
+fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
+    let folder = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|folders| folders.first())
+        .map(|folder| &folder.uri);
+    #[allow(deprecated)] // root_uri is what older clients send
+    let uri = folder.or(params.root_uri.as_ref())?;
+    uri.to_file_path().ok()
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.as_deref());
+        let encoding = Encoding::negotiate(offered);
+        let workspace = params.capabilities.workspace.as_ref();
+        {
+            let mut state = self.shared.state();
+            state.root = workspace_root(&params);
+            state.encoding = encoding;
+            state.editor_settings = params.initialization_options.clone();
+            state.trust = params
+                .initialization_options
+                .as_ref()
+                .and_then(Trust::from_editor)
+                .unwrap_or_default();
+            state.can_pull_configuration = workspace.and_then(|w| w.configuration).unwrap_or(false);
+            state.can_refresh_inlay_hints = workspace
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|inlay| inlay.refresh_support)
+                .unwrap_or(false);
+            state.can_version_edits = workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|edit| edit.document_changes)
+                .unwrap_or(false);
+            state.can_watch_files = workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|watch| watch.dynamic_registration)
+                .unwrap_or(false);
+        }
+        // Settings apply before the first document opens; errors are shown once initialized.
+        self.shared.load_config();
+        let workspace_diagnostics = self.shared.state().config.settings.workspace_diagnostics;
+        self.shared.workspace.initialize(&params.capabilities);
+        tracing::info!(?encoding, trust = ?self.shared.state().trust, "initialize");
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::FULL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: commands::all(),
+                    ..ExecuteCommandOptions::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR,
+                            CodeActionKind::SOURCE,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                diagnostic_provider: workspace_diagnostics.then(workspace::capability),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "jwtlens".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if self.shared.state().can_watch_files {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(format!("**/{CONFIG_FILE}")),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "jwtlens-config-watcher".to_owned(),
+                method: "workspace/didChangeWatchedFiles".to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            let registrations = RegistrationParams {
+                registrations: vec![registration],
+            };
+            let registered = self
+                .shared
+                .requests
+                .send::<RegisterCapability>(registrations);
+            if let Err(err) = registered.await {
+                tracing::warn!("could not watch {CONFIG_FILE}: {err}");
+            }
+        }
+        self.shared.report_config_error().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        let path = self.shared.relative_path(&document.uri);
+        self.shared.state().documents.insert(
+            document.uri.clone(),
+            Document {
+                text: Arc::new(document.text),
+                version: document.version,
+                path,
+                analysis: None,
+            },
+        );
+        self.schedule_publish(document.uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        // Full sync: the last change holds the whole text.
+        let Some(change) = params.content_changes.into_iter().last() else {
+            return;
+        };
+        {
+            let mut state = self.shared.state();
+            let Some(document) = state.documents.get_mut(&uri) else {
+                let document = LogName(&uri);
+                tracing::warn!(%document, "didChange for a document that is not open");
+                return;
+            };
+            if version <= document.version {
+                return; // an older notification overtaken by a newer one
+            }
+            document.text = Arc::new(change.text);
+            document.version = version;
+            document.analysis = None;
+        }
+        self.schedule_publish(uri);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if Self::is_config_file(&params.text_document.uri) {
+            self.shared.reload_config().await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let closed = self.shared.state().documents.remove(&uri);
+        let mut published = self.shared.published.lock().await;
+        published.remove(&uri);
+        drop(published);
+        self.shared
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
+        drop(closed);
+        memory::release_freed();
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let mut settings = params.settings;
+        let empty = settings.is_null() || settings.as_object().is_some_and(|map| map.is_empty());
+        if empty && self.shared.state().can_pull_configuration {
+            let item = ConfigurationItem {
+                scope_uri: None,
+                section: Some("jwtlens".to_owned()),
+            };
+            let params = ConfigurationParams { items: vec![item] };
+            let pulled = self.shared.requests.send::<WorkspaceConfiguration>(params);
+            if let Ok(mut values) = pulled.await {
+                settings = values.pop().unwrap_or(Value::Null);
+            }
+        }
+        {
+            let mut state = self.shared.state();
+            if let Some(trust) = Trust::from_editor(&settings) {
+                state.trust = trust;
+            }
+            state.editor_settings = (!settings.is_null()).then_some(settings);
+        }
+        self.shared.reload_config().await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        if params
+            .changes
+            .iter()
+            .any(|change| Self::is_config_file(&change.uri))
+        {
+            self.shared.reload_config().await;
+        }
+    }
+
+    async fn diagnostic(
+        &self,
+        _: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        Ok(workspace::document_diagnostic())
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        workspace::workspace_diagnostic(&self.shared, params).await
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let analysis = self.shared.analysis(&position.text_document.uri).await;
+        Ok(analysis.and_then(|analysis| analysis.hover(position.position)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let analysis = self.shared.analysis(&params.text_document.uri).await;
+        Ok(analysis.map(|analysis| analysis.inlay_hints(params.range)))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        commands::execute(&self.shared, params).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(analysis) = self.shared.analysis(&uri).await else {
+            return Ok(None);
+        };
+        Ok(Some(commands::code_actions(
+            &analysis,
+            &uri,
+            params.range,
+            &params.context,
+        )))
+    }
+}
