@@ -12,12 +12,14 @@
 //! `JWTLENS_BENCH_RUNS` (default 9), `JWTLENS_BENCH_DIR` (generate there, keep it and
 //! reuse it next time; default: a temporary directory, removed afterwards).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 mod corpus;
+mod measure;
+
+use measure::{load_average, median, run, TOKEN_REGEX};
 
 const TEXT_FILES: usize = 19_700;
 const MINIFIED_FILES: usize = 10;
@@ -27,9 +29,6 @@ const BINARY_LEN: usize = 128 << 10;
 const IGNORED_FILES: usize = 200;
 const TEXT_LEN: usize = 148 << 20;
 const TOKEN_EVERY: usize = 50 << 10;
-
-/// The token shape, as a regex: what ripgrep looks for.
-const TOKEN_REGEX: &str = r"eyJ[A-Za-z0-9_-]{2,}(\.[A-Za-z0-9_-]*){2,4}";
 
 struct Rng(u64);
 
@@ -252,67 +251,6 @@ fn main() {
         corpus.bytes as f64 / 1e6 / wall.as_secs_f64(),
         load_average()
     );
-}
-
-fn median(values: &mut [Duration]) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
-
-struct Measured {
-    wall: Duration,
-    /// User plus system CPU time: less sensitive than wall time to other load.
-    cpu: Duration,
-    max_rss_kb: u64,
-    code: i32,
-    stdout: Vec<u8>,
-}
-
-/// Runs a command with its stdout drained by a pipe (not /dev/null, which ripgrep
-/// detects and stops early for), timing it and reading its peak RSS.
-// The child is reaped by wait4 (which also gives its rusage), not by `Child::wait`.
-#[allow(clippy::zombie_processes)]
-fn run(command: &mut Command) -> Measured {
-    command.stdout(Stdio::piped()).stderr(Stdio::null());
-    let started = Instant::now();
-    let mut child = command.spawn().expect("the command starts");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid, and wait4 only writes to our two locals.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = started.elapsed();
-    assert_eq!(waited, pid, "wait4 reaped the child");
-    let stdout = reader.join().unwrap_or_default();
-    let cpu = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    Measured {
-        wall,
-        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
-        max_rss_kb: usage.ru_maxrss as u64,
-        code: if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            -1
-        },
-        stdout,
-    }
 }
 
 /// Writes the corpus under `dir`; the same bytes every time.

@@ -15,7 +15,7 @@ use jwtlens_check::output::{self, Style};
 use jwtlens_check::progress::Progress;
 use jwtlens_check::report::{file_report, FileReport, RecordOptions};
 use jwtlens_check::walk::{self, Configs, Problem, Stats, WalkOptions};
-use jwtlens_check::{sarif, Summary};
+use jwtlens_check::{history, sarif, Summary};
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::{escape_controls, escape_controls_in_json};
@@ -55,6 +55,20 @@ pub struct CheckArgs {
     /// The path standard input stands for: its fixture context and `.jwtlens.toml`.
     #[arg(long, value_name = "PATH", requires = "stdin")]
     pub stdin_filename: Option<PathBuf>,
+    /// Check every blob ever committed in the repository around the current directory,
+    /// reachable from these revisions (REV, ^REV, FROM..TO; default: every ref and HEAD).
+    /// Each token is reported once, with the commit that introduced it.
+    #[arg(
+        long,
+        value_name = "REV",
+        num_args = 0..,
+        conflicts_with_all = ["stdin", "paths", "staged"]
+    )]
+    pub history: Option<Vec<String>>,
+    /// Check the index as it will be committed (staged blobs, not the working tree's
+    /// files): the files that differ from HEAD, or those at or under the PATHs given.
+    #[arg(long, conflicts_with = "stdin")]
+    pub staged: bool,
     /// Check hidden files and directories too (`.env` files are hidden).
     #[arg(long)]
     pub hidden: bool,
@@ -173,7 +187,39 @@ pub fn run(args: &CheckArgs) -> Exit {
     };
     let now = timefmt::now();
 
-    let mut files = if args.stdin {
+    let mut git = None;
+    let mut files = if args.history.is_some() || args.staged {
+        let scan = history::Scan {
+            configs: &configs,
+            stats: &stats,
+            report: &report,
+            options,
+            now,
+            max_filesize: args.max_filesize,
+            threads: args.threads,
+            no_ignore: args.no_ignore,
+        };
+        let scanned = std::thread::scope(|scope| {
+            let progress_thread = scope.spawn(|| progress.run(&stats));
+            let scanned = match &args.history {
+                Some(revisions) => history::history(&cwd, revisions, &scan),
+                None => history::staged(&cwd, &args.paths, &scan),
+            };
+            progress.finish();
+            progress_thread.thread().unpark();
+            scanned
+        });
+        match scanned {
+            Ok((files, summary)) => {
+                git = Some(summary);
+                files
+            }
+            Err(err) => {
+                eprintln!("jwtlens: {}", escape_controls(&err.to_string()));
+                return Exit::Error;
+            }
+        }
+    } else if args.stdin {
         match check_stdin(args, &configs, &stats, &report, options, now) {
             Ok(files) => files,
             Err(err) => {
@@ -273,6 +319,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         problems: problems
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner),
+        git,
     };
     let failed = args.fail_on != Level::Off
         && args.write_baseline.is_none()

@@ -29,6 +29,9 @@ struct Entry {
     rule: String,
     /// SHA-256 of the token, hex.
     fingerprint: String,
+    /// The commit that introduced the token (`--history`), for people reading the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    commit: Option<String>,
 }
 
 /// Accepted (fingerprint, rule code) pairs.
@@ -101,6 +104,7 @@ pub fn render(files: &[FileReport]) -> String {
                     line: Some(token.start.line),
                     rule: finding.rule.code.to_owned(),
                     fingerprint: token.fingerprint.clone(),
+                    commit: token.provenance.as_ref().map(|p| p.commit.clone()),
                 })
             })
         })
@@ -140,6 +144,7 @@ mod tests {
                 provider: None,
                 fixture: None,
                 snippet: None,
+                provenance: None,
                 findings: codes
                     .iter()
                     .map(|code| FindingRecord {

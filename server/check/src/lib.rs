@@ -8,6 +8,7 @@
 //! arguments, its exit status) is the CLI's (`server/cli/check.rs`).
 
 pub mod baseline;
+pub mod history;
 pub mod output;
 pub mod progress;
 pub mod report;
@@ -32,4 +33,6 @@ pub struct Summary {
     pub elapsed: Duration,
     /// Every problem reported on stderr, errors and warnings.
     pub problems: Vec<Problem>,
+    /// What `--history` or `--staged` saw of the repository.
+    pub git: Option<history::GitSummary>,
 }

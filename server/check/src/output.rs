@@ -67,6 +67,9 @@ pub fn human(
                 )?;
             }
             write_snippet(out, token, style)?;
+            if let Some(provenance) = &token.provenance {
+                writeln!(out, "  {}", style.paint("2", &provenance.describe()))?;
+            }
             writeln!(out)?;
         }
     }
@@ -140,10 +143,18 @@ pub fn summary_line(files: &[FileReport], summary: &Summary, style: Style) -> St
             plural(files.len(), "file", "files"),
         )
     };
+    let (noun, scope, git_skipped) = match &summary.git {
+        Some(git) => {
+            let (scope, skipped) = git.human();
+            let noun = if git.staged { "staged file" } else { "blob" };
+            (noun, scope, skipped)
+        }
+        None => ("file", String::new(), Vec::new()),
+    };
     line.push_str(&format!(
-        " · {} {} scanned ({}) in {}",
+        " · {} {noun}{} scanned{scope} ({}) in {}",
         summary.files_scanned,
-        plural(summary.files_scanned as usize, "file", "files"),
+        if summary.files_scanned == 1 { "" } else { "s" },
         bytes(summary.bytes_scanned),
         elapsed(summary.elapsed)
     ));
@@ -157,8 +168,11 @@ pub fn summary_line(files: &[FileReport], summary: &Summary, style: Style) -> St
     if summary.too_large > 0 {
         skipped.push(format!("{} over --max-filesize", summary.too_large));
     }
-    if !skipped.is_empty() {
-        line.push_str(&format!(" · skipped {}", skipped.join(" and ")));
+    skipped.extend(git_skipped);
+    if let Some((last, rest)) = skipped.split_last().filter(|(_, rest)| !rest.is_empty()) {
+        line.push_str(&format!(" · skipped {} and {last}", rest.join(", ")));
+    } else if let Some(only) = skipped.first() {
+        line.push_str(&format!(" · skipped {only}"));
     }
     if summary.errors > 0 {
         line.push_str(&format!(
@@ -225,13 +239,16 @@ pub fn json_value(files: &[FileReport], summary: &Summary) -> Value {
                 if let Some(text) = &token.text {
                     object["token"] = json!(text);
                 }
+                for (key, value) in token.provenance.iter().flat_map(|p| p.json_fields()) {
+                    object[key] = value;
+                }
                 findings.push(object);
             }
         }
     }
     let counts = count_levels(files);
     let count = |level| counts.get(&level).copied().unwrap_or(0);
-    json!({
+    let mut report = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "findings": findings,
         "summary": {
@@ -250,7 +267,12 @@ pub fn json_value(files: &[FileReport], summary: &Summary) -> Value {
             "elapsed_ms": summary.elapsed.as_millis() as u64,
         },
         "errors": summary.problems,
-    })
+    });
+    if let Some(git) = &summary.git {
+        let (key, value) = git.json();
+        report["summary"][key] = value;
+    }
+    report
 }
 
 fn position(at: crate::report::Position) -> Value {
@@ -279,6 +301,7 @@ mod tests {
             baselined: 3,
             elapsed: Duration::from_millis(5),
             problems: vec![],
+            git: None,
         };
         let line = summary_line(&[], &summary, Style { color: false });
         assert_eq!(

@@ -64,6 +64,8 @@ pub struct TokenRecord {
     pub fixture: Option<String>,
     pub snippet: Option<Snippet>,
     pub findings: Vec<FindingRecord>,
+    /// Where the token was in the git history (`--history` only).
+    pub provenance: Option<Box<super::history::Provenance>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +155,7 @@ pub fn file_report(
                     message: finding.message.clone(),
                 })
                 .collect(),
+            provenance: None,
         });
     }
     Some(FileReport {

@@ -21,6 +21,9 @@ const SRCROOT: &str = "%SRCROOT%";
 /// The key of the token fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "jwtlensToken/v1";
 
+/// The key of the commit that introduced the token (`--history`) in `partialFingerprints`.
+pub const COMMIT_KEY: &str = "jwtlensCommit/v1";
+
 /// A SARIF log of one run. `root` is the absolute directory that artifact URIs are
 /// relative to (the repository root); `docs_url` the rule documentation page.
 pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_url: &str) -> Value {
@@ -29,6 +32,7 @@ pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_ur
         .map(|rule| descriptor(rule, docs_url))
         .collect();
     let mut results = Vec::new();
+    let mut commits = Vec::new();
     for file in files {
         let artifact = artifact_location(&file.absolute, root);
         for token in &file.tokens {
@@ -43,6 +47,14 @@ pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_ur
                 }
                 if let Some(fixture) = &token.fixture {
                     properties.insert("fixture".into(), json!(fixture));
+                }
+                let mut fingerprints = json!({FINGERPRINT_KEY: token.fingerprint});
+                if let Some(provenance) = &token.provenance {
+                    fingerprints[COMMIT_KEY] = json!(provenance.commit);
+                    commits.push((provenance.commit.as_str(), provenance.commit_date));
+                    for (key, value) in provenance.json_fields() {
+                        properties.insert(key.into(), value);
+                    }
                 }
                 let mut result = json!({
                     "ruleId": finding.rule.code,
@@ -62,7 +74,7 @@ pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_ur
                             },
                         },
                     }],
-                    "partialFingerprints": {FINGERPRINT_KEY: token.fingerprint},
+                    "partialFingerprints": fingerprints,
                 });
                 if !properties.is_empty() {
                     result["properties"] = Value::Object(properties);
@@ -84,7 +96,7 @@ pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_ur
     let root_uri = Url::from_directory_path(root)
         .map(|url| url.to_string())
         .unwrap_or_else(|()| "file:///".to_owned());
-    json!({
+    let mut log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -105,7 +117,11 @@ pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_ur
             }],
             "results": results,
         }],
-    })
+    });
+    if let Some(git) = &summary.git {
+        log["runs"][0]["versionControlProvenance"] = git.version_control(&commits, SRCROOT);
+    }
+    log
 }
 
 fn descriptor(rule: &Rule, docs_url: &str) -> Value {

@@ -292,6 +292,10 @@ async fn mint_command(
         return Err(refused(shared, token_gone()).await); // closed meanwhile
     };
     let report = locate_or_tell(shared, &minted_from, &current).await?;
+    let warning = variant
+        .replaces()
+        .then(|| history_warning(report))
+        .flatten();
     let edit = mint_edit(&current, report, &token, variant);
     let workspace_edit = workspace_edit(shared, &argument.uri, current.version, edit);
     let applied = shared.apply_edit(workspace_edit).await?;
@@ -309,7 +313,31 @@ async fn mint_command(
         };
         return Err(refused(shared, error).await);
     }
+    if let Some(warning) = warning {
+        let message = escape_controls(&warning).into_owned();
+        shared
+            .client
+            .show_message(MessageType::WARNING, message)
+            .await;
+    }
     Ok(json!({"token": token, "variant": variant.name(), "keys": keys.dir()}))
+}
+
+/// What to tell the user once a live credential (JWT104: valid, from a real issuer,
+/// outside fixture context) is replaced: the edit removes it from the file, not from the
+/// commits that hold it.
+fn history_warning(report: &TokenReport) -> Option<String> {
+    if !report.findings.iter().any(|f| f.rule.code == "JWT104") {
+        return None;
+    }
+    let issuer = report.token.str_claim("iss").unwrap_or("its issuer");
+    let validity = match report.token.numeric_claim("exp") {
+        Some(exp) => format!("valid until {}", timefmt::utc_date(exp)),
+        None => "it never expires".to_owned(),
+    };
+    Some(format!(
+        "jwtlens: replaced a live credential ({validity}). If it was ever committed, it stays in the git history: revoke it at {issuer} (`jwtlens check --history` lists every such token)."
+    ))
 }
 
 /// The token `argument` names in `analysis`; when it is gone, the user is told too.
