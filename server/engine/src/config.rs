@@ -35,6 +35,12 @@ const DEFAULT_FIXTURE_PATHS: &[&str] = &[
     "**/docs/**",
     "**/*.md",
     "**/*.mdx",
+    "**/*.rst",
+    "**/*.adoc",
+    "**/*.txt",
+    "**/CHANGELOG*",
+    "**/CHANGES*",
+    "**/HISTORY*",
 ];
 
 /// Settings compiled for use: globs built, rule names resolved, providers loaded.

@@ -50,6 +50,11 @@ pub struct DecodedToken {
     pub body: Body,
     /// Decoded signature length in bytes (JWS only); `None` when it is not base64url.
     pub signature_len: Option<usize>,
+    /// The JWS has an empty signature that the text elides rather than omits: the literal
+    /// goes on with an ellipsis (`header.payload...`) or is joined at run time to a computed
+    /// signature (`"header.payload." + signature`, `${signature}`). Such a literal is a
+    /// placeholder or a prefix, not an unsigned token.
+    pub signature_elided: bool,
 }
 
 impl DecodedToken {
@@ -78,6 +83,9 @@ impl DecodedToken {
             header,
             body,
             signature_len,
+            signature_elided: candidate.kind == TokenKind::Jws
+                && candidate.segments[2].is_empty()
+                && signature_follows(&text[candidate.range.end..]),
         })
     }
 
@@ -138,6 +146,17 @@ impl DecodedToken {
     /// The token text as it appears in `text`.
     pub fn text<'a>(&self, text: &'a str) -> &'a str {
         &text[self.range.clone()]
+    }
+}
+
+/// Whether the text right after a `header.payload.` literal stands for its signature: an
+/// ellipsis, an interpolation (`${sig}`, `{sig}`), or a closing quote followed by `+`
+/// (string concatenation in JS/TS, Java, C#, Kotlin, Go, Python).
+fn signature_follows(after: &[u8]) -> bool {
+    match after {
+        [b'.', ..] | [b'$', b'{', ..] | [b'{', ..] => true,
+        [b'"' | b'\'' | b'`', rest @ ..] => rest.trim_ascii_start().first() == Some(&b'+'),
+        _ => false,
     }
 }
 
