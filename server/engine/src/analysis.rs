@@ -93,7 +93,7 @@ fn report(
     let remote = cx
         .remote
         .filter(|results| !results.is_empty())
-        .and_then(|results| results.get(&fingerprint(&text[token.range.clone()])))
+        .and_then(|results| results.get(&fingerprint(token.compact(text))))
         .cloned();
     let signed_by_test_key = matches!(
         verdict.as_ref().map(|verdict| &verdict.outcome),
