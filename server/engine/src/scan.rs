@@ -294,7 +294,7 @@ fn split_at(text: &[u8], start: usize, layout: &Layout) -> Result<Candidate, usi
 /// Where the token's line sits, for joins across line breaks: YAML block scalars
 /// (`key: |` or `key: >-`, the token alone on each line at the block's indentation) and
 /// template literals whose line breaks are stripped at run time (`` `eyJ…`` at a line's
-/// start, continued at column 0).
+/// start or the token at column 0 after a line ending in `` ` ``, continued at column 0).
 #[derive(Debug, Clone, Copy)]
 struct Layout {
     /// The indentation continuation lines must have, when a line break may join pieces.
@@ -309,7 +309,8 @@ impl Layout {
             Some(0)
         } else if indent.iter().all(|&b| b == b' ')
             && line_start > 0
-            && opens_block_scalar(&text[..line_start - 1])
+            && (opens_block_scalar(&text[..line_start - 1])
+                || (indent.is_empty() && text[..line_start - 1].trim_ascii_end().ends_with(b"`")))
         {
             Some(indent.len())
         } else {
@@ -350,18 +351,21 @@ fn join_after(text: &[u8], at: usize, layout: &Layout) -> Option<usize> {
     let next = match *text.get(at)? {
         b'"' | b'\'' | b'`' => {
             let gap = &text[at + 1..];
-            let before_plus = run_len(gap, &WHITESPACE);
+            let before_plus = skip_blank(gap, 0);
             let (plus, after) = match gap.get(before_plus) {
-                Some(b'+') => (
-                    true,
-                    before_plus + 1 + run_len(&gap[before_plus + 1..], &WHITESPACE),
-                ),
+                Some(b'+') => (true, skip_blank(gap, before_plus + 1)),
                 _ => (false, before_plus),
             };
-            let quote = gap.get(after)?;
+            // A string prefix: Python `b`, `r`, `f`, `u` (or two of them), C# `@` and `$`.
+            let prefix = gap[after..]
+                .iter()
+                .take(2)
+                .take_while(|b| b"bBrRuUfF@$".contains(b))
+                .count();
+            let quote = gap.get(after + prefix)?;
             let line_break = memchr::memchr(b'\n', &gap[..after]).is_some();
             (matches!(quote, b'"' | b'\'' | b'`') && (plus || line_break))
-                .then_some(at + 1 + after + 1)?
+                .then_some(at + 1 + after + prefix + 1)?
         }
         b'\\' => match &text[at + 1..] {
             [b'\n', ..] => at + 2,
@@ -382,6 +386,20 @@ fn join_after(text: &[u8], at: usize, layout: &Layout) -> Option<usize> {
     text.get(next)
         .is_some_and(|&b| BASE64URL[usize::from(b)] || b == b'.')
         .then_some(next)
+}
+
+/// Where the blank run of `gap` from `from` ends: spaces, tabs, line breaks, and comments
+/// to the end of their line (`# …`, `// …`).
+fn skip_blank(gap: &[u8], mut from: usize) -> usize {
+    loop {
+        from += run_len(&gap[from.min(gap.len())..], &WHITESPACE);
+        let rest = &gap[from.min(gap.len())..];
+        if rest.starts_with(b"#") || rest.starts_with(b"//") {
+            from += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        } else {
+            return from;
+        }
+    }
 }
 
 /// Spaces, tabs and line breaks between the pieces of a concatenation.
@@ -676,6 +694,16 @@ mod tests {
                 "template literal",
                 "t =\n`{1}\n{2}\n{3}`.replace(/\\n/g, '');\n",
                 &[30, 60],
+            ),
+            (
+                "template literal opened on the line above",
+                "t = `\n{1}\n{2}\n{3}`.replace(/\\n/g, '');\n",
+                &[30, 60],
+            ),
+            (
+                "python bytes with comments",
+                "T = (\n    b\"{1}\"  # alg = hs256\n    b\"{2}\"\n    b\"{3}\"\n)\n",
+                &[dot, 60],
             ),
         ];
         for (syntax, template, cuts) in cases {
