@@ -551,7 +551,7 @@ mod tests {
     }
 
     #[test]
-    fn documentation_and_changelogs_are_fixture_context() {
+    fn documentation_changelogs_and_env_examples_are_fixture_context() {
         let config = Config::default();
         let text = token(json!({"iss": "https://clerk.acme.io", "exp": NOW - 60}));
         for path in [
@@ -561,6 +561,7 @@ mod tests {
             "CHANGELOG",
             "pkg/CHANGES.md",
             "HISTORY.rst",
+            "apps/dev/.env.local.example",
         ] {
             let found = &codes(&text, Some(path), &config)[0];
             assert_eq!(has(found, "JWT003"), Some(Level::Hint), "{path}");

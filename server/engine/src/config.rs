@@ -32,6 +32,8 @@ const DEFAULT_FIXTURE_PATHS: &[&str] = &[
     "**/test_*.*",
     "**/.env.example",
     "**/.env.sample",
+    "**/.env*.example",
+    "**/.env*.sample",
     "**/docs/**",
     "**/*.md",
     "**/*.mdx",
