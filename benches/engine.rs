@@ -10,11 +10,10 @@ use jwtlens_engine::config::Config;
 use jwtlens_lsp::position::Encoding;
 use jwtlens_lsp::{Analysis, Snapshot};
 use jwtlens_settings::Trust;
+use jwtlens_test_support::crowded;
 use tower_lsp::lsp_types::Position;
 
 mod corpus;
-#[path = "../tests/crowded/mod.rs"]
-mod crowded;
 
 fn main() {
     divan::main();

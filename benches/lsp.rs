@@ -1,5 +1,5 @@
 //! What the protocol adds to a hover: a request and its answer through the server's own
-//! JSON-RPC transport, in process over an in-memory pipe (`tests/common`'s client), on a
+//! JSON-RPC transport, in process over an in-memory pipe (`jwtlens-test-support`'s client), on a
 //! 1 MB document that is already analysed. `cargo bench --bench lsp`.
 
 use std::sync::LazyLock;
@@ -9,8 +9,6 @@ use jwtlens_lsp::position::{Encoding, PositionIndex};
 use serde_json::{json, Value};
 use tower_lsp::lsp_types::Position;
 
-#[path = "../tests/common/mod.rs"]
-mod common;
 mod corpus;
 
 fn main() {
@@ -39,7 +37,7 @@ fn hover_round_trip_1mb_document(bencher: Bencher) {
     let (text, position) = &*DOCUMENT;
     let uri = "file:///bench/app.ts";
     let mut client = runtime.block_on(async {
-        let mut client = common::in_process();
+        let mut client = jwtlens_test_support::client::in_process();
         client
             .initialize("file:///bench", Value::Null, &["utf-16"])
             .await;
@@ -48,7 +46,7 @@ fn hover_round_trip_1mb_document(bencher: Bencher) {
         client
     });
     bencher.bench_local(|| {
-        let hover = runtime.block_on(client.hover(uri, position.line, position.character));
+        let hover = runtime.block_on(client.hover(uri, *position));
         assert_ne!(hover["result"], json!(null));
     });
 }

@@ -1,22 +1,21 @@
 //! Code actions and commands: minting replacement and negative-test tokens through the
 //! language server, with the edit applied as an editor would apply it.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::now;
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::config::Config;
 use jwtlens_keys::key::Key;
 use jwtlens_keys::mint::{TestKeys, Variant};
+use jwtlens_test_support::client::{apply_edit, in_process, InProcess as Client};
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::tokens::now;
+use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Value};
-use tower_lsp::lsp_types::Url;
-
-type Client = common::InProcess;
+use tower_lsp::lsp_types::Position;
 
 async fn start(root: &str) -> Client {
-    let mut client = common::in_process();
+    let mut client = in_process();
     client.initialize(root, Value::Null, &[]).await;
     client
 }
@@ -39,7 +38,7 @@ fn committed_token_for(sub: &str) -> String {
 
 /// The edited text, for an edit sent as plain `changes` (no version).
 fn apply(text: &str, edit: &Value, uri: &str) -> String {
-    let (edited, version) = common::apply_edit(text, edit, uri);
+    let (edited, version) = apply_edit(text, edit, uri);
     assert_eq!(version, None, "{edit}");
     edited
 }
@@ -73,9 +72,11 @@ fn verified_by_test_keys(root: &std::path::Path, text: &str) -> Vec<String> {
         .collect()
 }
 
-async fn code_actions(client: &mut Client, uri: &str, line: u32, character: u32) -> Vec<Value> {
+/// The code actions at `at` (an empty range), with the diagnostics of version 1 in
+/// context, as an editor's light bulb asks for them.
+async fn code_actions(client: &mut Client, uri: &str, at: Position) -> Vec<Value> {
     let diagnostics = client.diagnostics(uri, Some(1)).await;
-    let range = json!({"start": {"line": line, "character": character}, "end": {"line": line, "character": character}});
+    let range = json!({"start": at, "end": at});
     let params = json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": diagnostics}});
     client.request("textDocument/codeAction", params).await["result"]
         .as_array()
@@ -85,15 +86,18 @@ async fn code_actions(client: &mut Client, uri: &str, line: u32, character: u32)
 
 #[tokio::test]
 async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
     let mut client = start(&root).await;
     let uri = format!("{root}/src/session.ts");
     let original = committed_token();
-    let text = format!("// session for the smoke test\nexport const token = \"{original}\";\n");
-    client.open(&uri, &text, 1).await;
+    let doc = Marked::new(&format!(
+        "// session for the smoke test\nexport const token = \"$0{original}\";\n"
+    ));
+    let text = &doc.text;
+    client.open(&uri, text, 1).await;
 
-    let actions = code_actions(&mut client, &uri, 1, 30).await;
+    let actions = code_actions(&mut client, &uri, doc.cursor()).await;
     let titles: Vec<&str> = actions
         .iter()
         .map(|a| a["title"].as_str().unwrap())
@@ -130,7 +134,7 @@ async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
         .await;
     let minted = result["result"]["token"].as_str().unwrap().to_owned();
     assert_eq!(client.applied_edits.len(), 1);
-    let edited = apply(&text, &client.applied_edits[0], &uri);
+    let edited = apply(text, &client.applied_edits[0], &uri);
     assert_eq!(edited, text.replace(&original, &minted));
     assert_eq!(
         verified_by_test_keys(dir.path(), &edited),
@@ -148,7 +152,7 @@ async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
         diagnostics.iter().all(|d| d["code"] != "JWT104"),
         "{diagnostics:?}"
     );
-    let hover = client.hover(&uri, 1, 30).await;
+    let hover = client.hover(&uri, doc.cursor()).await;
     let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(
         markdown.contains("test fixture (signed by workspace test key)"),
@@ -158,14 +162,15 @@ async fn mint_replacement_replaces_the_token_with_one_the_test_key_verifies() {
 
 #[tokio::test]
 async fn negative_variants_go_on_a_copy_of_the_line_and_anonymised_replaces() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
     let mut client = start(&root).await;
     let uri = format!("{root}/tests/fixtures.env");
     let original = committed_token();
-    let text = format!("SESSION_TOKEN={original}\r\nOTHER=1\r\n");
-    client.open(&uri, &text, 1).await;
-    let actions = code_actions(&mut client, &uri, 0, 20).await;
+    let doc = Marked::new(&format!("SESSION_TOKEN=$0{original}\r\nOTHER=1\r\n"));
+    let text = &doc.text;
+    client.open(&uri, text, 1).await;
+    let actions = code_actions(&mut client, &uri, doc.cursor()).await;
 
     let run = |index: usize| {
         let command = actions[index]["command"].clone();
@@ -180,7 +185,7 @@ async fn negative_variants_go_on_a_copy_of_the_line_and_anonymised_replaces() {
         let before = client.applied_edits.len();
         let result = client.request("workspace/executeCommand", run(index)).await;
         assert_eq!(result["result"]["variant"], check, "{result}");
-        let edited = apply(&text, &client.applied_edits[before], &uri);
+        let edited = apply(text, &client.applied_edits[before], &uri);
         let minted = result["result"]["token"].as_str().unwrap();
         let config = Config::default();
         let cx = DocumentContext {
@@ -230,17 +235,22 @@ async fn negative_variants_go_on_a_copy_of_the_line_and_anonymised_replaces() {
 
 #[tokio::test]
 async fn commands_explain_what_they_cannot_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
     let mut client = start(&root).await;
     let uri = format!("{root}/a.txt");
-    let jwe = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXZpdml2aXZpdml2.Y2lwaGVy.dGFndGFndGFndGFn";
-    client.open(&uri, &format!("{jwe}\nplain text\n"), 1).await;
+    // $0 on a JWE, $1 on plain text.
+    let doc = Marked::new(
+        "eyJ$0hbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXZpdml2aXZpdml2.Y2lwaGVy.dGFndGFndGFndGFn\npla$1in text\n",
+    );
+    client.open(&uri, &doc.text, 1).await;
     assert!(
-        code_actions(&mut client, &uri, 0, 5).await.is_empty(),
+        code_actions(&mut client, &uri, doc.cursor())
+            .await
+            .is_empty(),
         "nothing to mint from a JWE"
     );
-    let at = |line: u32, variant: &str| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 3}, "variant": variant});
+    let at = |marker: usize, variant: &str| json!({"textDocument": {"uri": uri}, "position": doc.at(marker), "variant": variant});
     let mint = |argument: Value| json!({"command": "jwtlens.mint", "arguments": [argument]});
     let jwe_result = client
         .request("workspace/executeCommand", mint(at(0, "replacement")))
@@ -275,7 +285,7 @@ async fn commands_explain_what_they_cannot_do() {
 
 /// A client that applies versioned edits, as VS Code, Neovim, eglot and Helix do.
 async fn start_versioned(root: &str) -> Client {
-    let mut client = common::in_process();
+    let mut client = in_process();
     let capabilities = json!({"workspaceEdit": {"documentChanges": true}});
     client
         .initialize_with(root, Value::Null, &[], capabilities)
@@ -283,15 +293,10 @@ async fn start_versioned(root: &str) -> Client {
     client
 }
 
-/// The `workspace/executeCommand` parameters of each mint action offered at `line`,
-/// `character` of a document at version 1, by variant.
-async fn mint_commands(
-    client: &mut Client,
-    uri: &str,
-    line: u32,
-    character: u32,
-) -> HashMap<String, Value> {
-    code_actions(client, uri, line, character)
+/// The `workspace/executeCommand` parameters of each mint action offered at `at` in a
+/// document at version 1, by variant.
+async fn mint_commands(client: &mut Client, uri: &str, at: Position) -> HashMap<String, Value> {
+    code_actions(client, uri, at)
         .await
         .iter()
         .map(|action| &action["command"])
@@ -315,29 +320,30 @@ async fn execute(client: &mut Client, params: &Value) -> Value {
 /// applies it, gives exactly the expected text (copies included, nothing duplicated).
 #[tokio::test]
 async fn every_variant_edits_lf_crlf_and_cr_only_documents_exactly() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
     let mut client = start_versioned(&root).await;
     let original = committed_token();
     for (name, eol) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
         for (case, text) in [
             (
                 "middle",
-                format!("first{eol}  token: \"{original}\",{eol}last{eol}"),
+                format!("first{eol}  token: \"$0{original}\",{eol}last{eol}"),
             ),
-            ("last", format!("first{eol}TOKEN={original}")),
+            ("last", format!("first{eol}TOKEN=$0{original}")),
         ] {
+            let doc = Marked::new(&text);
+            let text = &doc.text;
             let uri = format!("{root}/{case}-{name}.txt");
-            client.open(&uri, &text, 1).await;
-            let commands = mint_commands(&mut client, &uri, 1, 12).await;
+            client.open(&uri, text, 1).await;
+            let commands = mint_commands(&mut client, &uri, doc.cursor()).await;
             for variant in Variant::ALL.map(Variant::name) {
                 let before = client.applied_edits.len();
                 let result = execute(&mut client, &commands[variant]).await;
                 let minted = result["result"]["token"]
                     .as_str()
                     .unwrap_or_else(|| panic!("{variant} in {case}-{name}: {result}"));
-                let (edited, version) =
-                    common::apply_edit(&text, &client.applied_edits[before], &uri);
+                let (edited, version) = apply_edit(text, &client.applied_edits[before], &uri);
                 assert_eq!(version, Some(1));
                 let expected = match (Variant::from_name(variant).unwrap().replaces(), case) {
                     (true, _) => text.replace(&original, minted),
@@ -354,10 +360,10 @@ async fn every_variant_edits_lf_crlf_and_cr_only_documents_exactly() {
     // A document of one line and no line break at all: the copy goes on a new line.
     let uri = format!("{root}/alone.txt");
     client.open(&uri, &original, 1).await;
-    let commands = mint_commands(&mut client, &uri, 0, 3).await;
+    let commands = mint_commands(&mut client, &uri, Position::new(0, 3)).await;
     let result = execute(&mut client, &commands["expired"]).await;
     let minted = result["result"]["token"].as_str().unwrap();
-    let (edited, _) = common::apply_edit(&original, client.applied_edits.last().unwrap(), &uri);
+    let (edited, _) = apply_edit(&original, client.applied_edits.last().unwrap(), &uri);
     assert_eq!(edited, format!("{original}\n{minted}"));
 }
 
@@ -367,8 +373,8 @@ async fn every_variant_edits_lf_crlf_and_cr_only_documents_exactly() {
 /// the offered position now pointing at the token above, that token was replaced.
 #[tokio::test]
 async fn an_action_run_after_a_change_above_edits_its_own_token_in_the_new_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
     let mut client = start_versioned(&root).await;
     let uri = format!("{root}/tokens.env");
     let (above, offered) = (
@@ -376,26 +382,31 @@ async fn an_action_run_after_a_change_above_edits_its_own_token_in_the_new_versi
         committed_token_for("user_offered"),
     );
     let filler = "# ------------------";
-    let text = format!("A={above}\nB={offered}\n{filler}\n{filler}\nC={offered}\n");
-    client.open(&uri, &text, 1).await;
-    let at_b = mint_commands(&mut client, &uri, 1, 5).await;
+    let doc = Marked::new(&format!(
+        "A={above}\nB=$0{offered}\n{filler}\n{filler}\nC=$1{offered}\n"
+    ));
+    let text = &doc.text;
+    client.open(&uri, text, 1).await;
+    let at_b = mint_commands(&mut client, &uri, doc.cursor()).await;
     let at_c = {
         // The same document, actions asked for at another position.
-        let range =
-            json!({"start": {"line": 4, "character": 5}, "end": {"line": 4, "character": 5}});
-        let actions = client.code_actions(&uri, range).await;
+        let actions = client.code_actions_at(&uri, doc.at(1)).await;
         actions["result"][0]["command"].clone()
     };
     assert_eq!(at_c["arguments"][0]["variant"], "replacement");
 
-    let changed = format!("// a new first line\n{text}");
+    // $0: the cursor of a key binding, on A now (the line where B was offered).
+    let changed = Marked::new(&format!(
+        "// a new first line\nA=$0{above}\nB={offered}\n{filler}\n{filler}\nC={offered}\n"
+    ));
+    assert_eq!(changed.text, format!("// a new first line\n{text}"));
+    let (cursor, changed) = (changed.cursor(), changed.text);
     client.change(&uri, &changed, 2).await;
     client.diagnostics(&uri, Some(2)).await;
 
     let result = execute(&mut client, &at_b["replacement"]).await;
     let minted = result["result"]["token"].as_str().unwrap();
-    let (edited, version) =
-        common::apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
+    let (edited, version) = apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
     assert_eq!(
         version,
         Some(2),
@@ -409,7 +420,7 @@ async fn an_action_run_after_a_change_above_edits_its_own_token_in_the_new_versi
     let params = json!({"command": at_c["command"], "arguments": at_c["arguments"]});
     let result = execute(&mut client, &params).await;
     let minted = result["result"]["token"].as_str().unwrap();
-    let (edited, _) = common::apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
+    let (edited, _) = apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
     assert_eq!(
         edited,
         format!("// a new first line\nA={above}\nB={offered}\n{filler}\n{filler}\nC={minted}\n")
@@ -418,11 +429,11 @@ async fn an_action_run_after_a_change_above_edits_its_own_token_in_the_new_versi
     // Bound to a key, the command takes a position only: the token under the cursor in
     // the text as it is now (line 1 holds A now).
     let at_cursor = json!({"command": "jwtlens.mint", "arguments": [
-        {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 5}, "variant": "expired"}
+        {"textDocument": {"uri": uri}, "position": cursor, "variant": "expired"}
     ]});
     let result = execute(&mut client, &at_cursor).await;
     let minted = result["result"]["token"].as_str().unwrap();
-    let (edited, _) = common::apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
+    let (edited, _) = apply_edit(&changed, client.applied_edits.last().unwrap(), &uri);
     assert_eq!(
         edited,
         format!("// a new first line\nA={above}\nA={minted}\nB={offered}\n{filler}\n{filler}\nC={offered}\n")
@@ -431,15 +442,14 @@ async fn an_action_run_after_a_change_above_edits_its_own_token_in_the_new_versi
 
 /// A versioned client with `session.ts` open (one committed token, version 1), and the
 /// mint actions offered for that token.
-async fn one_token_session() -> (tempfile::TempDir, Client, String, HashMap<String, Value>) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(dir.path()).unwrap().to_string();
+async fn one_token_session() -> (TempWorkspace, Client, String, HashMap<String, Value>) {
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
     let mut client = start_versioned(&root).await;
     let uri = format!("{root}/session.ts");
-    client
-        .open(&uri, &format!("const t = \"{}\";\n", committed_token()), 1)
-        .await;
-    let commands = mint_commands(&mut client, &uri, 0, 15).await;
+    let doc = Marked::new(&format!("const t = \"$0{}\";\n", committed_token()));
+    client.open(&uri, &doc.text, 1).await;
+    let commands = mint_commands(&mut client, &uri, doc.cursor()).await;
     (dir, client, uri, commands)
 }
 

@@ -3,20 +3,39 @@
 //! In every case the server answers (with an error where the protocol says so), stays up,
 //! and gives its memory back when the document is closed.
 
-mod common;
-
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
-use common::{codes, now, spawn_binary, token, Binary};
+use jwtlens_test_support::client::codes;
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::process::ServerProcess;
+use jwtlens_test_support::tokens::{now, token};
+use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Value};
-use tokio::io::AsyncReadExt;
-use tokio::process::Child;
+use tokio::process::Command;
+use tower_lsp::lsp_types::Position;
 
-/// A session with the binary; its stderr is drained so logging never blocks it.
-struct Session {
-    child: Child,
-    client: Binary,
-    stderr: tokio::task::JoinHandle<String>,
+/// The binary started with `args`, logging at `info`.
+fn binary(args: &[&str]) -> ServerProcess {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jwtlens"));
+    command.args(args).env("JWTLENS_LOG", "info");
+    ServerProcess::spawn(command)
+}
+
+/// An initialized session with the binary, and what these tests ask of it.
+struct Session(ServerProcess);
+
+impl Deref for Session {
+    type Target = ServerProcess;
+    fn deref(&self) -> &ServerProcess {
+        &self.0
+    }
+}
+
+impl DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut ServerProcess {
+        &mut self.0
+    }
 }
 
 impl Session {
@@ -26,30 +45,23 @@ impl Session {
 
     /// A session on workspace `root`, the binary started with `args`.
     async fn start_with(root: &str, args: &[&str]) -> Session {
-        let (mut child, mut client) = spawn_binary(args, &[("JWTLENS_LOG", "info")]);
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = tokio::spawn(async move {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text).await;
-            text
-        });
-        let init = client.initialize(root, Value::Null, &["utf-16"]).await;
+        let mut server = binary(args);
+        let init = server
+            .client
+            .initialize(root, Value::Null, &["utf-16"])
+            .await;
         assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
-        Session {
-            child,
-            client,
-            stderr,
-        }
+        Session(server)
     }
 
     /// Resident memory of the server process, in MiB.
     fn rss_mib(&self) -> f64 {
-        common::memory_mib(&self.child, "VmRSS")
+        self.memory_mib("VmRSS")
     }
 
     /// The most resident memory the server process has had so far, in MiB.
     fn peak_rss_mib(&self) -> f64 {
-        common::memory_mib(&self.child, "VmHWM")
+        self.memory_mib("VmHWM")
     }
 
     /// The server answers a hover on a fresh document with the token's claims.
@@ -59,9 +71,10 @@ impl Session {
             json!({"alg": "HS256"}),
             json!({"sub": "probe", "exp": now() + 3600}),
         );
-        self.client.open(&uri, &format!("'{tok}'"), 1).await;
+        let doc = Marked::new(&format!("'$0{tok}'"));
+        self.client.open(&uri, &doc.text, 1).await;
         self.client.diagnostics(&uri, Some(1)).await;
-        let hover = self.client.hover(&uri, 0, 5).await;
+        let hover = self.client.hover(&uri, doc.cursor()).await;
         let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
         assert!(text.contains("probe"), "hover after the ordeal: {hover}");
         self.client.close(&uri).await;
@@ -75,16 +88,8 @@ impl Session {
     }
 
     /// `shutdown`, `exit`, and a clean exit status; returns stderr.
-    async fn finish(mut self) -> String {
-        let shutdown = self.client.request("shutdown", Value::Null).await;
-        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
-        self.client.notify("exit", Value::Null).await;
-        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
-            .await
-            .expect("the server exits after `exit`")
-            .unwrap();
-        assert!(status.success(), "{status}");
-        self.stderr.await.unwrap()
+    async fn finish(self) -> String {
+        self.0.finish().await
     }
 
     /// The next error response with a null id (errors about frames that had no usable id).
@@ -105,10 +110,13 @@ fn frame(body: &str) -> Vec<u8> {
 #[tokio::test]
 async fn malformed_json_rpc_is_answered_and_the_session_goes_on() {
     // Before `initialize`, requests are refused as the protocol says.
-    let (child, mut client) = spawn_binary(&["--stdio"], &[]);
-    let early = client.hover("file:///a.ts", 0, 0).await;
+    let mut server = binary(&["--stdio"]);
+    let early = server
+        .client
+        .hover("file:///a.ts", Position::new(0, 0))
+        .await;
     assert_eq!(early["error"]["code"], -32002, "{early}");
-    drop((child, client));
+    drop(server);
 
     let mut session = Session::start().await;
     let malformed: [(&str, Vec<u8>, i64); 6] = [
@@ -189,8 +197,9 @@ async fn impossible_positions_are_clamped_not_fatal() {
         json!({"sub": "emoji", "exp": now() + 3600}),
     );
     // "😀" is two UTF-16 code units: character 1 is the middle of a surrogate pair.
-    let text = format!("😀😀 '{tok}'\n\n");
-    session.client.open(uri, &text, 1).await;
+    // $0: inside the token, after the emoji.
+    let doc = Marked::new(&format!("😀😀 '$0{tok}'\n\n"));
+    session.client.open(uri, &doc.text, 1).await;
     session.client.diagnostics(uri, Some(1)).await;
     for (line, character) in [
         (0, 1),
@@ -200,14 +209,17 @@ async fn impossible_positions_are_clamped_not_fatal() {
         (99, 99),
         (u32::MAX, u32::MAX),
     ] {
-        let hover = session.client.hover(uri, line, character).await;
+        let hover = session
+            .client
+            .hover(uri, Position::new(line, character))
+            .await;
         assert!(
             hover.get("error").is_none(),
             "hover at {line}:{character}: {hover}"
         );
     }
     // Inside the token, after the emoji: the hover is there.
-    let hover = session.client.hover(uri, 0, 8).await;
+    let hover = session.client.hover(uri, doc.cursor()).await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
@@ -247,13 +259,16 @@ async fn documents_that_were_never_opened() {
             json!({"textDocument": {"uri": uri}, "text": "x"}),
         )
         .await;
-    let hover = session.client.hover(uri, 0, 3).await;
+    let hover = session.client.hover(uri, Position::new(0, 3)).await;
     assert_eq!(hover["result"], Value::Null, "{hover}");
     let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}});
     let actions = session.client.code_actions(uri, range).await;
     assert!(actions.get("error").is_none(), "{actions}");
     // Not a file URI at all.
-    let odd = session.client.hover("untitled:Untitled-1", 0, 0).await;
+    let odd = session
+        .client
+        .hover("untitled:Untitled-1", Position::new(0, 0))
+        .await;
     assert!(odd.get("error").is_none(), "{odd}");
     session.assert_alive().await;
     session.finish().await;
@@ -308,7 +323,7 @@ async fn open_and_close(session: &mut Session, uri: &str, text: &str) -> (Vec<St
     session.client.open(uri, text, 1).await;
     let found = codes(&session.client.diagnostics(uri, Some(1)).await);
     let open_rss = session.rss_mib();
-    let hover = session.client.hover(uri, 0, 0).await;
+    let hover = session.client.hover(uri, Position::new(0, 0)).await;
     assert!(hover.get("error").is_none(), "{hover}");
     session.client.close(uri).await;
     session.client.cleared(uri).await;
@@ -381,37 +396,38 @@ async fn huge_documents_are_served_and_their_memory_given_back() {
 
 /// A temporary workspace with one open document holding a token to mint from.
 struct MintWorkspace {
-    _dir: tempfile::TempDir,
+    _dir: TempWorkspace,
     root: String,
     uri: String,
+    /// Where the token is.
+    cursor: Position,
 }
 
 impl MintWorkspace {
     async fn open(args: &[&str]) -> (MintWorkspace, Session) {
-        let dir = tempfile::tempdir().unwrap();
-        let root = tower_lsp::lsp_types::Url::from_file_path(dir.path())
-            .unwrap()
-            .to_string();
+        let dir = TempWorkspace::new();
+        let root = dir.root_uri();
         let mut session = Session::start_with(&root, args).await;
         let uri = format!("{root}/src/session.ts");
         let tok = token(
             json!({"alg": "HS256"}),
             json!({"sub": "mint-me", "exp": now() + 3600}),
         );
-        session.client.open(&uri, &format!("'{tok}'\n"), 1).await;
+        let doc = Marked::new(&format!("'$0{tok}'\n"));
+        session.client.open(&uri, &doc.text, 1).await;
         session.client.diagnostics(&uri, Some(1)).await;
         let workspace = MintWorkspace {
             _dir: dir,
             root,
             uri,
+            cursor: doc.cursor(),
         };
         (workspace, session)
     }
 
     /// A `jwtlens.mint` request on the token, with the given id.
     fn mint(&self, id: i64) -> Value {
-        let argument =
-            json!({"textDocument": {"uri": self.uri}, "position": {"line": 0, "character": 5}});
+        let argument = json!({"textDocument": {"uri": self.uri}, "position": self.cursor});
         json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
                "params": {"command": "jwtlens.mint", "arguments": [argument]}})
     }

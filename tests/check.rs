@@ -1,39 +1,25 @@
 //! `jwtlens check`, the real binary on temporary trees: what it walks, what it prints in
 //! each format, its exit statuses, baselines, stdin, and files that fight back.
 
-mod common;
-
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{now, token};
+use jwtlens_test_support::tokens::{now, token};
+use jwtlens_test_support::workspace::{file_uri, TempWorkspace as Tree};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-struct Tree {
-    dir: tempfile::TempDir,
+/// `jwtlens check` run on a temporary tree.
+trait Check {
+    /// Runs `jwtlens check ARGS` in the tree.
+    fn check(&self, args: &[&str]) -> Run;
+
+    /// Runs `jwtlens check ARGS` in the tree's folder `dir`, with `stdin` as its input.
+    fn check_in(&self, dir: &str, args: &[&str], stdin: Option<&[u8]>) -> Run;
 }
 
-impl Tree {
-    fn new() -> Tree {
-        Tree {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path().join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    /// Runs `jwtlens check ARGS` in the tree.
+impl Check for Tree {
     fn check(&self, args: &[&str]) -> Run {
         self.check_in(".", args, None)
     }
@@ -348,7 +334,7 @@ fn sarif_validates_against_the_official_schema() {
     assert_eq!(log["version"], "2.1.0");
     let run0 = &log["runs"][0];
     assert_eq!(run0["columnKind"], "unicodeCodePoints");
-    let root = url_of(&std::fs::canonicalize(tree.path()).unwrap());
+    let root = file_uri(&std::fs::canonicalize(tree.path()).unwrap());
     assert_eq!(
         run0["originalUriBaseIds"]["%SRCROOT%"]["uri"],
         format!("{root}/")
@@ -399,12 +385,6 @@ fn sarif_validates_against_the_official_schema() {
         doc["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "docs/guide.md"
     );
-}
-
-fn url_of(path: &Path) -> String {
-    tower_lsp::lsp_types::Url::from_file_path(path)
-        .unwrap()
-        .to_string()
 }
 
 #[test]

@@ -11,6 +11,7 @@ use jwtlens_engine::analysis::{analyse, DocumentContext, TokenReport};
 use jwtlens_engine::config::Config;
 use jwtlens_jose::fingerprint;
 use jwtlens_settings::Level;
+use jwtlens_test_support::tokens::now;
 use sha2::{Digest, Sha256};
 use toml::Value;
 
@@ -22,13 +23,6 @@ fn manifest(relative: &str, table: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(corpus_dir().join(relative)).unwrap();
     let parsed: toml::Table = toml::from_str(&text).unwrap();
     parsed[table].as_array().unwrap().clone()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// The reports for `text` checked as the file at `path`, as `jwtlens check --stdin

@@ -4,24 +4,20 @@
 use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use base64::Engine as _;
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::config::Config;
 use jwtlens_engine::hover;
+use jwtlens_test_support::tokens::token_with_signature;
 use serde_json::{json, Value};
 
 /// A fixed "now" (2026-11-22 09:00:00 UTC) so relative times are stable.
 const NOW: i64 = 1_795_338_000;
 const IAT: i64 = NOW - 120;
 
+/// A token with this header and these claims, and a fixed 256-byte signature.
 fn token(header: Value, claims: Value) -> String {
-    let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
-    format!(
-        "{}.{}.{}",
-        part(&header),
-        part(&claims),
-        URL_SAFE_NO_PAD.encode([0x2a; 256])
-    )
+    token_with_signature(header, claims, &[0x2a; 256])
 }
 
 fn render(header: Value, claims: Value) -> String {

@@ -2,14 +2,14 @@
 //! with a 3,000-key JWKS and 20,000 literal secrets analyses a 200-token document with a
 //! bounded number of signature checks (counted by the key ring), and says where it stopped.
 
-mod crowded;
-
 use std::path::Path;
 
 use jwtlens_engine::analysis::{analyse, DocumentContext, TokenReport};
 use jwtlens_engine::config::Config;
 use jwtlens_keys::key::MAX_KEYS_PER_TOKEN;
 use jwtlens_settings::Trust;
+use jwtlens_test_support::crowded;
+use jwtlens_test_support::workspace::TempWorkspace;
 
 fn messages<'a>(report: &'a TokenReport, code: &str) -> Vec<&'a str> {
     report
@@ -22,7 +22,7 @@ fn messages<'a>(report: &'a TokenReport, code: &str) -> Vec<&'a str> {
 
 #[test]
 fn a_crowded_workspace_costs_a_bounded_number_of_signature_checks() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempWorkspace::new();
     crowded::write_workspace(dir.path());
     let config = Config::load(Some(dir.path()), None, Trust::Trusted).unwrap();
     assert_eq!(

@@ -1,41 +1,11 @@
 //! The language server in process, driven over `tokio::io::duplex` with real LSP framing.
 
-mod common;
-
-use common::{codes, now, token};
+use jwtlens_test_support::client::{codes, in_process as start};
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::tokens::{now, token};
+use jwtlens_test_support::workspace::TempWorkspace as Workspace;
 use serde_json::{json, Value};
-
-type Client = common::InProcess;
-
-fn start() -> Client {
-    common::in_process()
-}
-
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Workspace {
-        Workspace {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn root(&self) -> String {
-        url(self.dir.path())
-    }
-
-    fn uri(&self, relative: &str) -> String {
-        url(&self.dir.path().join(relative))
-    }
-}
-
-fn url(path: &std::path::Path) -> String {
-    tower_lsp::lsp_types::Url::from_file_path(path)
-        .unwrap()
-        .to_string()
-}
+use tower_lsp::lsp_types::Position;
 
 fn live_clerk_token() -> String {
     token(
@@ -59,7 +29,7 @@ async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
     let ws = Workspace::new();
     let mut client = start();
     let init = client
-        .initialize(&ws.root(), Value::Null, &["utf-16"])
+        .initialize(&ws.root_uri(), Value::Null, &["utf-16"])
         .await;
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
@@ -70,8 +40,10 @@ async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
 
     let uri = ws.uri("src/auth.ts");
     let tok = live_clerk_token();
-    let text = format!("import x from 'y';\nconst token = \"{tok}\";\n");
-    client.open(&uri, &text, 1).await;
+    let doc = Marked::new(&format!(
+        "im$1port x from 'y';\nconst token = \"$0{tok}\";\n"
+    ));
+    client.open(&uri, &doc.text, 1).await;
     let diagnostics = client.diagnostics(&uri, Some(1)).await;
     let found = codes(&diagnostics);
     assert!(found.contains(&"JWT104".to_owned()), "{found:?}");
@@ -87,7 +59,7 @@ async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
         .unwrap()
         .ends_with("rules.md#jwt104-live-credential"));
 
-    let hover = client.hover(&uri, 1, 40).await;
+    let hover = client.hover(&uri, doc.cursor()).await;
     let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(
         markdown.contains("`RS256`") && markdown.contains("kid `ins_2abc`"),
@@ -104,7 +76,7 @@ async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
         json!({"line": 1, "character": 15})
     );
 
-    let outside = client.hover(&uri, 0, 3).await;
+    let outside = client.hover(&uri, doc.at(1)).await;
     assert_eq!(outside["result"], Value::Null);
 
     client
@@ -120,15 +92,15 @@ async fn open_publishes_diagnostics_hover_decodes_and_close_clears() {
 async fn changes_republish_and_old_versions_never_win() {
     let ws = Workspace::new();
     let mut client = start();
-    client.initialize(&ws.root(), Value::Null, &[]).await;
+    client.initialize(&ws.root_uri(), Value::Null, &[]).await;
     let uri = ws.uri("src/a.ts");
     client.open(&uri, "nothing here", 1).await;
     assert!(client.diagnostics(&uri, Some(1)).await.is_empty());
 
-    let text = format!("let t = '{}';", expired_token());
+    let doc = Marked::new(&format!("let t = '$0{}';", expired_token()));
     for version in 2..=30 {
         let body = if version == 30 {
-            text.clone()
+            doc.text.clone()
         } else {
             format!("// edit {version}")
         };
@@ -138,7 +110,7 @@ async fn changes_republish_and_old_versions_never_win() {
     client.change(&uri, "stale", 5).await;
     let last = client.diagnostics(&uri, Some(30)).await;
     assert!(codes(&last).contains(&"JWT003".to_owned()));
-    let hover = client.hover(&uri, 0, 12).await;
+    let hover = client.hover(&uri, doc.cursor()).await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
@@ -150,7 +122,7 @@ async fn configuration_changes_republish_every_open_document() {
     let ws = Workspace::new();
     let mut client = start();
     client
-        .initialize(&ws.root(), json!({"rules": {"JWT003": "warning"}}), &[])
+        .initialize(&ws.root_uri(), json!({"rules": {"JWT003": "warning"}}), &[])
         .await;
     let uri = ws.uri("src/a.ts");
     client
@@ -196,12 +168,12 @@ async fn configuration_changes_republish_every_open_document() {
 async fn a_broken_config_file_is_reported_and_defaults_apply() {
     let ws = Workspace::new();
     std::fs::write(
-        ws.dir.path().join(".jwtlens.toml"),
+        ws.path().join(".jwtlens.toml"),
         "clock_skew = 30\n[rules\nJWT003 = \"off\"\n",
     )
     .unwrap();
     let mut client = start();
-    client.initialize(&ws.root(), Value::Null, &[]).await;
+    client.initialize(&ws.root_uri(), Value::Null, &[]).await;
     let config_uri = ws.uri(".jwtlens.toml");
     let config_diagnostics = client.diagnostics(&config_uri, None).await;
     assert_eq!(config_diagnostics.len(), 1);
@@ -222,7 +194,7 @@ async fn a_broken_config_file_is_reported_and_defaults_apply() {
 
     // Fixing the file and saving it clears the error and applies it.
     std::fs::write(
-        ws.dir.path().join(".jwtlens.toml"),
+        ws.path().join(".jwtlens.toml"),
         "[rules]\nJWT003 = \"off\"\n",
     )
     .unwrap();
@@ -241,13 +213,14 @@ async fn positions_count_utf16_units_after_emoji_cjk_and_crlf() {
     let ws = Workspace::new();
     let mut client = start();
     client
-        .initialize(&ws.root(), Value::Null, &["utf-16"])
+        .initialize(&ws.root_uri(), Value::Null, &["utf-16"])
         .await;
     let uri = ws.uri("src/i18n.ts");
     let tok = expired_token();
-    let text =
-        format!("// 设置 😀 e\u{301}\r\nconst s = \"😀中\u{301}\"; const t = \"{tok}\";\r\n");
-    client.open(&uri, &text, 1).await;
+    let doc = Marked::new(&format!(
+        "// 设置 😀 e\u{301}\r\nconst s = \"😀中\u{301}\"; const t = \"$0{tok}\";\r\n"
+    ));
+    client.open(&uri, &doc.text, 1).await;
     let diagnostics = client.diagnostics(&uri, Some(1)).await;
     let range = &diagnostics[0]["range"];
     // `const s = "` (11) + 😀 (2) + 中 (1) + U+0301 (1) + `"; const t = "` (14)
@@ -256,13 +229,17 @@ async fn positions_count_utf16_units_after_emoji_cjk_and_crlf() {
         range["end"],
         json!({"line": 1, "character": 29 + tok.len()})
     );
-    let hover = client.hover(&uri, 1, 30).await;
+    let hover = client.hover(&uri, doc.cursor()).await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
         .contains("HS256"));
-    // A position in the middle of the emoji's surrogate pair still answers.
-    assert_eq!(client.hover(&uri, 1, 12).await["result"], Value::Null);
+    // A position in the middle of the emoji's surrogate pair (no marker can stand
+    // there) still answers.
+    assert_eq!(
+        client.hover(&uri, Position::new(1, 12)).await["result"],
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -270,7 +247,7 @@ async fn utf8_positions_when_the_client_offers_them() {
     let ws = Workspace::new();
     let mut client = start();
     let init = client
-        .initialize(&ws.root(), Value::Null, &["utf-8", "utf-16"])
+        .initialize(&ws.root_uri(), Value::Null, &["utf-8", "utf-16"])
         .await;
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
     let uri = ws.uri("src/u.ts");
@@ -287,26 +264,31 @@ async fn utf8_positions_when_the_client_offers_them() {
 async fn requests_past_the_end_and_for_unknown_documents_answer() {
     let ws = Workspace::new();
     let mut client = start();
-    client.initialize(&ws.root(), Value::Null, &[]).await;
+    client.initialize(&ws.root_uri(), Value::Null, &[]).await;
     let uri = ws.uri("src/a.ts");
-    client
-        .open(&uri, &format!("'{}'", expired_token()), 1)
-        .await;
+    let doc = Marked::new(&format!("'$0{}'", expired_token()));
+    client.open(&uri, &doc.text, 1).await;
     client.diagnostics(&uri, Some(1)).await;
-    assert_eq!(client.hover(&uri, 999, 999).await["result"], Value::Null);
+    // Past the last line: a position no marker can stand at.
     assert_eq!(
-        client.hover(&ws.uri("src/never-opened.ts"), 0, 0).await["result"],
+        client.hover(&uri, Position::new(999, 999)).await["result"],
+        Value::Null
+    );
+    assert_eq!(
+        client
+            .hover(&ws.uri("src/never-opened.ts"), Position::new(0, 0))
+            .await["result"],
         Value::Null
     );
     client.change(&ws.uri("src/never-opened.ts"), "x", 2).await;
-    assert!(client.hover(&uri, 0, 3).await["result"]["contents"].is_object());
+    assert!(client.hover(&uri, doc.cursor()).await["result"]["contents"].is_object());
 }
 
 #[tokio::test]
 async fn fixture_paths_lower_time_rules_to_hints() {
     let ws = Workspace::new();
     let mut client = start();
-    client.initialize(&ws.root(), Value::Null, &[]).await;
+    client.initialize(&ws.root_uri(), Value::Null, &[]).await;
     let uri = ws.uri("tests/fixtures/tokens.json");
     client
         .open(&uri, &format!("{{\"t\": \"{}\"}}", expired_token()), 1)
@@ -321,7 +303,7 @@ async fn fixture_paths_lower_time_rules_to_hints() {
 async fn inlay_hints_summarise_tokens_when_enabled() {
     let ws = Workspace::new();
     let mut client = start();
-    client.initialize(&ws.root(), Value::Null, &[]).await;
+    client.initialize(&ws.root_uri(), Value::Null, &[]).await;
     let uri = ws.uri("src/a.ts");
     let text = format!("const a = '{}';\n", live_clerk_token());
     client.open(&uri, &text, 1).await;
@@ -358,7 +340,7 @@ async fn inlay_hints_summarise_tokens_when_enabled() {
 async fn the_decode_command_returns_the_token_as_json() {
     let ws = Workspace::new();
     let mut client = start();
-    let init = client.initialize(&ws.root(), Value::Null, &[]).await;
+    let init = client.initialize(&ws.root_uri(), Value::Null, &[]).await;
     let commands = &init["result"]["capabilities"]["executeCommandProvider"]["commands"];
     assert!(
         commands
@@ -368,10 +350,9 @@ async fn the_decode_command_returns_the_token_as_json() {
         "{commands}"
     );
     let uri = ws.uri("src/a.ts");
-    client
-        .open(&uri, &format!("x = '{}'", expired_token()), 1)
-        .await;
-    let argument = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 9}});
+    let doc = Marked::new(&format!("x$1 = '$0{}'", expired_token()));
+    client.open(&uri, &doc.text, 1).await;
+    let argument = json!({"textDocument": {"uri": uri}, "position": doc.cursor()});
     let decoded = client
         .request(
             "workspace/executeCommand",
@@ -388,7 +369,7 @@ async fn the_decode_command_returns_the_token_as_json() {
         .iter()
         .any(|f| f["code"] == "JWT003"));
 
-    let flat = json!({"uri": uri, "position": {"line": 0, "character": 9}});
+    let flat = json!({"uri": uri, "position": doc.cursor()});
     let again = client
         .request(
             "workspace/executeCommand",
@@ -397,7 +378,7 @@ async fn the_decode_command_returns_the_token_as_json() {
         .await;
     assert_eq!(again["result"]["payload"]["sub"], "u1");
 
-    let nowhere = json!({"uri": uri, "position": {"line": 0, "character": 1}});
+    let nowhere = json!({"uri": uri, "position": doc.at(1)});
     let missing = client
         .request(
             "workspace/executeCommand",
@@ -424,7 +405,7 @@ async fn claim_controls_reach_diagnostics_and_inlay_hints_escaped() {
     let ws = Workspace::new();
     let mut client = start();
     client
-        .initialize(&ws.root(), json!({"inlayHints": true}), &[])
+        .initialize(&ws.root_uri(), json!({"inlayHints": true}), &[])
         .await;
     let uri = ws.uri("src/a.ts");
     let hostile = token(

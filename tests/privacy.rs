@@ -6,19 +6,16 @@
 //! inside a network namespace with no interface up (`unshare --net`), so an attempt is
 //! both recorded and bound to fail. Both tools are Linux-only; `.ci/run` installs them.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use common::{codes, now, Binary};
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use jwtlens_test_support::client::codes;
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::process::{Binary, ServerProcess};
+use jwtlens_test_support::tokens::{hs256, now, token, token_with_signature};
+use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Value};
-use tokio::io::AsyncReadExt;
-use tower_lsp::lsp_types::Url;
+use tower_lsp::lsp_types::Position;
 
 /// The HMAC secret in the workspace's `.jwtlens.toml`.
 const CONFIG_SECRET: &str = "privacy-config-secret-9f8e7d6c5b4a";
@@ -30,14 +27,16 @@ const DOTENV_SECRET: &str = "privacy-dotenv-secret-0a1b2c3d4e5f";
 /// network verification would be possible, and must not happen unasked). One more token
 /// is only ever in document URIs: editors name documents after whatever a user saved.
 struct Workspace {
-    dir: tempfile::TempDir,
+    dir: TempWorkspace,
     tokens: Vec<String>,
+    /// `src/tokens.ts`, with `$0`, `$1`, `$2` on the three tokens.
+    source: Marked,
     uri_token: String,
 }
 
 impl Workspace {
     fn new() -> Workspace {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = TempWorkspace::new();
         let root = dir.path();
         std::fs::write(
             root.join(".jwtlens.toml"),
@@ -45,45 +44,35 @@ impl Workspace {
         )
         .unwrap();
         std::fs::write(root.join(".env"), format!("JWT_SECRET={DOTENV_SECRET}\n")).unwrap();
-        let hs256 = |secret: &str, sub: &str| {
+        let signed = |secret: &str, sub: &str| {
             let claims = json!({"sub": sub, "iss": "https://api.acme-saas.io", "iat": now(), "exp": now() + 600});
-            encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(secret.as_bytes()),
-            )
-            .unwrap()
+            hs256(secret, claims)
         };
-        let clerk = {
-            let part = |value: Value| URL_SAFE_NO_PAD.encode(value.to_string());
-            format!(
-                "{}.{}.{}",
-                part(json!({"alg": "RS256", "kid": "ins_2abc", "typ": "JWT"})),
-                part(
-                    json!({"iss": "https://clerk.example.com", "sub": "user_2x", "sid": "sess_2y", "iat": now(), "exp": now() + 60, "v": 2})
-                ),
-                URL_SAFE_NO_PAD.encode([9u8; 256])
-            )
-        };
+        let clerk = token_with_signature(
+            json!({"alg": "RS256", "kid": "ins_2abc", "typ": "JWT"}),
+            json!({"iss": "https://clerk.example.com", "sub": "user_2x", "sid": "sess_2y", "iat": now(), "exp": now() + 60, "v": 2}),
+            &[9u8; 256],
+        );
         let tokens = vec![
-            hs256(CONFIG_SECRET, "config-user"),
-            hs256(DOTENV_SECRET, "dotenv-user"),
+            signed(CONFIG_SECRET, "config-user"),
+            signed(DOTENV_SECRET, "dotenv-user"),
             clerk,
         ];
-        std::fs::create_dir_all(root.join("src")).unwrap();
         let source: String = tokens
             .iter()
             .enumerate()
-            .map(|(i, token)| format!("const token{i} = \"{token}\";\n"))
+            .map(|(i, token)| format!("const token{i} = \"${i}{token}\";\n"))
             .collect();
-        std::fs::write(root.join("src/tokens.ts"), source).unwrap();
-        let uri_token = common::token(
+        let source = Marked::new(&source);
+        dir.write("src/tokens.ts", &source.text);
+        let uri_token = token(
             json!({"alg": "HS256"}),
             json!({"sub": "named-after-a-token", "iat": now()}),
         );
         Workspace {
             dir,
             tokens,
+            source,
             uri_token,
         }
     }
@@ -93,9 +82,7 @@ impl Workspace {
     }
 
     fn uri(&self, path: &str) -> String {
-        Url::from_file_path(self.root().join(path))
-            .unwrap()
-            .to_string()
+        self.dir.uri(path)
     }
 
     /// Texts that must never be logged: the tokens' payloads and signatures, the secrets,
@@ -153,13 +140,13 @@ fn network_calls(trace: &Path) -> Vec<String> {
 }
 
 /// The LSP server under the guard, with trace-level logs.
-fn spawn_server(trace: &Path, isolated: bool, root: &Path) -> (tokio::process::Child, Binary) {
+fn spawn_server(trace: &Path, isolated: bool, root: &Path) -> ServerProcess {
     let mut command = tokio::process::Command::from(guarded(trace, isolated, &["--stdio"]));
     command
         .env("RUST_LOG", "trace")
         .env_remove("JWTLENS_LOG")
         .current_dir(root);
-    common::spawn_command(command)
+    ServerProcess::spawn(command)
 }
 
 /// Everything a user does without asking for a network verification: open, diagnostics,
@@ -171,24 +158,23 @@ async fn offline_session(client: &mut Binary, workspace: &Workspace) {
         .await;
     assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
     let uri = workspace.uri("src/tokens.ts");
-    let text = std::fs::read_to_string(workspace.root().join("src/tokens.ts")).unwrap();
-    client.open(&uri, &text, 1).await;
+    let source = &workspace.source;
+    client.open(&uri, &source.text, 1).await;
     let found = codes(&client.diagnostics(&uri, Some(1)).await);
     assert!(!found.is_empty(), "diagnostics for the tokens");
     // Offline verification with the workspace's secrets shows in the hover.
-    for line in 0..2 {
-        let hover = client.hover(&uri, line, 20).await;
+    for marker in 0..2 {
+        let hover = client.hover(&uri, source.at(marker)).await;
         let value = hover["result"]["contents"]["value"].as_str().unwrap();
-        assert!(value.contains("verified with"), "line {line}: {value}");
+        assert!(value.contains("verified with"), "${marker}: {value}");
     }
-    let clerk_hover = client.hover(&uri, 2, 20).await;
+    let clerk_hover = client.hover(&uri, source.at(2)).await;
     assert!(clerk_hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
         .contains("Clerk"));
-    let at = |line: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
-    let range = json!({"start": {"line": 2, "character": 20}, "end": {"line": 2, "character": 20}});
-    let actions = client.code_actions(&uri, range).await;
+    let at = |marker: usize| json!({"textDocument": {"uri": uri}, "position": source.at(marker)});
+    let actions = client.code_actions_at(&uri, source.at(2)).await;
     let offered: Vec<&str> = actions["result"]
         .as_array()
         .unwrap()
@@ -219,31 +205,10 @@ async fn offline_session(client: &mut Binary, workspace: &Workspace) {
     let named = workspace.uri(&format!("src/{}.ts", workspace.uri_token));
     client.open(&named, "const nothing = 1;\n", 1).await;
     client.diagnostics(&named, Some(1)).await;
-    let hover = client.hover(&named, 0, 3).await;
+    let hover = client.hover(&named, Position::new(0, 3)).await;
     assert!(hover.get("error").is_none(), "{hover}");
     let unopened = workspace.uri(&format!("notes/{}/todo.md", workspace.uri_token));
     client.change(&unopened, "todo", 2).await;
-}
-
-async fn finish(mut child: tokio::process::Child, mut client: Binary) -> String {
-    let shutdown = client.request("shutdown", Value::Null).await;
-    assert_eq!(shutdown["result"], Value::Null);
-    client.notify("exit", Value::Null).await;
-    drop(client);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .expect("the server exits")
-        .unwrap();
-    assert!(status.success(), "{status}: {stderr}");
-    stderr
 }
 
 /// The terminal commands, offline: check, decode, verify with a secret, mint.
@@ -279,11 +244,11 @@ fn offline_cli(workspace: &Workspace, trace_dir: &Path, isolated: bool) -> Vec<(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_whole_offline_session_makes_no_network_call() {
     let workspace = Workspace::new();
-    let traces = tempfile::tempdir().unwrap();
+    let traces = TempWorkspace::new();
     let trace = traces.path().join("server.trace");
-    let (child, mut client) = spawn_server(&trace, true, workspace.root());
-    offline_session(&mut client, &workspace).await;
-    finish(child, client).await;
+    let mut server = spawn_server(&trace, true, workspace.root());
+    offline_session(&mut server.client, &workspace).await;
+    server.finish().await;
     assert_eq!(
         network_calls(&trace),
         Vec::<String>::new(),
@@ -357,10 +322,11 @@ async fn the_requested_verification_is_the_only_connection() {
         format!("[keys]\nsecrets = [\"{CONFIG_SECRET}\"]\njwks_urls = {{ \"https://clerk.example.com\" = \"{jwks_url}\" }}\n"),
     )
     .unwrap();
-    let traces = tempfile::tempdir().unwrap();
+    let traces = TempWorkspace::new();
     let trace = traces.path().join("server.trace");
-    let (child, mut client) = spawn_server(&trace, false, workspace.root());
-    offline_session(&mut client, &workspace).await;
+    let mut server = spawn_server(&trace, false, workspace.root());
+    let client = &mut server.client;
+    offline_session(client, &workspace).await;
     assert_eq!(
         network_calls(&trace),
         Vec::<String>::new(),
@@ -371,11 +337,11 @@ async fn the_requested_verification_is_the_only_connection() {
     let verify = client
         .request(
             "workspace/executeCommand",
-            json!({"command": "jwtlens.verify", "arguments": [{"textDocument": {"uri": uri}, "position": {"line": 2, "character": 20}}]}),
+            json!({"command": "jwtlens.verify", "arguments": [{"textDocument": {"uri": uri}, "position": workspace.source.at(2)}]}),
         )
         .await;
     assert_eq!(verify["result"]["verified"], false, "{verify}");
-    finish(child, client).await;
+    server.finish().await;
     let calls = network_calls(&trace);
     let connects: Vec<&String> = calls
         .iter()
@@ -396,11 +362,10 @@ async fn the_requested_verification_is_the_only_connection() {
 #[tokio::test(flavor = "multi_thread")]
 async fn trace_logs_carry_no_token_secret_or_private_key() {
     let workspace = Workspace::new();
-    let traces = tempfile::tempdir().unwrap();
-    let (child, mut client) =
-        spawn_server(&traces.path().join("server.trace"), true, workspace.root());
-    offline_session(&mut client, &workspace).await;
-    let mut logs = vec![("server".to_owned(), finish(child, client).await)];
+    let traces = TempWorkspace::new();
+    let mut server = spawn_server(&traces.path().join("server.trace"), true, workspace.root());
+    offline_session(&mut server.client, &workspace).await;
+    let mut logs = vec![("server".to_owned(), server.finish().await)];
     for (name, output) in offline_cli(&workspace, traces.path(), true) {
         logs.push((name, String::from_utf8_lossy(&output.stderr).into_owned()));
     }

@@ -2,14 +2,15 @@
 //! counts connections while the language server opens, hovers, diagnoses and offers code
 //! actions (none), then verifies when asked (one).
 
-mod common;
-
 use std::sync::atomic::Ordering;
 
-use common::{jwks_server, now, Issuer};
 use jwtlens_keys::mint::{self, TestKeys, Variant};
+use jwtlens_test_support::client::in_process;
+use jwtlens_test_support::issuer::{jwks_server, Issuer};
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::tokens::now;
+use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Map, Value};
-use tower_lsp::lsp_types::Url;
 
 fn object(value: Value) -> Map<String, Value> {
     value.as_object().unwrap().clone()
@@ -34,7 +35,7 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
     )
     .unwrap();
     // Same kid, another key: a forgery the issuer's keys must reject.
-    let forger_dir = tempfile::tempdir().unwrap();
+    let forger_dir = TempWorkspace::new();
     let forged = mint::mint(
         &TestKeys::new(forger_dir.path()),
         &object(json!({"alg": "RS256"})),
@@ -57,10 +58,10 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
         parts.join(".")
     };
 
-    let workspace = tempfile::tempdir().unwrap();
-    let root = Url::from_file_path(workspace.path()).unwrap().to_string();
+    let workspace = TempWorkspace::new();
+    let root = workspace.root_uri();
     let jwks_url = format!("{base}/jwks.json");
-    let mut client = common::in_process();
+    let mut client = in_process();
     client
         .initialize(
             &root,
@@ -69,11 +70,13 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
         )
         .await;
     let uri = format!("{root}/src/tokens.ts");
-    let text = format!("const genuine = \"{genuine}\";\nconst forged = \"{forged}\";\n");
-    client.open(&uri, &text, 1).await;
+    let doc = Marked::new(&format!(
+        "const genuine = \"$0{genuine}\";\nconst forged = \"$1{forged}\";\n"
+    ));
+    client.open(&uri, &doc.text, 1).await;
     client.diagnostics(&uri, Some(1)).await;
-    client.hover(&uri, 0, 30).await;
-    let range = json!({"start": {"line": 0, "character": 30}, "end": {"line": 0, "character": 30}});
+    client.hover(&uri, doc.cursor()).await;
+    let range = json!({"start": doc.cursor(), "end": doc.cursor()});
     let actions = client
         .request(
             "textDocument/codeAction",
@@ -97,7 +100,7 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
         "nothing connects before the user asks"
     );
 
-    let run = |line: u32| json!({"command": "jwtlens.verify", "arguments": [{"textDocument": {"uri": uri}, "position": {"line": line, "character": 30}}]});
+    let run = |marker: usize| json!({"command": "jwtlens.verify", "arguments": [{"textDocument": {"uri": uri}, "position": doc.at(marker)}]});
     let verified = client.request("workspace/executeCommand", run(0)).await;
     assert_eq!(verified["result"]["verified"], true, "{verified}");
     assert_eq!(connections.load(Ordering::SeqCst), 1);
@@ -172,7 +175,7 @@ async fn issuer_keys_are_fetched_only_when_the_user_asks() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_verifies_with_a_jwks_url_and_by_discovery() {
-    let issuer_dir = tempfile::tempdir().unwrap();
+    let issuer_dir = TempWorkspace::new();
     let issuer_keys = TestKeys::new(issuer_dir.path());
     let jwks_text = {
         issuer_keys.ensure(mint::KeyKind::EcP256).unwrap();
@@ -189,7 +192,7 @@ async fn the_cli_verifies_with_a_jwks_url_and_by_discovery() {
         now(),
     )
     .unwrap();
-    let cwd = tempfile::tempdir().unwrap();
+    let cwd = TempWorkspace::new();
     let run = |args: Vec<String>| {
         let cwd = cwd.path().to_path_buf();
         tokio::task::spawn_blocking(move || {

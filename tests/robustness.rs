@@ -1,18 +1,16 @@
 //! Hostile and huge input over LSP and the CLI: every request gets an answer and the
 //! server stays up.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{codes, now, token};
+use jwtlens_test_support::client::{codes, in_process, in_process_with, InProcess as Client};
+use jwtlens_test_support::tokens::{now, token};
 use serde_json::{json, Value};
-
-type Client = common::InProcess;
+use tower_lsp::lsp_types::Position;
 
 async fn start() -> Client {
-    let mut client = common::in_process();
+    let mut client = in_process();
     client
         .initialize("file:///nonexistent-workspace", Value::Null, &[])
         .await;
@@ -36,7 +34,7 @@ async fn assert_alive(client: &mut Client) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_100_mb_document_with_a_token_at_the_end() {
     // Over the default message size limit (64 MiB), as the user can allow.
-    let mut client = common::in_process_with(jwtlens_lsp::Limits {
+    let mut client = in_process_with(jwtlens_lsp::Limits {
         max_message_size: 128 << 20,
         ..jwtlens_lsp::Limits::default()
     });
@@ -52,7 +50,7 @@ async fn a_100_mb_document_with_a_token_at_the_end() {
     client.open(uri, &text, 1).await;
     let diagnostics = client.diagnostics(uri, Some(1)).await;
     assert_eq!(diagnostics[0]["range"]["start"]["line"], line);
-    let hover = client.hover(uri, line, 30).await;
+    let hover = client.hover(uri, Position::new(line, 30)).await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
@@ -73,7 +71,10 @@ async fn a_one_megabyte_line_of_eyj_and_a_one_megabyte_line_of_tokens() {
     let uri = "file:///bundle.min.js";
     client.open(uri, &"eyJ".repeat(350_000), 1).await;
     assert!(client.diagnostics(uri, Some(1)).await.is_empty());
-    assert_eq!(client.hover(uri, 0, 500_000).await["result"], Value::Null);
+    assert_eq!(
+        client.hover(uri, Position::new(0, 500_000)).await["result"],
+        Value::Null
+    );
 
     let tokens: Vec<String> = (0..3_000).map(sample_token).collect();
     let line = tokens.join(",");
@@ -82,7 +83,9 @@ async fn a_one_megabyte_line_of_eyj_and_a_one_megabyte_line_of_tokens() {
     let diagnostics = client.diagnostics(uri, Some(2)).await;
     let last = &diagnostics[diagnostics.len() - 2];
     assert_eq!(last["range"]["start"]["line"], 0);
-    let hover = client.hover(uri, 0, (line.len() - 10) as u32).await;
+    let hover = client
+        .hover(uri, Position::new(0, (line.len() - 10) as u32))
+        .await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
@@ -105,7 +108,7 @@ async fn ten_thousand_tokens_are_capped_with_a_notice() {
         notice.starts_with("19000 more findings not shown"),
         "{notice}"
     );
-    let hover = client.hover(uri, 9_999, 12).await;
+    let hover = client.hover(uri, Position::new(9_999, 12)).await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
@@ -134,7 +137,7 @@ async fn binary_junk_and_control_characters() {
         "the token between the junk is found"
     );
     for (line, character) in [(0, 0), (0, 123_456), (u32::MAX, u32::MAX), (5, 0)] {
-        let hover = client.hover(uri, line, character).await;
+        let hover = client.hover(uri, Position::new(line, character)).await;
         assert!(
             hover.get("result").is_some(),
             "an answer for ({line}, {character})"

@@ -2,11 +2,10 @@
 //! span the pieces, hover works on any piece, and minting a replacement writes the whole
 //! token as one literal over the span, which leaves valid code in every split syntax.
 
-mod common;
-
-use common::now;
+use jwtlens_test_support::client::{apply_edit, in_process, InProcess};
+use jwtlens_test_support::tokens::now;
 use serde_json::{json, Value};
-use tower_lsp::lsp_types::Url;
+use tower_lsp::lsp_types::{Position, Url};
 
 /// A live-looking token (JWT104 outside test data), signed with a key nobody has.
 fn live_token() -> String {
@@ -80,7 +79,7 @@ fn fill(template: &str, token: &str) -> String {
         .replace("{3}", c)
 }
 
-async fn execute(client: &mut common::InProcess, command: &Value) -> Value {
+async fn execute(client: &mut InProcess, command: &Value) -> Value {
     let params = json!({"command": command["command"], "arguments": command["arguments"]});
     client.request("workspace/executeCommand", params).await
 }
@@ -91,7 +90,7 @@ async fn split_tokens_are_reported_hovered_and_replaced_as_one_literal_in_every_
     for syntax in SYNTAXES {
         let dir = tempfile::tempdir().unwrap();
         let root = Url::from_file_path(dir.path()).unwrap().to_string();
-        let mut client = common::in_process();
+        let mut client = in_process();
         client.initialize(&root, Value::Null, &[]).await;
         let uri = format!("{root}/src/{}", syntax.file);
         let text = fill(syntax.split, &original);
@@ -110,7 +109,7 @@ async fn split_tokens_are_reported_hovered_and_replaced_as_one_literal_in_every_
         assert_eq!(live["range"]["end"]["line"], first + 2, "{}", syntax.file);
 
         // Hover on the middle piece shows the whole token's claims.
-        let hover = client.hover(&uri, first as u32 + 1, 4).await;
+        let hover = client.hover(&uri, Position::new(first as u32 + 1, 4)).await;
         let markdown = hover["result"]["contents"]["value"].as_str().unwrap_or("");
         assert!(
             markdown.contains("user_2vB9wK3Live"),
@@ -139,7 +138,7 @@ async fn split_tokens_are_reported_hovered_and_replaced_as_one_literal_in_every_
         let result = execute(&mut client, &actions[0]["command"]).await;
         let minted = result["result"]["token"].as_str().unwrap();
         assert_eq!(client.applied_edits.len(), 1, "{}", syntax.file);
-        let (edited, _) = common::apply_edit(&text, &client.applied_edits[0], &uri);
+        let (edited, _) = apply_edit(&text, &client.applied_edits[0], &uri);
         assert_eq!(
             edited,
             syntax.joined.replace("{t}", minted),
@@ -153,7 +152,7 @@ async fn split_tokens_are_reported_hovered_and_replaced_as_one_literal_in_every_
 async fn negative_test_copies_of_a_split_token_are_refused_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let root = Url::from_file_path(dir.path()).unwrap().to_string();
-    let mut client = common::in_process();
+    let mut client = in_process();
     client.initialize(&root, Value::Null, &[]).await;
     let uri = format!("{root}/src/session.py");
     let text = fill(SYNTAXES[0].split, &live_token());

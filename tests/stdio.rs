@@ -1,18 +1,21 @@
 //! The real binary, spoken to over its stdin/stdout as an editor would.
 
-mod common;
-
-use std::time::Duration;
-
-use common::{codes, now, spawn_binary, token};
+use jwtlens_test_support::client::codes;
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::process::ServerProcess;
+use jwtlens_test_support::tokens::{now, token};
+use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Value};
+use std::time::Duration;
+use tokio::process::Command;
 
 async fn session(args: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = tower_lsp::lsp_types::Url::from_file_path(dir.path())
-        .unwrap()
-        .to_string();
-    let (mut child, mut client) = spawn_binary(args, &[("JWTLENS_LOG", "debug")]);
+    let dir = TempWorkspace::new();
+    let root = dir.root_uri();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jwtlens"));
+    command.args(args).env("JWTLENS_LOG", "debug");
+    let mut server = ServerProcess::spawn(command);
+    let client = &mut server.client;
     let init = client.initialize(&root, Value::Null, &["utf-16"]).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens");
 
@@ -21,13 +24,10 @@ async fn session(args: &[&str]) {
         json!({"sub": "u1", "role": "service_role", "iat": now()}),
     );
     let uri = format!("{root}/src/client.ts");
-    client
-        .open(
-            &uri,
-            &format!("fetch(url, {{ headers: {{ Authorization: `Bearer {tok}` }} }});\n"),
-            1,
-        )
-        .await;
+    let doc = Marked::new(&format!(
+        "fetch(url, {{ headers: {{ Authorization: `Bearer $0{tok}` }} }});\n"
+    ));
+    client.open(&uri, &doc.text, 1).await;
     let found = codes(&client.diagnostics(&uri, Some(1)).await);
     for code in ["JWT001", "JWT005", "JWT103"] {
         assert!(
@@ -35,26 +35,16 @@ async fn session(args: &[&str]) {
             "{code} missing from {found:?}"
         );
     }
-    let hover = client.hover(&uri, 0, 50).await;
+    let hover = client.hover(&uri, doc.cursor()).await;
     assert!(hover["result"]["contents"]["value"]
         .as_str()
         .unwrap()
         .contains("service_role"));
 
-    let shutdown = client.request("shutdown", Value::Null).await;
-    assert_eq!(shutdown["result"], Value::Null);
-    client.notify("exit", Value::Null).await;
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("exits after `exit`")
-        .unwrap();
-    assert!(status.success(), "{status}");
+    // `shutdown` is answered and the process exits cleanly after `exit`.
+    let stderr = server.finish_within(Duration::from_secs(10)).await;
 
     // Logs went to stderr, and never carried the token.
-    let mut stderr = String::new();
-    tokio::io::AsyncReadExt::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr)
-        .await
-        .unwrap();
     assert!(
         stderr.contains("analysed"),
         "debug logs reach stderr: {stderr}"

@@ -6,23 +6,25 @@
 //! a generous time bound.
 #![cfg(unix)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Read;
+use std::ops::{Deref, DerefMut};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{codes, now, spawn_binary, Binary, Issuer};
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use jwtlens_keys::mint::{self, TestKeys, Variant};
+use jwtlens_test_support::client::codes;
+use jwtlens_test_support::issuer::Issuer;
+use jwtlens_test_support::marked::Marked;
+use jwtlens_test_support::process::ServerProcess;
+use jwtlens_test_support::tokens::{hs256, now, token};
+use jwtlens_test_support::workspace::{file_uri, TempWorkspace};
 use serde_json::{json, Map, Value};
-use tokio::process::Child;
-use tower_lsp::lsp_types::Url;
+use tower_lsp::lsp_types::Position;
 
 /// The time `initialize` gets even when every workspace file is a FIFO or a device (the
 /// attack was a server that never answers). Generous: it takes milliseconds.
@@ -33,14 +35,14 @@ const CLI_BOUND: Duration = Duration::from_secs(30);
 /// A workspace, and beside it a sentinel folder that holds what an attacker would aim at:
 /// a file to append to, a real private key, a file to overwrite.
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: TempWorkspace,
     root: PathBuf,
     outside: PathBuf,
 }
 
 impl Fixture {
     fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = TempWorkspace::new();
         let root = dir.path().join("workspace");
         let outside = dir.path().join("outside");
         std::fs::create_dir_all(&root).unwrap();
@@ -51,17 +53,11 @@ impl Fixture {
         TestKeys::new(outside.join("real-keys"))
             .ensure(mint::KeyKind::Rsa)
             .unwrap();
-        Fixture {
-            _dir: dir,
-            root,
-            outside,
-        }
+        Fixture { dir, root, outside }
     }
 
     fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
-        let path = self.root.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
+        self.dir.write(&format!("workspace/{relative}"), contents);
     }
 
     fn link(&self, relative: &str, target: impl AsRef<Path>) {
@@ -71,13 +67,11 @@ impl Fixture {
     }
 
     fn root_uri(&self) -> String {
-        Url::from_file_path(&self.root).unwrap().to_string()
+        file_uri(&self.root)
     }
 
     fn uri(&self, relative: &str) -> String {
-        Url::from_file_path(self.root.join(relative))
-            .unwrap()
-            .to_string()
+        file_uri(&self.root.join(relative))
     }
 
     /// Runs the CLI in the workspace with stdin held open (so a read of `/dev/stdin`
@@ -179,28 +173,38 @@ fn mkfifo(path: &Path) {
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
 }
 
-/// The language server on a workspace, with its stderr drained.
-struct Server {
-    child: Child,
-    client: Binary,
+/// The language server on a workspace, and what these tests ask of it.
+struct Server(ServerProcess);
+
+impl Deref for Server {
+    type Target = ServerProcess;
+    fn deref(&self) -> &ServerProcess {
+        &self.0
+    }
+}
+
+impl DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut ServerProcess {
+        &mut self.0
+    }
 }
 
 impl Server {
     /// Starts the binary and initializes it on the workspace; asserts the answer came
     /// within [`INITIALIZE_BOUND`].
     async fn start(fixture: &Fixture, options: Value) -> Server {
-        let (mut child, mut client) = spawn_binary(&["--stdio"], &[]);
-        let mut stderr = child.stderr.take().unwrap();
-        tokio::spawn(async move {
-            let mut sink = Vec::new();
-            let _ = tokio::io::AsyncReadExt::read_to_end(&mut stderr, &mut sink).await;
-        });
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"));
+        command.arg("--stdio");
+        let mut server = ServerProcess::spawn(command);
         let started = Instant::now();
-        let init = client.initialize(&fixture.root_uri(), options, &[]).await;
+        let init = server
+            .client
+            .initialize(&fixture.root_uri(), options, &[])
+            .await;
         let took = started.elapsed();
         assert_eq!(init["result"]["serverInfo"]["name"], "jwtlens", "{init}");
         assert!(took < INITIALIZE_BOUND, "initialize took {took:?}");
-        Server { child, client }
+        Server(server)
     }
 
     /// The diagnostics published on `.jwtlens.toml`, as (severity, message).
@@ -224,13 +228,9 @@ impl Server {
         codes(&self.client.diagnostics(uri, Some(1)).await)
     }
 
-    /// The code actions at the start of `line`.
-    async fn actions(&mut self, uri: &str, line: u32, character: u32) -> Vec<Value> {
-        let at = json!({"line": line, "character": character});
-        let response = self
-            .client
-            .code_actions(uri, json!({"start": at, "end": at}))
-            .await;
+    /// The code actions at `at`.
+    async fn actions(&mut self, uri: &str, at: Position) -> Vec<Value> {
+        let response = self.client.code_actions_at(uri, at).await;
         response["result"].as_array().unwrap().clone()
     }
 
@@ -248,18 +248,17 @@ impl Server {
     /// Opens a document holding a committed-looking token and runs its preferred fix,
     /// "Mint replacement test token"; returns the command's whole response.
     async fn mint_replacement(&mut self, uri: &str) -> Value {
-        let found = self
-            .open(uri, &format!("const t = '{}';\n", live_rs256()))
-            .await;
+        let doc = Marked::new(&format!("const t = '$0{}';\n", live_rs256()));
+        let found = self.open(uri, &doc.text).await;
         assert!(found.contains(&"JWT104".to_owned()), "{found:?}");
-        let actions = self.actions(uri, 0, 12).await;
+        let actions = self.actions(uri, doc.cursor()).await;
         self.run(action(&actions, "Mint replacement test token ("))
             .await
     }
 
     /// Hover text at a position.
-    async fn hover_text(&mut self, uri: &str, line: u32, character: u32) -> String {
-        let hover = self.client.hover(uri, line, character).await;
+    async fn hover_text(&mut self, uri: &str, at: Position) -> String {
+        let hover = self.client.hover(uri, at).await;
         hover["result"]["contents"]["value"]
             .as_str()
             .unwrap_or_default()
@@ -267,15 +266,8 @@ impl Server {
     }
 
     /// `shutdown` is answered and the process exits cleanly.
-    async fn finish(mut self) {
-        let shutdown = self.client.request("shutdown", Value::Null).await;
-        assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
-        self.client.notify("exit", Value::Null).await;
-        let status = tokio::time::timeout(common::TIMEOUT, self.child.wait())
-            .await
-            .expect("the server exits")
-            .unwrap();
-        assert!(status.success(), "{status:?}");
+    async fn finish(self) {
+        self.0.finish().await;
     }
 }
 
@@ -286,18 +278,9 @@ fn action<'a>(actions: &'a [Value], title_start: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no action {title_start:?} in {actions:#?}"))
 }
 
-fn hs256(secret: &str, claims: Value) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
-}
-
 /// A committed-looking RS256 token: JWT104 offers "Mint replacement test token" first.
 fn live_rs256() -> String {
-    common::token(
+    token(
         json!({"alg": "RS256", "kid": "prod-1"}),
         json!({"iss": "https://auth.acme.io", "sub": "user_1", "aud": "api", "exp": now() + 86_400}),
     )
@@ -558,7 +541,7 @@ async fn devices_fifos_and_huge_files_neither_hang_nor_grow_memory() {
         }
         let before = snapshot(&fx.outside);
         let mut server = Server::start(&fx, options.clone()).await;
-        let peak = common::memory_mib(&server.child, "VmHWM");
+        let peak = server.memory_mib("VmHWM");
         assert!(
             peak < 100.0,
             "{hostile:?}: peak {peak:.0} MiB by initialize"
@@ -592,18 +575,22 @@ async fn devices_fifos_and_huge_files_neither_hang_nor_grow_memory() {
             "a-secret-in-a-huge-file",
             json!({"sub": "probe", "exp": now() + 600}),
         );
-        let codes = server.open(&uri, &format!("'{token}'")).await;
+        let doc = Marked::new(&format!("'$0{token}'"));
+        let codes = server.open(&uri, &doc.text).await;
         assert!(
             !codes.contains(&"JWT102".to_owned()),
             "{hostile:?}: {codes:?}"
         );
-        assert!(server.hover_text(&uri, 0, 3).await.contains("probe"));
-        let peak = common::memory_mib(&server.child, "VmHWM");
+        assert!(server
+            .hover_text(&uri, doc.cursor())
+            .await
+            .contains("probe"));
+        let peak = server.memory_mib("VmHWM");
         assert!(peak < 100.0, "{hostile:?}: peak {peak:.0} MiB");
         server.finish().await;
 
         // The config of a folder is read when a file in it is checked.
-        fx.write("src/a.ts", format!("'{token}'"));
+        fx.write("src/a.ts", &doc.text);
         let (status, _, stderr) = fx.cli(&["check", "--hidden", "."]);
         assert_eq!(status, 2, "{hostile:?}: a broken .jwtlens.toml: {stderr}");
         assert!(stderr.contains(".jwtlens.toml: "), "{hostile:?}: {stderr}");
@@ -633,7 +620,7 @@ async fn a_repository_cannot_vouch_for_googles_keys() {
         now(),
     )
     .unwrap();
-    let text = format!("const idToken = '{token}';\n");
+    let doc = Marked::new(&format!("const idToken = '$0{token}';\n"));
 
     // From the repository: a workspace-configured key set, wherever it is shown.
     let fx = Fixture::new();
@@ -643,9 +630,12 @@ async fn a_repository_cannot_vouch_for_googles_keys() {
     );
     let mut server = Server::start(&fx, json!({})).await;
     let uri = fx.uri("src/login.ts");
-    server.open(&uri, &text).await;
-    assert!(server.hover_text(&uri, 0, 20).await.contains("Google"));
-    let actions = server.actions(&uri, 0, 20).await;
+    server.open(&uri, &doc.text).await;
+    assert!(server
+        .hover_text(&uri, doc.cursor())
+        .await
+        .contains("Google"));
+    let actions = server.actions(&uri, doc.cursor()).await;
     let verify = action(&actions, "Verify signature");
     assert_eq!(
         verify["title"],
@@ -677,7 +667,7 @@ async fn a_repository_cannot_vouch_for_googles_keys() {
         signature.contains("workspace-configured key set"),
         "{signature}"
     );
-    let hover = server.hover_text(&uri, 0, 20).await;
+    let hover = server.hover_text(&uri, doc.cursor()).await;
     let row = hover
         .lines()
         .find(|line| line.starts_with("| Signature |"))
@@ -689,15 +679,15 @@ async fn a_repository_cannot_vouch_for_googles_keys() {
     let fx = Fixture::new();
     let options = json!({"keys": {"jwks_urls": {"https://accounts.google.com": jwks_url}}});
     let mut server = Server::start(&fx, options).await;
-    server.open(&uri, &text).await;
-    let actions = server.actions(&uri, 0, 20).await;
+    server.open(&uri, &doc.text).await;
+    let actions = server.actions(&uri, doc.cursor()).await;
     let verify = action(&actions, "Verify signature");
     assert_eq!(
         verify["title"],
         format!("Verify signature with issuer keys (GET {jwks_url})")
     );
     server.run(verify).await;
-    let hover = server.hover_text(&uri, 0, 20).await;
+    let hover = server.hover_text(&uri, doc.cursor()).await;
     assert!(
         hover.contains(&format!("from {jwks_url} at")) && !hover.contains("workspace-configured"),
         "{hover}"
@@ -717,7 +707,7 @@ async fn restricted_mode_loads_no_workspace_key_and_writes_nothing() {
         "committed-dev-secret",
         json!({"sub": "u", "exp": now() + 600}),
     );
-    let text = format!("const t = '{token}';\n");
+    let doc = Marked::new(&format!("const t = '$0{token}';\n"));
     let workspace_before = snapshot(&fx.root);
     let outside_before = snapshot(&fx.outside);
 
@@ -731,14 +721,17 @@ async fn restricted_mode_loads_no_workspace_key_and_writes_nothing() {
         )]
     );
     let uri = fx.uri("src/app.ts");
-    let found = server.open(&uri, &text).await;
+    let found = server.open(&uri, &doc.text).await;
     assert!(!found.contains(&"JWT102".to_owned()), "{found:?}");
     assert!(
         !found.contains(&"JWT013".to_owned()),
         "rule levels still apply"
     );
-    assert!(server.hover_text(&uri, 0, 12).await.contains("HS256"));
-    let actions = server.actions(&uri, 0, 12).await;
+    assert!(server
+        .hover_text(&uri, doc.cursor())
+        .await
+        .contains("HS256"));
+    let actions = server.actions(&uri, doc.cursor()).await;
     let mint = action(&actions, "Mint replacement test token (");
     assert!(
         mint["disabled"]["reason"]
@@ -752,7 +745,7 @@ async fn restricted_mode_loads_no_workspace_key_and_writes_nothing() {
             .client
             .request(
                 "workspace/executeCommand",
-                json!({"command": "jwtlens.mint", "arguments": [{"textDocument": {"uri": uri}, "position": {"line": 0, "character": 12}, "variant": variant}]}),
+                json!({"command": "jwtlens.mint", "arguments": [{"textDocument": {"uri": uri}, "position": doc.cursor(), "variant": variant}]}),
             )
             .await;
         let error = response["error"]["message"].as_str().unwrap_or_default();

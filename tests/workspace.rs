@@ -1,24 +1,10 @@
 //! Workspace diagnostics (`workspace/diagnostic`) from the in-process server: the files
 //! that are not open, found by the `check` walk, with `$/progress` while it runs.
 
-mod common;
-
-use std::path::Path;
-
-use common::{codes, in_process as start, now, token, InProcess as Client};
+use jwtlens_test_support::client::{codes, in_process as start, InProcess as Client};
+use jwtlens_test_support::tokens::{now, token};
+use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Value};
-
-fn url(path: &Path) -> String {
-    tower_lsp::lsp_types::Url::from_file_path(path)
-        .unwrap()
-        .to_string()
-}
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, contents).unwrap();
-}
 
 async fn initialize(client: &mut Client, root: &str, work_done_progress: bool) -> Value {
     let params = json!({
@@ -67,39 +53,29 @@ fn items(response: &Value) -> Vec<(String, String, Option<String>, Vec<Value>)> 
 
 #[tokio::test]
 async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempWorkspace::new();
     let root = dir.path();
     let live = live_token("closed");
-    write(
-        root,
+    dir.write(
         ".jwtlens.toml",
         "lifetime_threshold = \"60d\"\n[rules]\nJWT013 = \"off\"\n",
     );
-    write(root, ".gitignore", "dist/\n");
-    write(
-        root,
-        "src/closed.ts",
-        &format!("// x\nconst é = \"{live}\";\n"),
-    );
-    write(
-        root,
-        "src/open.ts",
-        &format!("t = \"{}\"\n", live_token("open")),
-    );
-    write(
-        root,
+    dir.write(".gitignore", "dist/\n");
+    dir.write("src/closed.ts", format!("// x\nconst é = \"{live}\";\n"));
+    dir.write("src/open.ts", format!("t = \"{}\"\n", live_token("open")));
+    dir.write(
         "dist/bundle.js",
-        &format!("t = \"{}\"\n", live_token("dist")),
+        format!("t = \"{}\"\n", live_token("dist")),
     );
-    write(root, "src/clean.ts", "nothing = 1\n");
+    dir.write("src/clean.ts", "nothing = 1\n");
 
     let mut client = start();
-    let init = initialize(&mut client, &url(root), false).await;
+    let init = initialize(&mut client, &dir.root_uri(), false).await;
     let provider = &init["result"]["capabilities"]["diagnosticProvider"];
     assert_eq!(provider["workspaceDiagnostics"], true, "{init}");
     assert_eq!(provider["identifier"], "jwtlens");
 
-    let open_uri = url(&root.join("src/open.ts"));
+    let open_uri = dir.uri("src/open.ts");
     let open_text = std::fs::read_to_string(root.join("src/open.ts")).unwrap();
     client.open(&open_uri, &open_text, 1).await;
     let pushed = client.diagnostics(&open_uri, Some(1)).await;
@@ -112,7 +88,7 @@ async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
         )
         .await;
     let found = items(&response);
-    let closed_uri = url(&root.join("src/closed.ts"));
+    let closed_uri = dir.uri("src/closed.ts");
     assert_eq!(
         found
             .iter()
@@ -182,14 +158,10 @@ async fn closed_files_are_reported_with_progress_and_open_ones_are_not() {
 
 #[tokio::test]
 async fn the_server_creates_a_progress_token_when_the_client_gives_none() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "a.env.ts",
-        &format!("t = \"{}\"\n", live_token("a")),
-    );
+    let dir = TempWorkspace::new();
+    dir.write("a.env.ts", format!("t = \"{}\"\n", live_token("a")));
     let mut client = start();
-    initialize(&mut client, &url(dir.path()), true).await;
+    initialize(&mut client, &dir.root_uri(), true).await;
     let response = client
         .request("workspace/diagnostic", json!({"previousResultIds": []}))
         .await;

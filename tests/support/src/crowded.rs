@@ -2,7 +2,6 @@
 //! 20,000 literal `keys.secrets`, and a 200-token document that those keys mostly do not
 //! verify. Without a cap, every key was tried on every token: 64 s for the first analysis.
 //! Shared by `tests/key_search.rs` and `benches/engine.rs`.
-#![allow(dead_code)] // the test and the bench use different parts
 
 use std::path::Path;
 
@@ -10,6 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
+
+use crate::fixture_key;
 
 /// Keys in `keys.json`: HMAC (`oct`) keys, plus [`RSA_KIDS`] RSA public keys.
 pub const JWKS_KEYS: usize = 3_000;
@@ -21,8 +22,6 @@ pub const SECRETS: usize = 20_000;
 /// Tokens in the document, 50 of each kind (see [`document`]).
 pub const TOKENS: usize = 200;
 
-const RSA_PRIVATE_KEY: &str = include_str!("../fixtures/jwks/firebase-test.key.pem");
-
 /// Writes `.jwtlens.toml` and `keys.json` into `root`.
 pub fn write_workspace(root: &Path) {
     let secrets: Vec<String> = (0..SECRETS).map(|i| format!("\"secret-{i}\"")).collect();
@@ -31,7 +30,8 @@ pub fn write_workspace(root: &Path) {
         secrets.join(", ")
     );
     std::fs::write(root.join(".jwtlens.toml"), config).unwrap();
-    let rsa = rsa_public_jwk();
+    let mut rsa = fixture_key::public_jwk();
+    rsa["use"] = json!("sig");
     let keys: Vec<Value> = (0..JWKS_KEYS)
         .map(|i| match i.checked_sub(JWKS_KEYS - RSA_KIDS) {
             Some(n) => {
@@ -53,7 +53,7 @@ pub fn write_workspace(root: &Path) {
 /// - HS256 without a kid, signed with a secret the workspace lacks (the cap stops it);
 /// - HS256 with a kid no key has, signed with the last literal secret (past the cap).
 pub fn document() -> String {
-    let rsa = EncodingKey::from_rsa_pem(RSA_PRIVATE_KEY.as_bytes()).unwrap();
+    let rsa = fixture_key::encoding_key();
     let mut text = String::new();
     for i in 0..TOKENS / 4 {
         let hmac = |secret: &str| EncodingKey::from_secret(secret.as_bytes());
@@ -94,18 +94,6 @@ fn sign(kid: Option<&str>, alg: Algorithm, key: &EncodingKey, i: usize) -> Strin
     header.kid = kid.map(str::to_owned);
     let claims = json!({"sub": format!("user_{i}"), "iss": "https://api.acme.test", "exp": 4_102_444_800_i64});
     jsonwebtoken::encode(&header, &claims, key).unwrap()
-}
-
-fn rsa_public_jwk() -> Value {
-    use rsa::pkcs8::DecodePrivateKey as _;
-    use rsa::traits::PublicKeyParts as _;
-    let private = rsa::RsaPrivateKey::from_pkcs8_pem(RSA_PRIVATE_KEY).unwrap();
-    json!({
-        "kty": "RSA",
-        "use": "sig",
-        "n": b64(&private.n().to_bytes_be()),
-        "e": b64(&private.e().to_bytes_be()),
-    })
 }
 
 fn b64(bytes: &[u8]) -> String {

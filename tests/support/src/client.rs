@@ -1,20 +1,17 @@
 //! A small LSP client for tests: Content-Length framing over any async byte stream, so
 //! the same client drives the in-process server (over `tokio::io::duplex`) and the real
-//! binary (over its stdio).
-#![allow(dead_code)] // each test binary uses a different part of it
+//! binary (over its stdio), answering the server's requests as an editor would.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use jwtlens_lsp::position::{Encoding, PositionIndex};
 use serde_json::{json, Value};
 use tokio::io::{
     AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
     ReadHalf, WriteHalf,
 };
+use tower_lsp::lsp_types::Position;
 
 /// A client of the server running in this process.
 pub type InProcess = LspClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
@@ -35,27 +32,6 @@ pub fn in_process_with(limits: jwtlens_lsp::Limits) -> InProcess {
 
 /// A client of the real binary, over its stdin and stdout.
 pub type Binary = LspClient<tokio::process::ChildStdout, tokio::process::ChildStdin>;
-
-/// Starts the `jwtlens` binary with `args` and extra environment variables; its stderr
-/// is piped for the test to read.
-pub fn spawn_binary(args: &[&str], env: &[(&str, &str)]) -> (tokio::process::Child, Binary) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"));
-    command.args(args).envs(env.iter().copied());
-    spawn_command(command)
-}
-
-/// Starts a command that serves LSP on its stdio (the binary, or a wrapper around it).
-pub fn spawn_command(mut command: tokio::process::Command) -> (tokio::process::Child, Binary) {
-    let mut child = command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the jwtlens binary starts");
-    let client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
-    (child, client)
-}
 
 /// How long a test waits for any one message before failing.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -269,77 +245,17 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LspClient<R, W> {
         self.request("textDocument/codeAction", params).await
     }
 
-    pub async fn hover(&mut self, uri: &str, line: u32, character: u32) -> Value {
-        let params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+    /// The code actions for the cursor at `at` (an empty range), as an editor's light bulb
+    /// asks for them.
+    pub async fn code_actions_at(&mut self, uri: &str, at: Position) -> Value {
+        self.code_actions(uri, json!({"start": at, "end": at}))
+            .await
+    }
+
+    pub async fn hover(&mut self, uri: &str, at: Position) -> Value {
+        let params = json!({"textDocument": {"uri": uri}, "position": at});
         self.request("textDocument/hover", params).await
     }
-}
-
-/// A memory figure of a process (`VmRSS`, `VmHWM`… from `/proc/<pid>/status`), in MiB.
-pub fn memory_mib(child: &tokio::process::Child, field: &str) -> f64 {
-    let pid = child.id().expect("the process is running");
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/<pid>/status"));
-    kib / 1024.0
-}
-
-/// An identity provider for tests: an RSA test key in a temporary folder, its public JWKS
-/// served on 127.0.0.1 (see [`jwks_server`]).
-pub struct Issuer {
-    _dir: tempfile::TempDir,
-    pub keys: jwtlens_keys::mint::TestKeys,
-    /// `http://127.0.0.1:<port>`, serving the JWKS at every path.
-    pub base: String,
-    pub connections: Arc<AtomicUsize>,
-}
-
-impl Issuer {
-    pub async fn start() -> Issuer {
-        use jwtlens_keys::mint::{KeyKind, TestKeys, JWKS_FILE};
-        let dir = tempfile::tempdir().unwrap();
-        let keys = TestKeys::new(dir.path());
-        keys.ensure(KeyKind::Rsa).unwrap();
-        let jwks = std::fs::read_to_string(dir.path().join(JWKS_FILE)).unwrap();
-        let (base, connections) = jwks_server(jwks).await;
-        Issuer {
-            _dir: dir,
-            keys,
-            base,
-            connections,
-        }
-    }
-}
-
-/// Serves `body` as JSON to every request on 127.0.0.1 and counts connections: a stand-in
-/// for an issuer's key server. Returns its base URL.
-pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            counter.fetch_add(1, Ordering::SeqCst);
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut request = [0u8; 4096];
-                let _ = socket.read(&mut request).await;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    (format!("http://{address}"), connections)
 }
 
 /// Applies a `workspace/applyEdit` edit to `text` as an editor would: the edits for `uri`
@@ -347,9 +263,6 @@ pub async fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
 /// defines them (converted by the server's own position module). Returns the new text
 /// and the document version the edit was made for (`None` for `changes`).
 pub fn apply_edit(text: &str, edit: &Value, uri: &str) -> (String, Option<i64>) {
-    use jwtlens_lsp::position::{Encoding, PositionIndex};
-    use tower_lsp::lsp_types::Position;
-
     let (edits, version) = match edit.get("documentChanges") {
         Some(documents) => {
             let document = documents
@@ -396,22 +309,4 @@ pub fn codes(diagnostics: &[Value]) -> Vec<String> {
         .collect();
     codes.sort();
     codes
-}
-
-/// An unsigned-but-shaped token (the signature is not checked by these tests).
-pub fn token(header: Value, claims: Value) -> String {
-    let part = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
-    format!(
-        "{}.{}.{}",
-        part(&header),
-        part(&claims),
-        URL_SAFE_NO_PAD.encode([7u8; 32])
-    )
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }

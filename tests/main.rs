@@ -1,0 +1,23 @@
+//! jwtlens's integration tests, one binary with a module per area. What they share (the
+//! LSP client, cursor markers, temporary workspaces, tokens, a stand-in issuer) is the
+//! `jwtlens-test-support` crate in `tests/support/`.
+
+mod actions;
+mod adversarial;
+mod check;
+mod cli;
+mod corpus;
+mod fuzz_seeds;
+mod hover_snapshots;
+mod jwks;
+mod key_search;
+mod lsp;
+mod privacy;
+mod properties;
+mod remote_verify;
+mod robustness;
+mod split_tokens;
+mod stdio;
+mod trust;
+mod vectors;
+mod workspace;
