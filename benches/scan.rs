@@ -45,8 +45,9 @@ fn bench_corpus(bencher: Bencher, (text, tokens): &(Vec<u8>, usize)) {
 }
 
 /// A 1 MB line of one unit repeated: `eyJ` is a single overlong header, `eyJ,` a failed
-/// start every 4 bytes, `eyJ.` a long dotted run.
-#[divan::bench(args = ["eyJ", "eyJ,", "eyJ."])]
+/// start every 4 bytes, `eyJ.` a long dotted run; the quoted units are literals joined by
+/// `+`, by adjacency over line breaks and by backslash continuations (split tokens).
+#[divan::bench(args = ["eyJ", "eyJ,", "eyJ.", "\"eyJ\" + ", "\"eyJ.\"\n", "eyJ\\\n"])]
 fn pathological_line(bencher: Bencher, unit: &str) {
     let text = unit.repeat((1 << 20) / unit.len());
     assert!(scan(text.as_bytes()).is_empty());

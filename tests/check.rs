@@ -614,7 +614,7 @@ fn invalid_utf8_binary_files_and_symlink_loops() {
     let mut latin1 = b"caf\xe9 \xff\xfe = \"".to_vec();
     latin1.extend_from_slice(live.as_bytes());
     latin1.extend_from_slice(b"\"\n");
-    tree.write("src/latin1.txt", &latin1);
+    tree.write("src/latin1.conf", &latin1);
     let mut binary = b"\x7fELF\0\0\0".to_vec();
     binary.extend_from_slice(live.as_bytes());
     tree.write("bin/app", &binary);
@@ -622,7 +622,7 @@ fn invalid_utf8_binary_files_and_symlink_loops() {
 
     let run = tree.check(&["--format", "json"]);
     assert_eq!(run.code(), 1, "{run:?}");
-    assert_eq!(run.paths(), ["src/latin1.txt"]);
+    assert_eq!(run.paths(), ["src/latin1.conf"]);
     let start = &run.json()["findings"][0]["range"]["start"];
     // c, a, f, \xe9, space, \xff, \xfe, space, =, space, ": one character per stray byte.
     assert_eq!(start["column"], 12);
@@ -645,7 +645,7 @@ fn invalid_utf8_binary_files_and_symlink_loops() {
         followed.stderr().contains("symbolic link loop"),
         "{followed:?}"
     );
-    assert_eq!(followed.paths(), ["src/latin1.txt"]);
+    assert_eq!(followed.paths(), ["src/latin1.conf"]);
 }
 
 #[test]
@@ -726,7 +726,7 @@ fn a_hundred_megabyte_single_line_file() {
 #[test]
 fn terminal_escapes_in_claims_are_printed_escaped() {
     let tree = Tree::new();
-    let iss = "https://idp.example/\x1b]0;pwned\x07\x1b[2J\u{9b}2J\u{202E}gpj.exe";
+    let iss = "https://idp.acme.io/\x1b]0;pwned\x07\x1b[2J\u{9b}2J\u{202E}gpj.exe";
     let hostile = token(
         json!({"alg": "HS256"}),
         json!({"iss": iss, "exp": now() + 600}),
@@ -740,7 +740,7 @@ fn terminal_escapes_in_claims_are_printed_escaped() {
     assert!(!human.stdout().contains(unsafe_char), "{human:?}");
     assert!(
         human.stdout().contains(
-            "with the public issuer https://idp.example/\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}2J\\u{202e}gpj.exe: "
+            "with the public issuer https://idp.acme.io/\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}2J\\u{202e}gpj.exe: "
         ),
         "{human:?}"
     );

@@ -414,7 +414,7 @@ async fn claim_controls_reach_diagnostics_and_inlay_hints_escaped() {
     let uri = ws.uri("src/a.ts");
     let hostile = token(
         json!({"alg": "HS256"}),
-        json!({"iss": "https://idp.example/\u{1b}[2J\u{202E}", "role": "admin\u{9b}\u{2066}", "exp": now() + 600}),
+        json!({"iss": "https://idp.acme.io/\u{1b}[2J\u{202E}", "role": "admin\u{9b}\u{2066}", "exp": now() + 600}),
     );
     client
         .open(&uri, &format!("const a = '{hostile}';\n"), 1)
@@ -428,7 +428,7 @@ async fn claim_controls_reach_diagnostics_and_inlay_hints_escaped() {
         .collect();
     assert!(
         messages.contains(
-            &"HS256 with the public issuer https://idp.example/\\u{1b}[2J\\u{202e}: every service that verifies it holds the secret and can mint tokens"
+            &"HS256 with the public issuer https://idp.acme.io/\\u{1b}[2J\\u{202e}: every service that verifies it holds the secret and can mint tokens"
         ),
         "{messages:#?}"
     );

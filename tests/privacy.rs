@@ -47,7 +47,7 @@ impl Workspace {
         .unwrap();
         std::fs::write(root.join(".env"), format!("JWT_SECRET={DOTENV_SECRET}\n")).unwrap();
         let signed = |secret: &str, sub: &str| {
-            let claims = json!({"sub": sub, "iss": "https://api.example.com", "iat": now(), "exp": now() + 600});
+            let claims = json!({"sub": sub, "iss": "https://api.acme-saas.io", "iat": now(), "exp": now() + 600});
             hs256(secret, claims)
         };
         let clerk = token_with_signature(

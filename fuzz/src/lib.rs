@@ -63,7 +63,7 @@ pub fn scan_bytes(data: &[u8]) {
         let token = DecodedToken::decode(data, candidate)
             .expect("every candidate's header decodes to a JSON object");
         assert!(token.header.get("alg").is_some_and(Value::is_string));
-        let _ = fingerprint(&data[token.range.clone()]);
+        let _ = fingerprint(token.compact(data));
     }
 }
 
@@ -78,11 +78,22 @@ fn check_candidates(text: &[u8], candidates: &[Candidate]) {
         assert!(range.start < range.end && range.end <= text.len());
         assert!(text[range.start..].starts_with(b"eyJ"));
         assert!(matches!(candidate.segments.len(), 3 | 5));
-        assert_eq!(candidate.segments[0].start, range.start);
-        assert_eq!(candidate.segments.last().unwrap().end, range.end);
+        // Segments tile the token's frame: its range, or the joined text of a split token,
+        // which starts like the range and is never longer than it (joins are dropped).
+        let frame = candidate.frame(text);
+        let tiled = match &candidate.joined {
+            None => range.clone(),
+            Some(joined) => {
+                assert!(joined.starts_with("eyJ"));
+                assert!(joined.len() < range.len(), "a split token drops its joins");
+                0..joined.len()
+            }
+        };
+        assert_eq!(candidate.segments[0].start, tiled.start);
+        assert_eq!(candidate.segments.last().unwrap().end, tiled.end);
         for pair in candidate.segments.windows(2) {
             assert_eq!(pair[0].end + 1, pair[1].start, "segments are dot-separated");
-            assert_eq!(text[pair[0].end], b'.');
+            assert_eq!(frame[pair[0].end], b'.');
         }
         end_of_previous = range.end;
     }

@@ -125,7 +125,8 @@ pub fn file_report(
     let mut tokens = Vec::new();
     for report in reports.iter().filter(|r| !r.findings.is_empty()) {
         let range = report.token.range.clone();
-        let token_text = String::from_utf8_lossy(&text[range.clone()]);
+        let compact = report.token.compact(text);
+        let token_text = String::from_utf8_lossy(compact);
         let start = position(range.start);
         let line = lines.line_at(text, range.start).content;
         let end = position(range.end);
@@ -135,7 +136,7 @@ pub fn file_report(
         tokens.push(TokenRecord {
             start,
             end,
-            fingerprint: fingerprint(&text[range.clone()]),
+            fingerprint: fingerprint(compact),
             text: options.show_tokens.then(|| token_text.into_owned()),
             provider: report.facts.provider.as_ref().map(|p| ProviderName {
                 id: p.id.clone(),

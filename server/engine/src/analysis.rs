@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::decode::DecodedToken;
 use crate::facts::TokenFacts;
-use crate::rules::{Context, InFixtures, Rule, RULES};
+use crate::rules::{self, Context, InFixtures, Rule, RULES};
 use crate::scan;
 use crate::timefmt;
 use jwtlens_jose::fingerprint;
@@ -93,7 +93,7 @@ fn report(
     let remote = cx
         .remote
         .filter(|results| !results.is_empty())
-        .and_then(|results| results.get(&fingerprint(&text[token.range.clone()])))
+        .and_then(|results| results.get(&fingerprint(token.compact(text))))
         .cloned();
     let signed_by_test_key = matches!(
         verdict.as_ref().map(|verdict| &verdict.outcome),
@@ -116,10 +116,15 @@ fn report(
         keys,
         remote: remote.as_ref(),
     };
+    let fixture_kind = match (&fixture, fixture_path) {
+        (None, _) => Fixture::No,
+        (Some(_), true) => Fixture::ByPath,
+        (Some(_), false) => Fixture::ByShape,
+    };
     let mut findings = Vec::new();
     let mut suppressed = 0;
     for rule in RULES {
-        let Some(level) = level_for(rule, cx.config, fixture.is_some()) else {
+        let Some(level) = level_for(rule, cx.config, fixture_kind) else {
             continue;
         };
         let Some(mut message) = rule.check(&rule_cx) else {
@@ -190,13 +195,26 @@ fn signature_note(
     }
 }
 
+/// Whether a token is test data, and what says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fixture {
+    No,
+    /// The token itself: a known sample, a reserved issuer.
+    ByShape,
+    /// Its file: a test, fixture or docs path.
+    ByPath,
+}
+
 /// The level a rule reports at, or `None` when it does not run here.
-fn level_for(rule: &Rule, config: &Config, fixture: bool) -> Option<Level> {
+fn level_for(rule: &Rule, config: &Config, fixture: Fixture) -> Option<Level> {
     let level = config.level(rule).unwrap_or(rule.tier.level());
     let level = match (fixture, rule.in_fixtures) {
-        (true, InFixtures::Skip) => return None,
-        (true, InFixtures::Hint) => level.min(Level::Hint),
-        _ => level,
+        (Fixture::No, _)
+        | (_, InFixtures::Keep)
+        | (Fixture::ByShape, InFixtures::WarnInTestPaths) => level,
+        (_, InFixtures::Skip) => return None,
+        (_, InFixtures::Hint) => level.min(Level::Hint),
+        (Fixture::ByPath, InFixtures::WarnInTestPaths) => level.min(Level::Warning),
     };
     (level != Level::Off).then_some(level)
 }
@@ -212,6 +230,9 @@ fn known_sample(token: &DecodedToken, known_secret: Option<&KnownSecret>) -> Opt
         Some("joe") if token.numeric_claim("exp") == Some(1_300_819_380) => {
             Some("known sample (RFC 7519 example)".to_owned())
         }
+        Some(iss) if rules::is_reserved_issuer(iss) => Some(format!(
+            "example issuer ({iss} is reserved for examples and tests)"
+        )),
         _ => None,
     }
 }
@@ -332,7 +353,6 @@ impl<'a> SuppressionLines<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use serde_json::json;
@@ -398,6 +418,172 @@ mod tests {
             Some(Level::Info),
             "other rules keep their level"
         );
+    }
+
+    fn part(value: Value) -> String {
+        URL_SAFE_NO_PAD.encode(value.to_string())
+    }
+
+    /// An HS256/HS512 token with these claims, signed with `secret`.
+    fn hmac_token(alg: jsonwebtoken::Algorithm, claims: Value, secret: &str) -> String {
+        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key).unwrap()
+    }
+
+    #[test]
+    fn placeholders_and_run_time_signatures_are_not_unsigned_tokens() {
+        let header = part(json!({"alg": "HS256", "typ": "JWT"}));
+        let payload = part(json!({"iss": "auth0", "exp": NOW + 60}));
+        let config = Config::default();
+        let elided = [
+            format!("Bearer {header}.."),
+            format!("Bearer {header}...."),
+            format!("'{header}.{payload}...'"),
+            format!("String jwt = \"{header}.{payload}.\" + signature;"),
+            format!("const jwt = '{header}.{payload}.'\n  + signature;"),
+            format!("const jwt = `{header}.{payload}.${{signature}}`;"),
+        ];
+        for text in &elided {
+            let reports = codes(text, Some("src/a.ts"), &config);
+            assert_eq!(reports.len(), 1, "{text}");
+            assert_eq!(has(&reports[0], "JWT001"), None, "{text}");
+        }
+        let unsigned = format!("const jwt = \"{header}.{payload}.\";");
+        let reports = codes(&unsigned, Some("src/a.ts"), &config);
+        assert_eq!(has(&reports[0], "JWT001"), Some(Level::Error));
+    }
+
+    #[test]
+    fn reserved_issuers_are_neither_public_nor_live() {
+        let config = Config::default();
+        for iss in [
+            "urn:example:issuer",
+            "https://example.com",
+            "https://auth.example.org/",
+            "https://idp.test",
+            "https://login.example",
+            "https://sso.invalid",
+            "http://localhost:8080/realms/x",
+            "https://127.0.0.1:8443",
+        ] {
+            let text = hmac_token(
+                jsonwebtoken::Algorithm::HS256,
+                json!({"iss": iss, "sub": "u1"}),
+                "a random test secret",
+            );
+            let found = &codes(&text, Some("src/verify.ts"), &config)[0];
+            assert_eq!(has(found, "JWT002"), None, "{iss}");
+            assert_eq!(has(found, "JWT104"), None, "{iss}");
+            assert_eq!(
+                has(found, "JWT005"),
+                Some(Level::Hint),
+                "{iss}: test data by shape"
+            );
+        }
+        let real = hmac_token(
+            jsonwebtoken::Algorithm::HS256,
+            json!({"iss": "https://auth.acme.io", "sub": "u1"}),
+            "a random test secret",
+        );
+        let found = &codes(&real, Some("src/verify.ts"), &config)[0];
+        assert_eq!(has(found, "JWT002"), Some(Level::Error));
+        assert_eq!(has(found, "JWT104"), Some(Level::Error));
+        assert_eq!(has(found, "JWT005"), Some(Level::Error));
+    }
+
+    #[test]
+    fn keycloak_refresh_and_offline_tokens_are_not_symmetric_public_issuers() {
+        let config = Config::default();
+        let realm = "https://sso.acme.io/realms/acme";
+        for (typ, want) in [
+            ("Refresh", None),
+            ("Offline", None),
+            ("Bearer", Some(Level::Error)),
+        ] {
+            let text = hmac_token(
+                jsonwebtoken::Algorithm::HS512,
+                json!({"iss": realm, "typ": typ, "exp": NOW + 600}),
+                "a random realm key",
+            );
+            let found = &codes(&text, Some("src/auth.ts"), &config)[0];
+            assert_eq!(has(found, "JWT002"), want, "{typ}");
+        }
+    }
+
+    #[test]
+    fn supabase_anon_keys_are_public_and_service_role_keys_are_not() {
+        let config = Config::default();
+        let key = |role: &str| {
+            hmac_token(
+                jsonwebtoken::Algorithm::HS256,
+                json!({"iss": "supabase", "ref": "abcdefghijklmnopqrst", "role": role, "iat": NOW - 60, "exp": NOW + 86_400 * 3650}),
+                "a random project secret",
+            )
+        };
+        let anon = &codes(&key("anon"), Some("src/lib/supabase.ts"), &config)[0];
+        assert_eq!(has(anon, "JWT104"), None);
+        assert_eq!(has(anon, "JWT103"), None);
+        let service = &codes(&key("service_role"), Some("src/lib/supabase.ts"), &config)[0];
+        assert_eq!(has(service, "JWT104"), Some(Level::Error));
+        assert_eq!(has(service, "JWT103"), Some(Level::Error));
+        let in_test = &codes(&key("service_role"), Some("test/admin.test.ts"), &config)[0];
+        assert_eq!(
+            has(in_test, "JWT103"),
+            Some(Level::Error),
+            "privileged stays an error anywhere"
+        );
+    }
+
+    #[test]
+    fn unsigned_and_forgeable_tokens_are_warnings_in_test_paths_only() {
+        let config = Config::default();
+        let jwtio = hmac_token(
+            jsonwebtoken::Algorithm::HS256,
+            json!({"sub": "1234567890", "name": "John Doe", "iat": 1_516_239_022}),
+            "your-256-bit-secret",
+        );
+        let none = format!(
+            "{}.{}.",
+            part(json!({"alg": "none"})),
+            part(json!({"sub": "u1", "exp": NOW + 60}))
+        );
+        let text = format!("a = \"{jwtio}\"\nb = \"{none}\"\n");
+        let tests = codes(&text, Some("tests/test_api.py"), &config);
+        assert_eq!(has(&tests[0], "JWT101"), Some(Level::Warning));
+        assert_eq!(has(&tests[0], "JWT005"), Some(Level::Hint));
+        assert_eq!(has(&tests[1], "JWT001"), Some(Level::Warning));
+        let src = codes(&text, Some("src/client.ts"), &config);
+        assert_eq!(
+            has(&src[0], "JWT101"),
+            Some(Level::Error),
+            "a known sample in source code means production accepts it"
+        );
+        assert_eq!(
+            has(&src[0], "JWT005"),
+            Some(Level::Hint),
+            "test data by shape"
+        );
+        assert_eq!(has(&src[1], "JWT001"), Some(Level::Error));
+    }
+
+    #[test]
+    fn documentation_changelogs_and_env_examples_are_fixture_context() {
+        let config = Config::default();
+        let text = token(json!({"iss": "https://clerk.acme.io", "exp": NOW - 60}));
+        for path in [
+            "CHANGELOG.rst",
+            "docs2/guide.adoc",
+            "usage.txt",
+            "CHANGELOG",
+            "pkg/CHANGES.md",
+            "HISTORY.rst",
+            "apps/dev/.env.local.example",
+        ] {
+            let found = &codes(&text, Some(path), &config)[0];
+            assert_eq!(has(found, "JWT003"), Some(Level::Hint), "{path}");
+        }
+        let found = &codes(&text, Some("src/changelog_parser.rs"), &config)[0];
+        assert_eq!(has(found, "JWT003"), Some(Level::Error));
     }
 
     #[test]

@@ -32,9 +32,17 @@ const DEFAULT_FIXTURE_PATHS: &[&str] = &[
     "**/test_*.*",
     "**/.env.example",
     "**/.env.sample",
+    "**/.env*.example",
+    "**/.env*.sample",
     "**/docs/**",
     "**/*.md",
     "**/*.mdx",
+    "**/*.rst",
+    "**/*.adoc",
+    "**/*.txt",
+    "**/CHANGELOG*",
+    "**/CHANGES*",
+    "**/HISTORY*",
 ];
 
 /// Settings compiled for use: globs built, rule names resolved, providers loaded.

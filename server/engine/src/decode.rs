@@ -44,19 +44,28 @@ pub struct DecodedToken {
     pub kind: TokenKind,
     /// Byte range of the whole token in its document.
     pub range: Range<usize>,
-    /// Byte ranges of the segments in the document (3 for JWS, 5 for JWE).
+    /// Byte ranges of the segments (3 for JWS, 5 for JWE) in the token's frame: the
+    /// document, or `joined` for a token split over several literals or lines.
     pub segments: Vec<Range<usize>>,
+    /// The token put together, when the document splits it (see [`Candidate::joined`]).
+    pub joined: Option<Box<str>>,
     pub header: Map<String, Value>,
     pub body: Body,
     /// Decoded signature length in bytes (JWS only); `None` when it is not base64url.
     pub signature_len: Option<usize>,
+    /// The JWS has an empty signature that the text elides rather than omits: the literal
+    /// goes on with an ellipsis (`header.payload...`) or is joined at run time to a computed
+    /// signature (`"header.payload." + signature`, `${signature}`). Such a literal is a
+    /// placeholder or a prefix, not an unsigned token.
+    pub signature_elided: bool,
 }
 
 impl DecodedToken {
     /// Decodes a candidate found in `text`. The scanner has already checked the header, so
     /// a header that fails here (it cannot, short of a scanner bug) yields `None`.
     pub fn decode(text: &[u8], candidate: &Candidate) -> Option<Self> {
-        let segment = |i: usize| &text[candidate.segments[i].clone()];
+        let frame = candidate.frame(text);
+        let segment = |i: usize| &frame[candidate.segments[i].clone()];
         let header = match decode_object(segment(0)) {
             Ok(header) => header,
             Err(_) => return None,
@@ -75,9 +84,13 @@ impl DecodedToken {
             kind: candidate.kind,
             range: candidate.range.clone(),
             segments: candidate.segments.clone(),
+            joined: candidate.joined.clone(),
             header,
             body,
             signature_len,
+            signature_elided: candidate.kind == TokenKind::Jws
+                && candidate.segments[2].is_empty()
+                && signature_follows(&text[candidate.range.end..]),
         })
     }
 
@@ -112,15 +125,31 @@ impl DecodedToken {
         self.claims()?.get(name).and_then(Value::as_str)
     }
 
+    /// What `segments` index into: `joined` for a split token, else the document.
+    fn frame<'a>(&'a self, text: &'a [u8]) -> &'a [u8] {
+        self.joined.as_deref().map_or(text, str::as_bytes)
+    }
+
+    /// The token as one string of bytes: its text in the document, or the pieces of a split
+    /// token put together. Fingerprints and verification use this.
+    pub fn compact<'a>(&'a self, text: &'a [u8]) -> &'a [u8] {
+        let segments = self.segments.first().zip(self.segments.last());
+        segments.map_or(&[][..], |(first, last)| {
+            &self.frame(text)[first.start..last.end]
+        })
+    }
+
     /// `header.payload` exactly as received: what a JWS signature covers.
-    pub fn signing_input<'a>(&self, text: &'a [u8]) -> &'a [u8] {
-        &text[self.segments[0].start..self.segments[1].end]
+    pub fn signing_input<'a>(&'a self, text: &'a [u8]) -> &'a [u8] {
+        &self.frame(text)[self.segments[0].start..self.segments[1].end]
     }
 
     /// The signature segment's base64url text (JWS), empty for a JWE.
-    pub fn signature_text<'a>(&self, text: &'a [u8]) -> &'a str {
+    pub fn signature_text<'a>(&'a self, text: &'a [u8]) -> &'a str {
         match self.kind {
-            TokenKind::Jws => std::str::from_utf8(&text[self.segments[2].clone()]).unwrap_or(""),
+            TokenKind::Jws => {
+                std::str::from_utf8(&self.frame(text)[self.segments[2].clone()]).unwrap_or("")
+            }
             TokenKind::Jwe => "",
         }
     }
@@ -128,16 +157,22 @@ impl DecodedToken {
     /// The parts of a JWS that a key verifies (`None` for a JWE): what the key ring judges.
     pub fn signed<'a>(&'a self, text: &'a [u8]) -> Option<SignedToken<'a>> {
         (self.kind == TokenKind::Jws).then(|| SignedToken {
-            text: &text[self.range.clone()],
+            text: self.compact(text),
             header: &self.header,
             signing_input: self.signing_input(text),
             signature: self.signature_text(text),
         })
     }
+}
 
-    /// The token text as it appears in `text`.
-    pub fn text<'a>(&self, text: &'a str) -> &'a str {
-        &text[self.range.clone()]
+/// Whether the text right after a `header.payload.` literal stands for its signature: an
+/// ellipsis, an interpolation (`${sig}`, `{sig}`), or a closing quote followed by `+`
+/// (string concatenation in JS/TS, Java, C#, Kotlin, Go, Python).
+fn signature_follows(after: &[u8]) -> bool {
+    match after {
+        [b'.', ..] | [b'$', b'{', ..] | [b'{', ..] => true,
+        [b'"' | b'\'' | b'`', rest @ ..] => rest.trim_ascii_start().first() == Some(&b'+'),
+        _ => false,
     }
 }
 
@@ -169,6 +204,7 @@ pub(crate) mod tests {
             kind,
             range: 0..text.len(),
             segments,
+            joined: None,
         }
     }
 

@@ -45,6 +45,10 @@ pub enum InFixtures {
     Hint,
     /// Not reported (JWT104: a committed fixture is not a live credential).
     Skip,
+    /// Lowered to Warning in test and docs paths, kept by shape alone (JWT001, JWT101): in a
+    /// test suite an unsigned or forgeable token is what the test is about, while a sample
+    /// sitting in source code means production accepts it.
+    WarnInTestPaths,
 }
 
 /// One checklist rule.
@@ -105,7 +109,7 @@ impl Context<'_> {
 
 /// Every rule this build runs, in report order.
 pub static RULES: &[Rule] = &[
-    Rule { code: "JWT001", name: "alg-none", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
+    Rule { code: "JWT001", name: "alg-none", tier: Tier::Critical, in_fixtures: InFixtures::WarnInTestPaths,
         summary: "The token is unsigned: alg is none, or the signature is empty.", check: alg_none },
     Rule { code: "JWT002", name: "symmetric-public-issuer", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
         summary: "An HMAC (HS*) token names a public issuer: every verifier holds the secret and can mint tokens.", check: symmetric_public_issuer },
@@ -113,7 +117,7 @@ pub static RULES: &[Rule] = &[
         summary: "exp is in the past.", check: expired },
     Rule { code: "JWT004", name: "not-yet-valid", tier: Tier::Critical, in_fixtures: InFixtures::Hint,
         summary: "nbf is in the future.", check: not_yet_valid },
-    Rule { code: "JWT005", name: "no-exp", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
+    Rule { code: "JWT005", name: "no-exp", tier: Tier::Critical, in_fixtures: InFixtures::Hint,
         summary: "The token has no exp: it never expires.", check: no_exp },
     Rule { code: "JWT006", name: "tenant-in-sub", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
         summary: "sub embeds the token's tenant, so one user has a different identity per tenant.", check: tenant_in_sub },
@@ -131,7 +135,7 @@ pub static RULES: &[Rule] = &[
         summary: "alg is not RS256, ES256 or HS256.", check: uncommon_alg },
     Rule { code: "JWT013", name: "no-jti", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "No jti: a single token cannot be revoked.", check: no_jti },
-    Rule { code: "JWT101", name: "known-secret", tier: Tier::Critical, in_fixtures: InFixtures::Keep,
+    Rule { code: "JWT101", name: "known-secret", tier: Tier::Critical, in_fixtures: InFixtures::WarnInTestPaths,
         summary: "An HS* token verifies with a publicly known secret: anyone can forge it.", check: known_secret },
     Rule { code: "JWT102", name: "secret-in-workspace", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
         summary: "The HMAC secret that verifies this token sits in the workspace: anyone who can read the repository can forge tokens.", check: secret_in_workspace },
@@ -173,7 +177,10 @@ fn alg_none(cx: &Context) -> Option<String> {
         Some(format!(
             "alg is \"{alg}\": the token is unsigned, so anyone can write one"
         ))
-    } else if cx.token.segments[2].is_empty() {
+    } else if cx.token.segments[2].is_empty()
+        && !cx.token.segments[1].is_empty()
+        && !cx.token.signature_elided
+    {
         Some(format!(
             "the signature is empty although alg is {alg}: the token is unsigned"
         ))
@@ -185,17 +192,28 @@ fn alg_none(cx: &Context) -> Option<String> {
 fn symmetric_public_issuer(cx: &Context) -> Option<String> {
     known_secrets::hmac_algorithm(cx.token.alg())?;
     let iss = cx.token.str_claim("iss")?;
+    if is_keycloak_internal(cx.token) {
+        return None;
+    }
     let public_idp = cx
         .facts
         .provider
         .as_ref()
         .is_some_and(|provider| provider.public_idp);
-    (iss.starts_with("https://") || public_idp).then(|| {
+    ((iss.starts_with("https://") && is_real_issuer(iss)) || public_idp).then(|| {
         format!(
             "{} with the public issuer {iss}: every service that verifies it holds the secret and can mint tokens",
             cx.token.alg()
         )
     })
+}
+
+/// Keycloak refresh and offline tokens (`typ` Refresh or Offline in the payload): Keycloak
+/// signs them with an HMAC realm key by design and is their only verifier, so the secret
+/// never has to leave it.
+/// <https://www.keycloak.org/docs/latest/server_admin/#_offline-access>
+fn is_keycloak_internal(token: &DecodedToken) -> bool {
+    matches!(token.str_claim("typ"), Some("Refresh" | "Offline"))
 }
 
 fn expired(cx: &Context) -> Option<String> {
@@ -482,7 +500,7 @@ fn live_credential(cx: &Context) -> Option<String> {
         return None;
     }
     let iss = cx.token.str_claim("iss")?;
-    if !is_real_issuer(iss) {
+    if !is_real_issuer(iss) || is_supabase_anon_key(cx) {
         return None;
     }
     let validity = match cx.token.numeric_claim("exp") {
@@ -499,40 +517,79 @@ fn live_credential(cx: &Context) -> Option<String> {
     ))
 }
 
-/// Issuers that cannot be production: loopback, reserved example domains, demo names.
+/// A Supabase anon key: public by design (it ships in every browser client; row-level
+/// security is the control), so committing it revokes nothing.
+/// <https://supabase.com/docs/guides/api/api-keys>
+fn is_supabase_anon_key(cx: &Context) -> bool {
+    cx.token.str_claim("role") == Some("anon")
+        && cx
+            .facts
+            .provider
+            .as_ref()
+            .is_some_and(|provider| provider.id == "supabase-api-key")
+}
+
+/// Issuers that cannot be production: `urn:` names (no host to serve keys), reserved names,
+/// loopback, demo names.
 fn is_real_issuer(iss: &str) -> bool {
-    let host = iss
-        .split_once("://")
-        .map_or(iss, |(_, rest)| rest)
-        .split(['/', ':', '?'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let fake_hosts = [
-        "localhost",
-        "127.0.0.1",
-        "0.0.0.0",
-        "[::1]",
-        "example.com",
-        "example.org",
-        "example.net",
-    ];
-    let fake_suffixes = [
-        ".example",
-        ".test",
-        ".local",
-        ".localhost",
-        ".invalid",
-        ".example.com",
-        ".example.org",
-    ];
+    if iss.len() >= 4 && iss[..4].eq_ignore_ascii_case("urn:") {
+        return false;
+    }
+    let host = issuer_host(iss);
     !(host.is_empty()
-        || fake_hosts.contains(&host.as_str())
-        || fake_suffixes.iter().any(|suffix| host.ends_with(suffix))
+        || is_reserved_host(&host)
         || ["demo", "test", "sample", "example", "fake", "mock"]
             .iter()
             .any(|word| host.contains(word))
         || host == "joe")
+}
+
+/// Issuers that name a namespace or host reserved for examples and tests, so no token of
+/// theirs can be live: `urn:example:…` (RFC 6963), `example.com/.net/.org` and their
+/// subdomains (RFC 2606), `*.example`, `*.test`, `*.invalid`, `*.localhost`, `*.local`,
+/// `localhost` and loopback (RFC 6761, RFC 6762).
+pub fn is_reserved_issuer(iss: &str) -> bool {
+    let lower = iss.to_ascii_lowercase();
+    lower.starts_with("urn:example:") || is_reserved_host(&issuer_host(iss))
+}
+
+/// The host an issuer names, lower case: `https://Auth.Example.com:8443/x` → `auth.example.com`.
+fn issuer_host(iss: &str) -> String {
+    iss.split_once("://")
+        .map_or(iss, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .rsplit('@')
+        .next()
+        .map(|authority| match authority.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => authority,
+        })
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+fn is_reserved_host(host: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "localhost",
+        "example",
+        "test",
+        "invalid",
+        "local",
+        "example.com",
+        "example.net",
+        "example.org",
+        "0.0.0.0",
+        "[::1]",
+    ];
+    NAMES.iter().any(|name| {
+        host == *name
+            || host
+                .strip_suffix(name)
+                .is_some_and(|rest| rest.ends_with('.'))
+    }) || host.starts_with("127.")
 }
 
 /// Claim objects that the end user can write to.

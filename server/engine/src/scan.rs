@@ -58,10 +58,21 @@ pub enum TokenKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub kind: TokenKind,
-    /// Byte range of the whole token.
+    /// Byte range of the whole token; for a split token, from the first piece's start to the
+    /// last piece's end, joins included.
     pub range: Range<usize>,
-    /// Byte ranges of the segments, absolute: 3 for JWS, 5 for JWE.
+    /// Byte ranges of the segments (3 for JWS, 5 for JWE) in the token's frame: the text, or
+    /// `joined` for a split token.
     pub segments: Vec<Range<usize>>,
+    /// The token put together, when the text splits it over several literals or lines.
+    pub joined: Option<Box<str>>,
+}
+
+impl Candidate {
+    /// What `segments` index into: `joined` for a split token, else the text.
+    pub fn frame<'a>(&'a self, text: &'a [u8]) -> &'a [u8] {
+        self.joined.as_deref().map_or(text, str::as_bytes)
+    }
 }
 
 /// Longest header segment, in base64url bytes, that can start a token. Large enough for
@@ -204,8 +215,205 @@ fn next_segment(text: &[u8], prev: &Range<usize>) -> Result<Range<usize>, usize>
     segment(text, prev.end + 1, MAX_SEGMENT_LEN)
 }
 
-/// The token starting at `start`, or where the search may resume if there is none.
+/// The token starting at `start`, or where the search may resume if there is none. Where
+/// the text stops at a join (see [`join_after`]), the token is read again across joins.
 fn candidate_at(text: &[u8], start: usize) -> Result<Candidate, usize> {
+    let whole = contiguous_at(text, start);
+    let stop = match &whole {
+        Ok(candidate) => candidate.range.end,
+        Err(resume) => *resume,
+    };
+    if !matches!(
+        text.get(stop),
+        Some(b'"' | b'\'' | b'`' | b'\\' | b'\n' | b'\r')
+    ) {
+        return whole;
+    }
+    let layout = Layout::at(text, start);
+    if join_after(text, stop, &layout).is_none() {
+        return whole;
+    }
+    match (split_at(text, start, &layout), whole) {
+        (Ok(split), _) => Ok(split),
+        (Err(_), Ok(whole)) => Ok(whole),
+        (Err(resume), Err(_)) => Err(resume),
+    }
+}
+
+/// The longest token text a split token may put together: more than any header and two
+/// segments at their caps, so every valid token fits.
+const MAX_JOINED_LEN: usize = MAX_HEADER_LEN + 4 * MAX_SEGMENT_LEN;
+
+/// Bytes of a token's text: segments, dots and padding.
+static TOKEN_TEXT: [bool; 256] = byte_class(b"-_.=");
+
+/// The token at `start` read across joins. A candidate that ends inside the first piece is
+/// not split: the caller's contiguous reading stands. `Err` holds where the search may
+/// resume: the end of the joined run, since no `eyJ` inside a string value put together
+/// from pieces starts a token unless it starts that value (the same rule as for one piece).
+fn split_at(text: &[u8], start: usize, layout: &Layout) -> Result<Candidate, usize> {
+    let mut joined = Vec::new();
+    // Each piece: its range in `text` and where it starts in `joined`.
+    let mut pieces: Vec<(Range<usize>, usize)> = Vec::new();
+    let mut at = start;
+    let mut dots = 0;
+    loop {
+        let room = MAX_JOINED_LEN.saturating_sub(joined.len());
+        let window = &text[at..text.len().min(at.saturating_add(room))];
+        let end = at + run_len(window, &TOKEN_TEXT);
+        pieces.push((at..end, joined.len()));
+        joined.extend_from_slice(&text[at..end]);
+        dots += memchr::memchr_iter(b'.', &text[at..end]).count();
+        match join_after(text, end, layout) {
+            // After `header.payload.`, a piece that starts with `eyJ` is the next token.
+            Some(next) if !(dots >= 2 && text[next..].starts_with(b"eyJ")) && room > 0 => at = next,
+            _ => break,
+        }
+    }
+    let examined = pieces.last().map_or(start, |(range, _)| range.end);
+    let mut candidate = contiguous_at(&joined, 0).map_err(|_| examined)?;
+    let end = candidate.range.end;
+    let (last, offset) = pieces
+        .iter()
+        .rev()
+        .find(|(_, offset)| *offset < end)
+        .expect("the first piece starts at offset 0");
+    if pieces.len() == 1 || end <= pieces[0].0.len() {
+        return Err(examined);
+    }
+    candidate.range = start..last.start + (end - offset);
+    joined.truncate(end);
+    candidate.joined = Some(
+        String::from_utf8(joined)
+            .expect("token text is ASCII")
+            .into_boxed_str(),
+    );
+    Ok(candidate)
+}
+
+/// Where the token's line sits, for joins across line breaks: YAML block scalars
+/// (`key: |` or `key: >-`, the token alone on each line at the block's indentation) and
+/// template literals whose line breaks are stripped at run time (`` `eyJ…`` at a line's
+/// start or the token at column 0 after a line ending in `` ` ``, continued at column 0).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// The indentation continuation lines must have, when a line break may join pieces.
+    line_join_indent: Option<usize>,
+}
+
+impl Layout {
+    fn at(text: &[u8], start: usize) -> Layout {
+        let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
+        let indent = &text[line_start..start];
+        let line_join_indent = if indent.ends_with(b"`") {
+            Some(0)
+        } else if indent.iter().all(|&b| b == b' ')
+            && line_start > 0
+            && (opens_block_scalar(&text[..line_start - 1])
+                || (indent.is_empty() && text[..line_start - 1].trim_ascii_end().ends_with(b"`")))
+        {
+            Some(indent.len())
+        } else {
+            None
+        };
+        Layout { line_join_indent }
+    }
+}
+
+/// Whether the last line of `before` ends with a YAML block scalar header (`|`, `>`, with
+/// optional chomping and indentation indicators) after a key or a list dash.
+fn opens_block_scalar(before: &[u8]) -> bool {
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let line = before[line_start..].trim_ascii_end();
+    let header_len = line
+        .iter()
+        .rev()
+        .take_while(|&&b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+        .count();
+    let rest = &line[..line.len() - header_len];
+    matches!(rest, [.., b' ' | b':', b'|' | b'>'] | [b'|' | b'>'])
+}
+
+/// Where the next piece of a token starts when the text at `at`, right after a piece, joins
+/// two pieces of one string value:
+///
+/// * a closing quote, `+` and an opening quote (JavaScript, TypeScript, Java, C#, Kotlin, Go
+///   raw and interpreted strings), whitespace and line breaks around the `+` allowed;
+/// * a closing quote, a line break and an opening quote: adjacent literals, which Python
+///   (inside parentheses), C and C++ join; on one line, adjacent quoted words are separate
+///   arguments (shell), not one value;
+/// * a backslash at the end of the line, continued at the next line's start (C, Python and
+///   shell strings);
+/// * a line break inside a YAML block scalar or a template literal (see [`Layout`]).
+///
+/// The next piece must start with a token byte.
+fn join_after(text: &[u8], at: usize, layout: &Layout) -> Option<usize> {
+    let next = match *text.get(at)? {
+        b'"' | b'\'' | b'`' => {
+            let gap = &text[at + 1..];
+            let before_plus = skip_blank(gap, 0);
+            let (plus, after) = match gap.get(before_plus) {
+                Some(b'+') => (true, skip_blank(gap, before_plus + 1)),
+                _ => (false, before_plus),
+            };
+            // A string prefix: Python `b`, `r`, `f`, `u` (or two of them), C# `@` and `$`.
+            let prefix = gap[after..]
+                .iter()
+                .take(2)
+                .take_while(|b| b"bBrRuUfF@$".contains(b))
+                .count();
+            let quote = gap.get(after + prefix)?;
+            let line_break = memchr::memchr(b'\n', &gap[..after]).is_some();
+            (matches!(quote, b'"' | b'\'' | b'`') && (plus || line_break))
+                .then_some(at + 1 + after + prefix + 1)?
+        }
+        b'\\' => match &text[at + 1..] {
+            [b'\n', ..] => at + 2,
+            [b'\r', b'\n', ..] => at + 3,
+            _ => return None,
+        },
+        b'\n' | b'\r' => {
+            let indent = layout.line_join_indent?;
+            let line = at + if text[at] == b'\r' { 2 } else { 1 };
+            if text[at] == b'\r' && text.get(at + 1) != Some(&b'\n') {
+                return None;
+            }
+            let spaces = text.get(line..)?.iter().take_while(|&&b| b == b' ').count();
+            (spaces == indent).then_some(line + indent)?
+        }
+        _ => return None,
+    };
+    text.get(next)
+        .is_some_and(|&b| BASE64URL[usize::from(b)] || b == b'.')
+        .then_some(next)
+}
+
+/// Where the blank run of `gap` from `from` ends: spaces, tabs, line breaks, and comments
+/// to the end of their line (`# …`, `// …`).
+fn skip_blank(gap: &[u8], mut from: usize) -> usize {
+    loop {
+        from += run_len(&gap[from.min(gap.len())..], &WHITESPACE);
+        let rest = &gap[from.min(gap.len())..];
+        if rest.starts_with(b"#") || rest.starts_with(b"//") {
+            from += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        } else {
+            return from;
+        }
+    }
+}
+
+/// Spaces, tabs and line breaks between the pieces of a concatenation.
+static WHITESPACE: [bool; 256] = {
+    let mut class = [false; 256];
+    class[b' ' as usize] = true;
+    class[b'\t' as usize] = true;
+    class[b'\n' as usize] = true;
+    class[b'\r' as usize] = true;
+    class
+};
+
+/// The token starting at `start` in one piece of text, or where the search may resume.
+fn contiguous_at(text: &[u8], start: usize) -> Result<Candidate, usize> {
     // Structure first, as it is cheaper than decoding and rules out most false starts.
     let header = segment(text, start, MAX_HEADER_LEN)?;
     let payload = next_segment(text, &header)?;
@@ -217,6 +425,7 @@ fn candidate_at(text: &[u8], start: usize) -> Result<Candidate, usize> {
                 kind,
                 range: start..tag.end,
                 segments: vec![header, payload, signature, ciphertext, tag],
+                joined: None,
             });
         }
     }
@@ -224,6 +433,7 @@ fn candidate_at(text: &[u8], start: usize) -> Result<Candidate, usize> {
         kind: TokenKind::Jws,
         range: start..signature.end,
         segments: vec![header, payload, signature],
+        joined: None,
     })
 }
 
@@ -342,11 +552,16 @@ mod tests {
                     Jwe => 5,
                 };
                 assert_eq!(c.segments.len(), count, "{c:?}");
-                assert_eq!(c.range.start, c.segments[0].start, "{c:?}");
-                assert_eq!(c.range.end, c.segments[count - 1].end, "{c:?}");
+                let frame = c.frame(text);
+                let tiled = match &c.joined {
+                    None => c.range.clone(),
+                    Some(joined) => 0..joined.len(),
+                };
+                assert_eq!(tiled.start, c.segments[0].start, "{c:?}");
+                assert_eq!(tiled.end, c.segments[count - 1].end, "{c:?}");
                 for pair in c.segments.windows(2) {
                     assert_eq!(pair[0].end + 1, pair[1].start, "{c:?}");
-                    assert_eq!(text[pair[0].end], b'.', "{c:?}");
+                    assert_eq!(frame[pair[0].end], b'.', "{c:?}");
                 }
                 (c.kind, c.range)
             })
@@ -393,6 +608,158 @@ mod tests {
         assert_eq!(candidates.len(), 1);
         let token = crate::decode::DecodedToken::decode(text, &candidates[0]).unwrap();
         assert_eq!(token.alg(), "b");
+    }
+
+    /// The token `template` holds once its pieces are joined, and the lines its range spans
+    /// (1-based). `{1}`, `{2}`, … in the template stand for the token's pieces, cut at the
+    /// given byte offsets.
+    fn split(template: &str, token: &str, cuts: &[usize]) -> (Option<String>, Range<usize>) {
+        let mut text = template.to_owned();
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(token.len());
+        for (i, piece) in bounds.windows(2).enumerate() {
+            text = text.replacen(&format!("{{{}}}", i + 1), &token[piece[0]..piece[1]], 1);
+        }
+        let candidates = scan(text.as_bytes());
+        found(&text);
+        match candidates.as_slice() {
+            [c] => {
+                let line = |at: usize| text[..at].matches('\n').count() + 1;
+                (
+                    c.joined.as_deref().map(str::to_owned),
+                    line(c.range.start)..line(c.range.end) + 1,
+                )
+            }
+            _ => (None, 0..0),
+        }
+    }
+
+    #[test]
+    fn split_tokens_are_put_together_in_every_syntax() {
+        let token = jws(HS256, CLAIMS);
+        let dot = token.find('.').unwrap();
+        let cases: &[(&str, &str, &[usize])] = &[
+            (
+                "python implicit",
+                "T = (\n    \"{1}\"\n    \"{2}\"\n    \"{3}\"\n)\n",
+                &[20, 60],
+            ),
+            (
+                "js plus",
+                "const t = '{1}' +\n  '{2}' +\n  '{3}';\n",
+                &[dot + 1, 70],
+            ),
+            (
+                "ts leading plus",
+                "const t =\n  '{1}'\n  + '{2}'\n  + '{3}'\n",
+                &[dot, 70],
+            ),
+            (
+                "java plus",
+                "String t = \"{1}\" +\n        \"{2}\" +\n        \"{3}\";\n",
+                &[15, 50],
+            ),
+            (
+                "c adjacent",
+                "static const char *t =\n    \"{1}\"\n    \"{2}\"\n    \"{3}\";\n",
+                &[33, 66],
+            ),
+            (
+                "go raw plus",
+                "var t = `{1}` +\n\t`{2}` +\n\t`{3}`\n",
+                &[10, 40],
+            ),
+            (
+                "backslash",
+                "static const char t[] = \"{1}\\\n{2}\\\n{3}\";\n",
+                &[25, 50],
+            ),
+            (
+                "backslash crlf",
+                "T = \"{1}\\\r\n{2}\\\r\n{3}\"\r\n",
+                &[25, 50],
+            ),
+            (
+                "yaml folded",
+                "auth:\n  token: >-\n    {1}\n    {2}\n    {3}\n  audience: api\n",
+                &[30, 60],
+            ),
+            (
+                "yaml literal",
+                "- |\n  {1}\n  {2}\n  {3}\nnext: 1\n",
+                &[30, 60],
+            ),
+            (
+                "template literal",
+                "t =\n`{1}\n{2}\n{3}`.replace(/\\n/g, '');\n",
+                &[30, 60],
+            ),
+            (
+                "template literal opened on the line above",
+                "t = `\n{1}\n{2}\n{3}`.replace(/\\n/g, '');\n",
+                &[30, 60],
+            ),
+            (
+                "python bytes with comments",
+                "T = (\n    b\"{1}\"  # alg = hs256\n    b\"{2}\"\n    b\"{3}\"\n)\n",
+                &[dot, 60],
+            ),
+        ];
+        for (syntax, template, cuts) in cases {
+            let (joined, lines) = split(template, &token, cuts);
+            assert_eq!(joined.as_deref(), Some(token.as_str()), "{syntax}");
+            let first = template
+                .lines()
+                .position(|line| line.contains("{1}"))
+                .unwrap()
+                + 1;
+            let last = template
+                .lines()
+                .position(|line| line.contains("{3}"))
+                .unwrap()
+                + 1;
+            assert_eq!(lines, first..last + 1, "{syntax}");
+        }
+    }
+
+    #[test]
+    fn quoted_words_and_lists_are_not_joined() {
+        let token = jws(HS256, CLAIMS);
+        for template in [
+            // Separate shell arguments, a list, a call's arguments, a new statement.
+            "curl -H \"Bearer {t}\" \"https://api.acme.io\"",
+            "tokens = [\n  \"{t}\",\n  \"abc\",\n]",
+            "f('{t}', 'abc')",
+            "const t = '{t}'; const u = 'abc' + 'def';",
+            // A line break outside a YAML block or a template literal.
+            "token: {t}\nnext",
+            "  key:\n    {t}\n    abc",
+        ] {
+            assert_finds(template, &token);
+        }
+    }
+
+    #[test]
+    fn the_literal_after_a_complete_split_token_starting_with_eyj_is_the_next_token() {
+        let first = jws(HS256, CLAIMS);
+        let second = jws(r#"{"alg":"RS256"}"#, CLAIMS);
+        let (a, b) = first.split_at(40);
+        let text = format!("x = (\n  \"{a}\"\n  \"{b}\"\n  \"{second}\"\n)");
+        let candidates = scan(text.as_bytes());
+        found(&text);
+        assert_eq!(candidates.len(), 2, "{candidates:?}");
+        assert_eq!(candidates[0].joined.as_deref(), Some(first.as_str()));
+        assert_eq!(candidates[1].joined, None);
+        assert_eq!(candidates[1].range, at(&text, &second));
+    }
+
+    #[test]
+    fn a_split_that_puts_no_token_together_resumes_after_the_pieces() {
+        // Adjacent `eyJ` literals make one value, `eyJeyJ…eyJ` + a token, which is no token
+        // (as in one literal); it is examined once, not once per piece.
+        let text = "\"eyJ\"\n".repeat(1000) + &format!("\"{}\"", jws(HS256, CLAIMS));
+        assert_eq!(found(&text), []);
     }
 
     #[test]

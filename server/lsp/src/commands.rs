@@ -115,7 +115,7 @@ fn usage(command: &str) -> Error {
 }
 
 fn token_fingerprint(analysis: &Analysis, report: &TokenReport) -> String {
-    fingerprint(&analysis.text.as_bytes()[report.token.range.clone()])
+    fingerprint(report.token.compact(analysis.text.as_bytes()))
 }
 
 fn no_token() -> Error {
@@ -219,7 +219,7 @@ async fn verify_command(
         ),
     };
     shared
-        .record_remote(fingerprint(&text[report.token.range.clone()]), outcome)
+        .record_remote(fingerprint(report.token.compact(text)), outcome)
         .await;
     // The kid, the URL and the reason come from the token and the key server.
     let message = escape_controls(&message).into_owned();
@@ -241,6 +241,7 @@ async fn mint_command(
         ))
     })?;
     let report = locate_or_tell(shared, argument, analysis).await?;
+    refuse_split_copy(report, variant)?;
     let claims = report.token.claims().ok_or_else(|| {
         Error::invalid_params("this token has no readable claims to copy (encrypted or malformed)")
     })?;
@@ -292,6 +293,7 @@ async fn mint_command(
         return Err(refused(shared, token_gone()).await); // closed meanwhile
     };
     let report = locate_or_tell(shared, &minted_from, &current).await?;
+    refuse_split_copy(report, variant)?;
     let warning = variant
         .replaces()
         .then(|| history_warning(report))
@@ -389,7 +391,22 @@ fn workspace_edit(shared: &Shared, uri: &Url, version: i32, edit: TextEdit) -> W
     }
 }
 
-/// Replacements take the token's place; negative-test variants go on a copy of its line
+/// A negative-test variant goes on a copy of the token's line, which for a token split over
+/// several literals or lines would be a fragment of the expression (or join the original's
+/// pieces, as adjacent literals do): refused. Replacements are fine: they write one literal's
+/// content over the whole span, which is valid wherever the pieces were.
+fn refuse_split_copy(report: &TokenReport, variant: Variant) -> Result<()> {
+    if report.token.joined.is_none() || variant.replaces() {
+        return Ok(());
+    }
+    Err(Error::invalid_params(format!(
+        "cannot mint the {} variant next to this token: it is split over several lines, so a copy of its line would not be valid code; mint a replacement instead (it writes the whole token as one literal)",
+        variant.name()
+    )))
+}
+
+/// Replacements take the token's place (for a split token, the whole span from its first
+/// piece to its last, written as one literal); negative-test variants go on a copy of its line
 /// below it, so the original stays and the copy keeps the surrounding syntax. Lines end
 /// as LSP says (`\n`, `\r\n` or a lone `\r`); the copy ends its line with the same line
 /// break, or with the one before it on a last line without one.
@@ -402,7 +419,7 @@ fn mint_edit(analysis: &Analysis, report: &TokenReport, token: &str, variant: Va
             new_text: token.to_owned(),
         };
     }
-    // A token is base64url and dots: it never spans lines.
+    // Not split (see `refuse_split_copy`): the token is on one line.
     let line = analysis.index.line_at(text, range.start);
     let line_break = if !line.line_break.is_empty() {
         &text[line.line_break]
@@ -635,38 +652,44 @@ fn mint_actions(
             ..CodeAction::default()
         }
     };
-    vec![
-        action(
+    // Negative-test variants copy the token's line, which a split token does not fit on.
+    let split = report.token.joined.is_some();
+    let mint = [
+        (
             format!("Mint replacement test token (expires in {lifetime})"),
             CodeActionKind::QUICKFIX,
             Variant::Replacement,
             committed,
         ),
-        action(
+        (
             format!("Mint replacement test token, anonymised (expires in {lifetime})"),
             CodeActionKind::QUICKFIX,
             Variant::Anonymised,
             false,
         ),
-        action(
+        (
             "Mint expired variant (for negative tests)".to_owned(),
             CodeActionKind::REFACTOR,
             Variant::Expired,
             false,
         ),
-        action(
+        (
             "Mint variant with wrong audience".to_owned(),
             CodeActionKind::REFACTOR,
             Variant::WrongAudience,
             false,
         ),
-        action(
+        (
             "Mint unsigned (alg none) variant".to_owned(),
             CodeActionKind::REFACTOR,
             Variant::Unsigned,
             false,
         ),
-    ]
+    ];
+    mint.into_iter()
+        .filter(|(_, _, variant, _)| !split || variant.replaces())
+        .map(|(title, kind, variant, preferred)| action(title, kind, variant, preferred))
+        .collect()
 }
 
 #[cfg(test)]

@@ -134,10 +134,8 @@ fn workos_access_token() {
     assert_eq!(detected(&facts), ("workos", None));
     assert_eq!(facts.tenants, ["org_01HXYZABCDEFGHJKMNPQRSTVWX"]);
     assert_eq!(facts.roles, ["admin", "billing"]);
-    assert_eq!(
-        facts.permissions,
-        ["posts:read", "posts:write", "audit-logs", "new-dashboard"]
-    );
+    // Entitlements and feature flags are plan features, not permissions.
+    assert_eq!(facts.permissions, ["posts:read", "posts:write"]);
     assert_eq!(
         facts.session.as_deref(),
         Some("session_01HXYZABCDEFGHJKMNPQRSTVWX")
@@ -707,20 +705,11 @@ fn kinde_access_token() {
         "scp": ["openid", "profile", "email", "offline"],
         "sub": "kp_0123456789abcdef0123456789abcdef"
     }));
-    assert_eq!(detected(&facts), ("kinde", None));
+    assert_eq!(detected(&facts), ("kinde", Some("access token")));
     assert_eq!(facts.tenants, ["org_123abc"]);
     assert_eq!(facts.roles, ["admin"]);
-    assert_eq!(
-        facts.permissions,
-        [
-            "read:reports",
-            "write:reports",
-            "openid",
-            "profile",
-            "email",
-            "offline"
-        ]
-    );
+    // `scp` holds the OAuth scopes, which are not Kinde permissions.
+    assert_eq!(facts.permissions, ["read:reports", "write:reports"]);
     assert_eq!(
         facts.authorized_party.as_deref(),
         Some("b9da18c441b44d81bab3e8232de2e18d")
@@ -800,7 +789,7 @@ fn frontegg_user_token() {
         "iat": 1735689600,
         "exp": 1735776000
     }));
-    assert_eq!(detected(&facts), ("frontegg", None));
+    assert_eq!(detected(&facts), ("frontegg", Some("userToken")));
     assert_eq!(facts.tenants, ["tenant-1", "tenant-2"]);
     assert_eq!(facts.roles, ["Admin"]);
     assert_eq!(facts.permissions, ["fe.secure.*", "reports.read"]);
@@ -844,4 +833,56 @@ fn zitadel_roles_keyed_by_role_become_memberships_per_org() {
         "claims urn:zitadel:iam:user:resourceowner:id"
     );
     assert_eq!(self_hosted.tenants, ["231848297847848"]);
+}
+
+/// Issuer formats and token shapes from the providers' documentation that the first
+/// profiles missed (tests/corpus/tokens.toml has the real tokens).
+#[test]
+fn regional_b2c_short_id_and_issuerless_formats() {
+    let cases = [
+        (
+            json!({"iss": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", "ver": "2.0"}),
+            ("entra", Some("v2.0")),
+        ),
+        (
+            json!({"iss": "https://acme.b2clogin.com/a0958f45-195b-4036-9259-de2f7e594db6/v2.0/", "tfp": "B2C_1_signin", "ver": "1.0"}),
+            ("entra", Some("B2C")),
+        ),
+        (
+            json!({"iss": "https://login.contoso.com/4aa2ad4c-d5c6-4a9f-8b2e-3c1d0e9f8a7b/v2.0/", "tfp": "B2C_1_signupsignin1"}),
+            ("entra", Some("B2C")),
+        ),
+        (
+            json!({"iss": "https://acme-development.uk.kinde.com", "scp": ["openid"], "permissions": []}),
+            ("kinde", Some("access token")),
+        ),
+        (
+            json!({"iss": "https://acme.au.kinde.com", "at_hash": "x", "org_codes": ["org_1"]}),
+            ("kinde", Some("ID token")),
+        ),
+        (
+            json!({"iss": "2Bt5WLccLUey1Dp7utptZb3Fx9K", "cookieName": "DS", "sub": "2BtEHkgOu02lmMxzPIexdMtUw1M"}),
+            ("descope", None),
+        ),
+        (
+            json!({"sid": "session_123", "org_id": "org_123", "role": "member", "permissions": ["posts:create"]}),
+            ("workos", None),
+        ),
+        (
+            json!({"vendorId": "2fb835d0", "type": "vendor", "scopes": ["team:get"]}),
+            ("frontegg", Some("vendor")),
+        ),
+        (
+            json!({"iss": "http://localhost:8080", "typ": "Offline", "session_state": "a68ce5f9"}),
+            ("keycloak", Some("offline token")),
+        ),
+        (
+            json!({"iss": "https://access-token.jwt-signature.stack-auth.com", "aud": "internal"}),
+            ("stack-auth", None),
+        ),
+    ];
+    for (claims, want) in cases {
+        let facts = read(claims.clone());
+        assert_eq!(detected(&facts), want, "{claims}");
+    }
 }

@@ -33,7 +33,8 @@ pub enum Found<'a> {
 pub enum Split {
     /// One string is one entry (roles, tenant ids: a role name may contain a space).
     Whole,
-    /// Split on whitespace and commas: OAuth `scope`, Entra `scp`, comma-separated lists.
+    /// Split a string on whitespace and commas: OAuth `scope`, Entra `scp`, comma-separated
+    /// lists. Entries of a JSON array stay whole.
     Delimited,
 }
 
@@ -73,6 +74,11 @@ pub fn collect<'a>(
 ) -> Option<&'a str> {
     let mut reached = false;
     let key = resolve(object, path, &mut |found| {
+        // A list already delimits its entries: `["User Admin"]` is one permission.
+        let split = match found {
+            Found::Value(Value::Array(_)) => Split::Whole,
+            _ => split,
+        };
         for_each_scalar(found, &mut |s| {
             reached = true;
             match split {
@@ -291,9 +297,11 @@ mod tests {
             strings(&claims, "perms", Split::Whole),
             ["a b", "c", "7", "true"]
         );
+        // List entries stay whole even where a string would be split: Descope permission
+        // names such as "User Admin" contain spaces.
         assert_eq!(
             strings(&claims, "perms", Split::Delimited),
-            ["a", "b", "c", "7", "true"]
+            ["a b", "c", "7", "true"]
         );
         assert_eq!(collect(&claims, "obj", Split::Whole, &mut Vec::new()), None);
         let mut seen = vec!["openid  profile,email".to_owned()];
