@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod document;
 mod log_name;
 mod memory;
 pub use memory::limit_arenas;
@@ -22,6 +23,7 @@ use tower_lsp::lsp_types::request::{
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
+use document::DocumentText;
 use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
 use jwtlens_engine::config::{read_config_file, Config};
 use jwtlens_engine::hover;
@@ -108,7 +110,7 @@ struct State {
 }
 
 struct Document {
-    text: Arc<String>,
+    text: DocumentText,
     version: i32,
     /// Workspace-relative path, for fixture context and ignore globs.
     path: Option<PathBuf>,
@@ -326,7 +328,7 @@ impl Shared {
         let state = self.state();
         let document = state.documents.get(uri)?;
         Some(Snapshot {
-            text: document.text.clone(),
+            text: document.text.snapshot(),
             version: document.version,
             path: document.path.clone(),
             config: state.config.clone(),
@@ -657,7 +659,7 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(
                     TextDocumentSyncOptions {
                         open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::FULL),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
                         save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
@@ -725,7 +727,7 @@ impl LanguageServer for Backend {
         self.shared.state().documents.insert(
             document.uri.clone(),
             Document {
-                text: Arc::new(document.text),
+                text: DocumentText::new(document.text),
                 version: document.version,
                 path,
                 analysis: None,
@@ -737,12 +739,9 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        // Full sync: the last change holds the whole text.
-        let Some(change) = params.content_changes.into_iter().last() else {
-            return;
-        };
         {
             let mut state = self.shared.state();
+            let encoding = state.encoding;
             let Some(document) = state.documents.get_mut(&uri) else {
                 let document = LogName(&uri);
                 tracing::warn!(%document, "didChange for a document that is not open");
@@ -751,9 +750,13 @@ impl LanguageServer for Backend {
             if version <= document.version {
                 return; // an older notification overtaken by a newer one
             }
-            document.text = Arc::new(change.text);
-            document.version = version;
+            // The cached analysis lets go of the text first, so that a change can be made
+            // in place (see `document`).
             document.analysis = None;
+            for change in params.content_changes {
+                document.text.apply(change, encoding);
+            }
+            document.version = version;
         }
         self.schedule_publish(uri);
     }
