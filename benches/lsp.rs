@@ -1,6 +1,7 @@
 //! What the protocol adds to a hover: a request and its answer through the server's own
 //! JSON-RPC transport, in process over an in-memory pipe (`tests/common`'s client), on a
-//! 1 MB document that is already analysed. `cargo bench --bench lsp`.
+//! 1 MB document that is already analysed; and what one keystroke costs in a 10 MB
+//! document under incremental sync. `cargo bench --bench lsp`.
 
 use std::sync::LazyLock;
 
@@ -30,6 +31,12 @@ static DOCUMENT: LazyLock<(String, Position)> = LazyLock::new(|| {
     (text, position)
 });
 
+/// A 10 MB document with a token every 10 KB.
+static LARGE_DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    let (bytes, _) = corpus::corpus(10 << 20, 10 << 10, true);
+    String::from_utf8(bytes).expect("the corpus is UTF-8")
+});
+
 #[divan::bench]
 fn hover_round_trip_1mb_document(bencher: Bencher) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -50,5 +57,76 @@ fn hover_round_trip_1mb_document(bencher: Bencher) {
     bencher.bench_local(|| {
         let hover = runtime.block_on(client.hover(uri, position.line, position.character));
         assert_ne!(hover["result"], json!(null));
+    });
+}
+
+/// A server with the 10 MB document open and its diagnostics published.
+fn open_large_document(runtime: &tokio::runtime::Runtime, uri: &str) -> common::InProcess {
+    runtime.block_on(async {
+        let mut client = common::in_process();
+        client
+            .initialize("file:///bench", Value::Null, &["utf-16"])
+            .await;
+        client.open(uri, &LARGE_DOCUMENT, 1).await;
+        client.diagnostics(uri, Some(1)).await;
+        client
+    })
+}
+
+/// One character typed at the start of line 1000, as an incremental change.
+fn keystroke(uri: &str, version: i64) -> Value {
+    json!({
+        "textDocument": {"uri": uri, "version": version},
+        "contentChanges": [{
+            "range": {"start": {"line": 1000, "character": 0}, "end": {"line": 1000, "character": 0}},
+            "text": "x",
+        }],
+    })
+}
+
+/// A keystroke until the server has applied it: the change, then a request the server
+/// answers at once after it (an unknown command). Analyses of the new versions run
+/// meanwhile, as they would while typing.
+#[divan::bench]
+fn keystroke_applied_10mb_document(bencher: Bencher) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let uri = "file:///bench/large.ts";
+    let mut client = open_large_document(&runtime, uri);
+    let mut version = 1;
+    bencher.bench_local(|| {
+        version += 1;
+        runtime.block_on(async {
+            client
+                .notify("textDocument/didChange", keystroke(uri, version))
+                .await;
+            let params = json!({"command": "jwtlens.bench-unknown", "arguments": []});
+            let answer = client.request("workspace/executeCommand", params).await;
+            assert!(answer["error"].is_object());
+        });
+    });
+}
+
+/// A keystroke until the diagnostics of the new version are published: the change and
+/// an analysis of the whole 10 MB.
+#[divan::bench(sample_count = 20)]
+fn keystroke_to_diagnostics_10mb_document(bencher: Bencher) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let uri = "file:///bench/large.ts";
+    let mut client = open_large_document(&runtime, uri);
+    let mut version = 1;
+    bencher.bench_local(|| {
+        version += 1;
+        runtime.block_on(async {
+            client
+                .notify("textDocument/didChange", keystroke(uri, version))
+                .await;
+            client.diagnostics(uri, Some(version)).await;
+        });
     });
 }
