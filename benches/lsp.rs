@@ -37,15 +37,13 @@ static LARGE_DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     String::from_utf8(bytes).expect("the corpus is UTF-8")
 });
 
-#[divan::bench]
-fn hover_round_trip_1mb_document(bencher: Bencher) {
+/// A server in this process with `text` open at `uri` and its diagnostics published.
+fn server_with_open(uri: &str, text: &str) -> (tokio::runtime::Runtime, common::InProcess) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let (text, position) = &*DOCUMENT;
-    let uri = "file:///bench/app.ts";
-    let mut client = runtime.block_on(async {
+    let client = runtime.block_on(async {
         let mut client = common::in_process();
         client
             .initialize("file:///bench", Value::Null, &["utf-16"])
@@ -54,79 +52,67 @@ fn hover_round_trip_1mb_document(bencher: Bencher) {
         client.diagnostics(uri, Some(1)).await;
         client
     });
+    (runtime, client)
+}
+
+#[divan::bench]
+fn hover_round_trip_1mb_document(bencher: Bencher) {
+    let (text, position) = &*DOCUMENT;
+    let uri = "file:///bench/app.ts";
+    let (runtime, mut client) = server_with_open(uri, text);
     bencher.bench_local(|| {
         let hover = runtime.block_on(client.hover(uri, position.line, position.character));
         assert_ne!(hover["result"], json!(null));
     });
 }
 
-/// A server with the 10 MB document open and its diagnostics published.
-fn open_large_document(runtime: &tokio::runtime::Runtime, uri: &str) -> common::InProcess {
-    runtime.block_on(async {
-        let mut client = common::in_process();
-        client
-            .initialize("file:///bench", Value::Null, &["utf-16"])
-            .await;
-        client.open(uri, &LARGE_DOCUMENT, 1).await;
-        client.diagnostics(uri, Some(1)).await;
-        client
-    })
+/// One character typed per iteration at the start of line 1000 of the 10 MB document, as
+/// an incremental change, until `until`.
+fn type_into_large_document(bencher: Bencher, until: Until) {
+    let uri = "file:///bench/large.ts";
+    let (runtime, mut client) = server_with_open(uri, &LARGE_DOCUMENT);
+    let mut version = 1;
+    bencher.bench_local(|| {
+        version += 1;
+        let keystroke = json!({
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{
+                "range": {"start": {"line": 1000, "character": 0}, "end": {"line": 1000, "character": 0}},
+                "text": "x",
+            }],
+        });
+        runtime.block_on(async {
+            client.notify("textDocument/didChange", keystroke).await;
+            match until {
+                Until::Applied => {
+                    let params = json!({"command": "jwtlens.bench-unknown", "arguments": []});
+                    let answer = client.request("workspace/executeCommand", params).await;
+                    assert!(answer["error"].is_object());
+                }
+                Until::Published => {
+                    client.diagnostics(uri, Some(version)).await;
+                }
+            }
+        });
+    });
 }
 
-/// One character typed at the start of line 1000, as an incremental change.
-fn keystroke(uri: &str, version: i64) -> Value {
-    json!({
-        "textDocument": {"uri": uri, "version": version},
-        "contentChanges": [{
-            "range": {"start": {"line": 1000, "character": 0}, "end": {"line": 1000, "character": 0}},
-            "text": "x",
-        }],
-    })
+enum Until {
+    /// The server has applied the change: it answered a request sent after it (an unknown
+    /// command, answered at once). Analyses of the new versions run meanwhile, as they
+    /// would while typing.
+    Applied,
+    /// The diagnostics of the new version are published: the change and an analysis of
+    /// the whole 10 MB.
+    Published,
 }
 
-/// A keystroke until the server has applied it: the change, then a request the server
-/// answers at once after it (an unknown command). Analyses of the new versions run
-/// meanwhile, as they would while typing.
 #[divan::bench]
 fn keystroke_applied_10mb_document(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let uri = "file:///bench/large.ts";
-    let mut client = open_large_document(&runtime, uri);
-    let mut version = 1;
-    bencher.bench_local(|| {
-        version += 1;
-        runtime.block_on(async {
-            client
-                .notify("textDocument/didChange", keystroke(uri, version))
-                .await;
-            let params = json!({"command": "jwtlens.bench-unknown", "arguments": []});
-            let answer = client.request("workspace/executeCommand", params).await;
-            assert!(answer["error"].is_object());
-        });
-    });
+    type_into_large_document(bencher, Until::Applied);
 }
 
-/// A keystroke until the diagnostics of the new version are published: the change and
-/// an analysis of the whole 10 MB.
 #[divan::bench(sample_count = 20)]
 fn keystroke_to_diagnostics_10mb_document(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let uri = "file:///bench/large.ts";
-    let mut client = open_large_document(&runtime, uri);
-    let mut version = 1;
-    bencher.bench_local(|| {
-        version += 1;
-        runtime.block_on(async {
-            client
-                .notify("textDocument/didChange", keystroke(uri, version))
-                .await;
-            client.diagnostics(uri, Some(version)).await;
-        });
-    });
+    type_into_large_document(bencher, Until::Published);
 }
