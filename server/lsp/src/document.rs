@@ -8,8 +8,9 @@
 //!
 //! A keystroke in a large document copies the text at most once: in place when nothing
 //! else holds the text (only the bytes after the edit move), into one new string when an
-//! analysis or a request still reads the previous version. The line index the positions
-//! are converted with is rebuilt lazily, once per change that needs it.
+//! analysis or a request still reads the previous version. The positions are converted
+//! with a line index of the text as it is when the change comes: a scan for line breaks,
+//! once per ranged change (every change moves the lines after it).
 
 use std::sync::Arc;
 
@@ -19,15 +20,12 @@ use crate::position::{Encoding, PositionIndex};
 
 pub struct DocumentText {
     text: Arc<String>,
-    /// The line index of `text`, built when a ranged change needs it; dropped on change.
-    lines: Option<PositionIndex>,
 }
 
 impl DocumentText {
     pub fn new(text: String) -> DocumentText {
         DocumentText {
             text: Arc::new(text),
-            lines: None,
         }
     }
 
@@ -40,14 +38,9 @@ impl DocumentText {
     pub fn apply(&mut self, change: TextDocumentContentChangeEvent, encoding: Encoding) {
         let Some(range) = change.range else {
             self.text = Arc::new(change.text);
-            self.lines = None;
             return;
         };
-        let lines = match self.lines.take() {
-            Some(lines) if lines.encoding() == encoding => lines,
-            _ => PositionIndex::new(&self.text, encoding),
-        };
-        let bytes = lines.byte_range(&self.text, range);
+        let bytes = PositionIndex::new(&self.text, encoding).byte_range(&self.text, range);
         match Arc::get_mut(&mut self.text) {
             Some(text) => text.replace_range(bytes, &change.text),
             None => {
