@@ -11,9 +11,11 @@ mod fuzz_seeds;
 mod history;
 mod hover_findings;
 mod hover_snapshots;
+mod incremental_sync;
 mod jwks;
 mod key_search;
 mod lsp;
+mod newest_version;
 mod privacy;
 mod properties;
 mod quick_fixes;
@@ -26,3 +28,10 @@ mod tools;
 mod trust;
 mod vectors;
 mod workspace;
+
+/// The real binary serving LSP on its stdio (`jwtlens lsp`), with `env` set.
+fn language_server(env: &[(&str, &str)]) -> jwtlens_test_support::process::ServerProcess {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_jwtlens"));
+    command.arg("lsp").envs(env.iter().copied());
+    jwtlens_test_support::process::ServerProcess::spawn(command)
+}

@@ -2,6 +2,7 @@
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
 mod commands;
+mod document;
 mod fixes;
 mod log_name;
 mod memory;
@@ -15,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use futures::future::{BoxFuture, FutureExt, Shared as SharedFuture};
+
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::request::{
@@ -23,6 +26,7 @@ use tower_lsp::lsp_types::request::{
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
+use document::DocumentText;
 use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
 use jwtlens_engine::config::{read_config_file, Config};
 use jwtlens_engine::hover;
@@ -118,13 +122,23 @@ struct State {
 }
 
 struct Document {
-    text: Arc<String>,
+    text: DocumentText,
     version: i32,
     /// Workspace-relative path, for fixture context and ignore globs.
     path: Option<PathBuf>,
     /// The editor's language id, for the comment syntax of the suppress quick fix.
     language_id: String,
     analysis: Option<Arc<Analysis>>,
+    /// The analysis being worked out, for the version and generation it is of: requests
+    /// and the publisher that want the same one wait for it rather than start another.
+    pending: Option<PendingAnalysis>,
+    /// A publisher runs for this document ([`Shared::publish_newest`]).
+    publishing: bool,
+}
+
+struct PendingAnalysis {
+    of: (i32, u64),
+    analysis: SharedFuture<BoxFuture<'static, Option<Arc<Analysis>>>>,
 }
 
 /// The engine's output for one document version under one configuration.
@@ -138,6 +152,11 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The document version and configuration generation analysed.
+    fn of(&self) -> (i32, u64) {
+        (self.version, self.generation)
+    }
+
     /// Runs the engine over one document version.
     pub fn compute(snapshot: Snapshot) -> Analysis {
         let cx = DocumentContext {
@@ -309,6 +328,26 @@ impl Analysis {
     }
 }
 
+/// Analyses `snapshot` on the blocking pool; any number of callers may wait for the
+/// outcome. Each analysis is logged at debug level, the document named by `document` (a
+/// [`LogName`]), so that a log shows how many versions were analysed.
+fn compute_off_runtime(
+    snapshot: Snapshot,
+    document: String,
+) -> SharedFuture<BoxFuture<'static, Option<Arc<Analysis>>>> {
+    async move {
+        let started = Instant::now();
+        let analysis = tokio::task::spawn_blocking(move || Arc::new(Analysis::compute(snapshot)))
+            .await
+            .ok()?;
+        let (version, tokens) = (analysis.version, analysis.reports.len());
+        tracing::debug!(%document, version, tokens, elapsed = ?started.elapsed(), "analysed");
+        Some(analysis)
+    }
+    .boxed()
+    .shared()
+}
+
 fn severity(level: Level) -> DiagnosticSeverity {
     match level {
         Level::Error => DiagnosticSeverity::ERROR,
@@ -340,70 +379,111 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn snapshot(&self, uri: &Url) -> Option<Snapshot> {
-        let state = self.state();
-        let document = state.documents.get(uri)?;
-        Some(Snapshot {
-            text: document.text.clone(),
-            version: document.version,
-            path: document.path.clone(),
-            config: state.config.clone(),
-            generation: state.generation,
-            encoding: state.encoding,
-            remote: state.remote.clone(),
-        })
-    }
-
-    /// The analysis of the document's current version, computed off the async runtime
-    /// when it is not cached yet.
+    /// The analysis of the document's current version: the cached one, the one being
+    /// worked out, or a new one computed off the async runtime.
     async fn analysis(&self, uri: &Url) -> Option<Arc<Analysis>> {
-        let snapshot = self.snapshot(uri)?;
-        {
-            let state = self.state();
-            let cached = state
-                .documents
-                .get(uri)
-                .and_then(|document| document.analysis.clone());
-            if let Some(cached) = cached
-                .filter(|c| c.version == snapshot.version && c.generation == snapshot.generation)
-            {
-                return Some(cached);
+        let (of, pending) = {
+            let mut state = self.state();
+            let state = &mut *state;
+            let document = state.documents.get_mut(uri)?;
+            let of = (document.version, state.generation);
+            if let Some(cached) = document.analysis.as_ref().filter(|a| a.of() == of) {
+                return Some(cached.clone());
             }
-        }
-        let started = Instant::now();
-        let analysis = tokio::task::spawn_blocking(move || Arc::new(Analysis::compute(snapshot)))
-            .await
-            .ok()?;
-        let (version, tokens) = (analysis.version, analysis.reports.len());
-        let document = LogName(uri);
-        tracing::debug!(%document, version, tokens, elapsed = ?started.elapsed(), "analysed");
+            let pending = match &document.pending {
+                Some(pending) if pending.of == of => pending.analysis.clone(),
+                _ => {
+                    let snapshot = Snapshot {
+                        text: document.text.snapshot(),
+                        version: document.version,
+                        path: document.path.clone(),
+                        config: state.config.clone(),
+                        generation: state.generation,
+                        encoding: state.encoding,
+                        remote: state.remote.clone(),
+                    };
+                    let analysis = compute_off_runtime(snapshot, LogName(uri).to_string());
+                    document.pending = Some(PendingAnalysis {
+                        of,
+                        analysis: analysis.clone(),
+                    });
+                    analysis
+                }
+            };
+            (of, pending)
+        };
+        let analysis = pending.await;
         let mut state = self.state();
         let generation = state.generation;
         if let Some(document) = state.documents.get_mut(uri) {
-            if document.version == analysis.version && generation == analysis.generation {
-                document.analysis = Some(analysis.clone());
+            if document
+                .pending
+                .as_ref()
+                .is_some_and(|pending| pending.of == of)
+            {
+                document.pending = None;
+                if (document.version, generation) == of {
+                    document.analysis.clone_from(&analysis);
+                }
             }
         }
-        Some(analysis)
+        analysis
+    }
+
+    /// Publishes diagnostics of the document's newest version until it stops changing:
+    /// versions that changed while one was analysed are never analysed, and a version is
+    /// published only while it is the newest. One runs per document at a time
+    /// ([`Shared::schedule_publish`]).
+    async fn publish_newest(self: Arc<Self>, uri: Url) {
+        loop {
+            let Some(newest) = self.current(&uri) else {
+                return;
+            };
+            self.publish(&uri).await;
+            let mut state = self.state();
+            let generation = state.generation;
+            let Some(document) = state.documents.get_mut(&uri) else {
+                return;
+            };
+            if (document.version, generation) == newest {
+                document.publishing = false;
+                return;
+            }
+        }
+    }
+
+    /// Starts a publisher for the document unless one runs already: that one goes on to
+    /// the newest version when it is done with the one it has.
+    fn schedule_publish(self: &Arc<Self>, uri: Url) {
+        {
+            let mut state = self.state();
+            let Some(document) = state.documents.get_mut(&uri) else {
+                return;
+            };
+            if std::mem::replace(&mut document.publishing, true) {
+                return;
+            }
+        }
+        tokio::spawn(self.clone().publish_newest(uri));
+    }
+
+    /// The document's version and the configuration generation, if it is open.
+    fn current(&self, uri: &Url) -> Option<(i32, u64)> {
+        let state = self.state();
+        let document = state.documents.get(uri)?;
+        Some((document.version, state.generation))
     }
 
     /// Publishes the document's diagnostics unless something newer was published or the
     /// document changed or closed meanwhile.
-    async fn publish(&self, uri: Url) {
-        let Some(analysis) = self.analysis(&uri).await else {
+    async fn publish(&self, uri: &Url) {
+        let Some(analysis) = self.analysis(uri).await else {
             return;
         };
         let diagnostics = analysis.diagnostics();
         let mut published = self.published.lock().await;
-        let current = {
-            let state = self.state();
-            state
-                .documents
-                .get(&uri)
-                .map(|document| (document.version, state.generation))
-        };
-        let this = (analysis.version, analysis.generation);
-        if current != Some(this) || published.get(&uri).is_some_and(|last| *last >= this) {
+        let this = analysis.of();
+        if self.current(uri) != Some(this) || published.get(uri).is_some_and(|last| *last >= this) {
             return;
         }
         published.insert(uri.clone(), this);
@@ -411,7 +491,7 @@ impl Shared {
         // may close the document, whose memory is released then (see `memory`).
         drop(analysis);
         self.client
-            .publish_diagnostics(uri, diagnostics, Some(this.0))
+            .publish_diagnostics(uri.clone(), diagnostics, Some(this.0))
             .await;
     }
 
@@ -445,8 +525,7 @@ impl Shared {
             }
         }
         for uri in uris {
-            let shared = self.clone();
-            tokio::spawn(async move { shared.publish(uri).await });
+            self.schedule_publish(uri);
         }
     }
 
@@ -584,7 +663,7 @@ impl Shared {
             let open = state
                 .documents
                 .get(&uri)
-                .map(|open| (open.text.clone(), open.version));
+                .map(|open| (open.text.snapshot(), open.version));
             (
                 root,
                 open,
@@ -663,11 +742,6 @@ impl Backend {
         }))
     }
 
-    fn schedule_publish(&self, uri: Url) {
-        let shared = self.shared.clone();
-        tokio::spawn(async move { shared.publish(uri).await });
-    }
-
     fn is_config_file(uri: &Url) -> bool {
         uri.path().ends_with(&format!("/{CONFIG_FILE}"))
     }
@@ -739,7 +813,7 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(
                     TextDocumentSyncOptions {
                         open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::FULL),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
                         save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
@@ -807,25 +881,24 @@ impl LanguageServer for Backend {
         self.shared.state().documents.insert(
             document.uri.clone(),
             Document {
-                text: Arc::new(document.text),
+                text: DocumentText::new(document.text),
                 version: document.version,
                 path,
                 language_id: document.language_id,
                 analysis: None,
+                pending: None,
+                publishing: false,
             },
         );
-        self.schedule_publish(document.uri);
+        self.shared.schedule_publish(document.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        // Full sync: the last change holds the whole text.
-        let Some(change) = params.content_changes.into_iter().last() else {
-            return;
-        };
         {
             let mut state = self.shared.state();
+            let encoding = state.encoding;
             let Some(document) = state.documents.get_mut(&uri) else {
                 let document = LogName(&uri);
                 tracing::warn!(%document, "didChange for a document that is not open");
@@ -834,11 +907,16 @@ impl LanguageServer for Backend {
             if version <= document.version {
                 return; // an older notification overtaken by a newer one
             }
-            document.text = Arc::new(change.text);
-            document.version = version;
+            // The cached analysis lets go of the text first, so that a change can be made
+            // in place (see `document`).
             document.analysis = None;
+            document.pending = None;
+            for change in params.content_changes {
+                document.text.apply(change, encoding);
+            }
+            document.version = version;
         }
-        self.schedule_publish(uri);
+        self.shared.schedule_publish(uri);
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {

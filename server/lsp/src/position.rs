@@ -79,6 +79,17 @@ impl PositionIndex {
         self.lines.offset(text.as_bytes(), at, self.encoding.unit())
     }
 
+    /// The bytes a range covers, for applying an editor's change. Both ends clamp as in
+    /// [`PositionIndex::offset`]: past the end of a line to the line's end, past the last
+    /// line to the end of the text, inside a surrogate pair or a multi-byte character back
+    /// to the character's start (so a change never splits a character). A range whose end
+    /// comes before its start covers the bytes between the two.
+    pub fn byte_range(&self, text: &str, range: Range) -> std::ops::Range<usize> {
+        let start = self.offset(text, range.start);
+        let end = self.offset(text, range.end);
+        start.min(end)..start.max(end)
+    }
+
     /// The line holding byte `offset` (clamped to the text): its content and its line
     /// break (`\n`, `\r\n` or a lone `\r`; empty on the last line).
     pub fn line_at(&self, text: &str, offset: usize) -> LineSpan {

@@ -35,7 +35,7 @@ mod outgoing;
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp::jsonrpc::{Error, ErrorCode, Id, Request, Response};
@@ -90,8 +90,7 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("{text:?}: a size is a positive number and K, M or G"))
 }
 
-#[derive(Deserialize, Serialize)]
-#[serde(untagged)]
+/// A message from the client.
 enum Message {
     Response(Response),
     Request(Request),
@@ -317,22 +316,30 @@ fn reject(outgoing: &Outgoing, Rejection { id, error, why }: Rejection) {
 /// The message in a frame's body, or the error response it earns: a parse error for
 /// text that is not JSON, an invalid request (with the request's id, when it has a
 /// usable one) for JSON that is not a JSON-RPC message. The reasons quote no input.
+///
+/// The body is parsed once, into a `Value` that is then taken apart: a message with a
+/// `method` is a request or notification, any other a response. (Deserialising an
+/// untagged enum instead buffers the whole body and reads it again per variant: a
+/// document's text was copied three times.)
 fn parse_message(body: &[u8]) -> Result<Message, Box<Rejection>> {
-    match serde_json::from_slice::<Message>(body) {
-        Ok(message) => Ok(message),
-        Err(err) if err.is_data() => {
-            let id = serde_json::from_slice::<Value>(body)
-                .ok()
-                .and_then(|value| serde_json::from_value::<Id>(value.get("id")?.clone()).ok())
-                .unwrap_or(Id::Null);
-            Err(Box::new(Rejection {
-                id,
-                error: Error::invalid_request(),
-                why: format!("not a JSON-RPC message: {err}"),
-            }))
-        }
-        Err(err) => Err(Rejection::parse_error(format!("not JSON: {err}"))),
-    }
+    let value = serde_json::from_slice::<Value>(body)
+        .map_err(|err| Rejection::parse_error(format!("not JSON: {err}")))?;
+    let id = value
+        .get("id")
+        .and_then(|id| Id::deserialize(id).ok())
+        .unwrap_or(Id::Null);
+    let message = if value.get("method").is_some() {
+        serde_json::from_value(value).map(Message::Request)
+    } else {
+        serde_json::from_value(value).map(Message::Response)
+    };
+    message.map_err(|err| {
+        Box::new(Rejection {
+            id,
+            error: Error::invalid_request(),
+            why: format!("not a JSON-RPC message: {err}"),
+        })
+    })
 }
 
 #[cfg(test)]
@@ -388,6 +395,26 @@ mod tests {
             parse_message(br#"{"jsonrpc": "2.0", "id": 1, "result": null}"#),
             Ok(Message::Response(_))
         ));
+        assert!(matches!(
+            parse_message(
+                br#"{"jsonrpc": "2.0", "id": 2, "error": {"code": -32601, "message": "no"}}"#
+            ),
+            Ok(Message::Response(_))
+        ));
+        assert!(matches!(
+            parse_message(br#"{"jsonrpc": "2.0", "method": "initialized", "params": {}}"#),
+            Ok(Message::Request(request)) if request.id().is_none()
+        ));
+        assert_eq!(
+            error(r#"{"jsonrpc": "2.0", "id": 3, "method": 5}"#),
+            (Id::Number(3), -32600),
+            "a method that is not a string"
+        );
+        assert_eq!(
+            error(r#"{"jsonrpc": "2.0", "id": "x"}"#),
+            (Id::String("x".to_owned()), -32600),
+            "neither a request nor a response"
+        );
     }
 
     #[test]
