@@ -135,7 +135,11 @@ async fn split_tokens_are_reported_hovered_and_replaced_as_one_literal_in_every_
             syntax.file
         );
 
-        let result = execute(&mut client, &actions[0]["command"]).await;
+        let replacement = actions
+            .iter()
+            .find(|a| a["command"]["command"] == "jwtlens.mint")
+            .unwrap();
+        let result = execute(&mut client, &replacement["command"]).await;
         let minted = result["result"]["token"].as_str().unwrap();
         assert_eq!(client.applied_edits.len(), 1, "{}", syntax.file);
         let (edited, _) = apply_edit(&text, &client.applied_edits[0], &uri);
