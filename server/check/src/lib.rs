@@ -8,6 +8,7 @@
 //! arguments, its exit status) is the CLI's (`server/cli/check.rs`).
 
 pub mod baseline;
+mod json;
 pub mod output;
 pub mod progress;
 pub mod report;

@@ -52,7 +52,10 @@ fn files() -> Vec<(&'static str, String)> {
         json!({"alg": "HS256"}),
         json!({"iss": "https://idp.example/\x1b]0;pwned\x07\u{9b}2J\u{202E}gpj.exe", "exp": NOW + 600}),
     );
-    let none = token(json!({"alg": "none"}), json!({"sub": "admin", "exp": NOW + 60}));
+    let none = token(
+        json!({"alg": "none"}),
+        json!({"sub": "admin", "exp": NOW + 60}),
+    );
     vec![
         (
             "src/app.ts",
@@ -149,32 +152,21 @@ fn human(color: bool) -> Vec<u8> {
     out
 }
 
-/// As `jwtlens check` writes JSON and SARIF: pretty, escaped, one final newline.
-fn json_bytes(value: &Value) -> Vec<u8> {
-    let text = serde_json::to_string_pretty(value).unwrap();
-    format!(
-        "{}\n",
-        jwtlens_engine::untrusted::escape_controls_in_json(text)
-    )
-    .into_bytes()
-}
-
 fn json(show_tokens: bool) -> Vec<u8> {
     let files = reports(RecordOptions {
         show_tokens,
         snippets: false,
     });
-    json_bytes(&output::json_value(&files, &summary()))
+    let mut out = Vec::new();
+    output::json(&mut out, &files, &summary()).unwrap();
+    out
 }
 
 fn sarif() -> Vec<u8> {
     let files = reports(RecordOptions::default());
-    json_bytes(&sarif::sarif_value(
-        &files,
-        &summary(),
-        Path::new(ROOT),
-        DOCS,
-    ))
+    let mut out = Vec::new();
+    sarif::write(&mut out, &files, &summary(), Path::new(ROOT), DOCS).unwrap();
+    out
 }
 
 #[test]
@@ -191,7 +183,10 @@ fn the_tree_has_findings_of_every_kind() {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
     assert!(files[1].tokens.iter().any(|t| t.fixture.is_some()));
-    assert!(files.iter().flat_map(|f| &f.tokens).any(|t| t.provider.is_some()));
+    assert!(files
+        .iter()
+        .flat_map(|f| &f.tokens)
+        .any(|t| t.provider.is_some()));
 }
 
 #[test]
