@@ -18,7 +18,7 @@ use jwtlens_check::walk::{self, Configs, Problem, Stats, WalkOptions};
 use jwtlens_check::{history, sarif, Summary};
 use jwtlens_engine::analysis::{analyse, DocumentContext};
 use jwtlens_engine::timefmt;
-use jwtlens_engine::untrusted::{escape_controls, escape_controls_in_json};
+use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
 
 use crate::exit::Exit;
@@ -344,7 +344,7 @@ pub fn run(args: &CheckArgs) -> Exit {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {
         Format::Human => output::human(&mut out, &files, &summary, Style { color }),
-        Format::Json => write_json(&mut out, &output::json_value(&files, &summary)),
+        Format::Json => output::json(&mut out, &files, &summary),
         Format::Sarif => {
             let root = repository_root(&cwd);
             let docs_url = configs
@@ -353,8 +353,7 @@ pub fn run(args: &CheckArgs) -> Exit {
                 .settings
                 .docs_url
                 .clone();
-            let log = sarif::sarif_value(&files, &summary, &root, &docs_url);
-            write_json(&mut out, &log)
+            sarif::write(&mut out, &files, &summary, &root, &docs_url)
         }
     };
     // A closed pipe (`| head`) is not an error worth reporting.
@@ -403,13 +402,6 @@ fn check_stdin(
     Ok(file_report(display, absolute, &text, &reports, options)
         .into_iter()
         .collect())
-}
-
-/// JSON and SARIF: claim values stay data, with the characters a terminal would obey
-/// escaped the JSON way (see [`escape_controls_in_json`]).
-fn write_json(out: &mut impl Write, value: &serde_json::Value) -> std::io::Result<()> {
-    let json = serde_json::to_string_pretty(value)?;
-    writeln!(out, "{}", escape_controls_in_json(json))
 }
 
 /// A path as shown: as walked, without a leading `./`.

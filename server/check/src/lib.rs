@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod history;
+mod json;
 pub mod output;
 pub mod progress;
 pub mod report;

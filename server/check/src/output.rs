@@ -4,9 +4,10 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
 
-use crate::report::{count_levels, FileReport, TokenRecord};
+use crate::history::{GitSummary, Provenance};
+use crate::report::{count_levels, FileReport, Position, ProviderName, TokenRecord};
 use crate::Summary;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
@@ -216,67 +217,146 @@ fn elapsed(duration: Duration) -> String {
     }
 }
 
-/// One object per finding, and a summary.
-pub fn json_value(files: &[FileReport], summary: &Summary) -> Value {
-    let mut findings = Vec::new();
-    for file in files {
-        for token in &file.tokens {
-            for finding in &token.findings {
-                let mut object = json!({
-                    "path": file.path,
-                    "code": finding.rule.code,
-                    "name": finding.rule.name,
-                    "severity": finding.level.as_str(),
-                    "message": finding.message,
-                    "range": {
-                        "start": position(token.start),
-                        "end": position(token.end),
-                    },
-                    "provider": token.provider.as_ref().map(|p| json!({"id": p.id, "name": p.name})),
-                    "fixture": token.fixture,
-                    "fingerprint": token.fingerprint,
-                });
-                if let Some(text) = &token.text {
-                    object["token"] = json!(text);
-                }
-                for (key, value) in token.provenance.iter().flat_map(|p| p.json_fields()) {
-                    object[key] = value;
-                }
-                findings.push(object);
-            }
-        }
-    }
+/// The JSON format: one object per finding, a summary and the problems, written as it is
+/// serialised (no JSON tree in memory), pretty, with unsafe characters escaped.
+pub fn json(out: &mut impl Write, files: &[FileReport], summary: &Summary) -> io::Result<()> {
     let counts = count_levels(files);
     let count = |level| counts.get(&level).copied().unwrap_or(0);
-    let mut report = json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "findings": findings,
-        "summary": {
-            "findings": {
-                "error": count(Level::Error),
-                "warning": count(Level::Warning),
-                "info": count(Level::Info),
-                "hint": count(Level::Hint),
+    let report = JsonReport {
+        version: env!("CARGO_PKG_VERSION"),
+        findings: JsonFindings(files),
+        summary: JsonSummary {
+            findings: LevelCounts {
+                error: count(Level::Error),
+                warning: count(Level::Warning),
+                info: count(Level::Info),
+                hint: count(Level::Hint),
             },
-            "files_with_findings": files.len(),
-            "files_scanned": summary.files_scanned,
-            "bytes_scanned": summary.bytes_scanned,
-            "skipped": {"binary": summary.binary, "too_large": summary.too_large},
-            "baselined": summary.baselined,
-            "errors": summary.errors,
-            "elapsed_ms": summary.elapsed.as_millis() as u64,
+            files_with_findings: files.len(),
+            files_scanned: summary.files_scanned,
+            bytes_scanned: summary.bytes_scanned,
+            skipped: Skipped {
+                binary: summary.binary,
+                too_large: summary.too_large,
+            },
+            baselined: summary.baselined,
+            errors: summary.errors,
+            elapsed_ms: summary.elapsed.as_millis() as u64,
+            git: summary.git.as_ref().map(GitFields),
         },
-        "errors": summary.problems,
-    });
-    if let Some(git) = &summary.git {
-        let (key, value) = git.json();
-        report["summary"][key] = value;
-    }
-    report
+        errors: &summary.problems,
+    };
+    crate::json::write_pretty(out, &report)
 }
 
-fn position(at: crate::report::Position) -> Value {
-    json!({"byte": at.byte, "line": at.line, "column": at.column})
+// The JSON document, field by field in output order. Findings borrow from the records;
+// a new field is one more (optional, `skip_serializing_if`) member here.
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: &'static str,
+    findings: JsonFindings<'a>,
+    summary: JsonSummary<'a>,
+    errors: &'a [crate::walk::Problem],
+}
+
+/// Every finding of every file, serialised one at a time.
+struct JsonFindings<'a>(&'a [FileReport]);
+
+impl Serialize for JsonFindings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().flat_map(|file| {
+            file.tokens.iter().flat_map(move |token| {
+                token.findings.iter().map(move |finding| JsonFinding {
+                    path: &file.path,
+                    code: finding.rule.code,
+                    name: finding.rule.name,
+                    severity: finding.level.as_str(),
+                    message: &finding.message,
+                    range: JsonRange {
+                        start: token.start,
+                        end: token.end,
+                    },
+                    provider: token.provider.as_ref(),
+                    fixture: token.fixture.as_deref(),
+                    fingerprint: &token.fingerprint,
+                    token: token.text.as_deref(),
+                    provenance: token.provenance.as_deref().map(ProvenanceFields),
+                })
+            })
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    path: &'a str,
+    code: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    range: JsonRange,
+    provider: Option<&'a ProviderName>,
+    fixture: Option<&'a str>,
+    fingerprint: &'a str,
+    /// Only with `--show-tokens`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    /// Only in `--history`: where the token was committed.
+    #[serde(flatten)]
+    provenance: Option<ProvenanceFields<'a>>,
+}
+
+/// A history finding's provenance, as members of the finding.
+pub(crate) struct ProvenanceFields<'a>(pub(crate) &'a Provenance);
+
+impl Serialize for ProvenanceFields<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.json_fields())
+    }
+}
+
+/// The summary's `history` or `staged` member.
+struct GitFields<'a>(&'a GitSummary);
+
+impl Serialize for GitFields<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map([self.0.json()])
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRange {
+    start: Position,
+    end: Position,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    findings: LevelCounts,
+    files_with_findings: usize,
+    files_scanned: u64,
+    bytes_scanned: u64,
+    skipped: Skipped,
+    baselined: usize,
+    errors: u64,
+    elapsed_ms: u64,
+    #[serde(flatten)]
+    git: Option<GitFields<'a>>,
+}
+
+#[derive(Serialize)]
+struct LevelCounts {
+    error: usize,
+    warning: usize,
+    info: usize,
+    hint: usize,
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    binary: u64,
+    too_large: u64,
 }
 
 #[cfg(test)]

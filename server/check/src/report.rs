@@ -32,8 +32,8 @@ pub struct RecordOptions {
 }
 
 /// A 1-based line and column (in characters: Unicode code points), and the byte offset
-/// they stand for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// they stand for. Serialised as the JSON format shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Position {
     pub byte: usize,
     pub line: usize,
@@ -68,7 +68,8 @@ pub struct TokenRecord {
     pub provenance: Option<Box<super::history::Provenance>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialised as the JSON format shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProviderName {
     pub id: String,
     /// The display name, with the variant when known: `Clerk (session token v2)`.

@@ -2,11 +2,15 @@
 //! finding with a region (1-based lines, columns in Unicode code points, which the run
 //! declares) and the token's fingerprint, never the token.
 
+use std::io::{self, Write};
 use std::path::Path;
 
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use url::Url;
 
+use crate::output::ProvenanceFields;
 use crate::report::FileReport;
 use crate::Summary;
 use jwtlens_engine::rules::{Rule, Tier, RULES};
@@ -18,71 +22,21 @@ pub const SCHEMA: &str =
 /// The base that relative artifact URIs resolve against: the repository root.
 const SRCROOT: &str = "%SRCROOT%";
 
-/// The key of the token fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "jwtlensToken/v1";
-
-/// The key of the commit that introduced the token (`--history`) in `partialFingerprints`.
-pub const COMMIT_KEY: &str = "jwtlensCommit/v1";
-
-/// A SARIF log of one run. `root` is the absolute directory that artifact URIs are
-/// relative to (the repository root); `docs_url` the rule documentation page.
-pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_url: &str) -> Value {
+/// Writes the SARIF log of one run, as it is serialised (no JSON tree of the results in
+/// memory), pretty, with unsafe characters escaped. `root` is the absolute directory that
+/// artifact URIs are relative to (the repository root); `docs_url` the rule
+/// documentation page.
+pub fn write(
+    out: &mut impl Write,
+    files: &[FileReport],
+    summary: &Summary,
+    root: &Path,
+    docs_url: &str,
+) -> io::Result<()> {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|rule| descriptor(rule, docs_url))
         .collect();
-    let mut results = Vec::new();
-    let mut commits = Vec::new();
-    for file in files {
-        let artifact = artifact_location(&file.absolute, root);
-        for token in &file.tokens {
-            for finding in &token.findings {
-                let rule_index = RULES
-                    .iter()
-                    .position(|rule| rule.code == finding.rule.code)
-                    .unwrap_or(0);
-                let mut properties = serde_json::Map::new();
-                if let Some(provider) = &token.provider {
-                    properties.insert("provider".into(), json!(provider.name));
-                }
-                if let Some(fixture) = &token.fixture {
-                    properties.insert("fixture".into(), json!(fixture));
-                }
-                let mut fingerprints = json!({FINGERPRINT_KEY: token.fingerprint});
-                if let Some(provenance) = &token.provenance {
-                    fingerprints[COMMIT_KEY] = json!(provenance.commit);
-                    commits.push((provenance.commit.as_str(), provenance.commit_date));
-                    for (key, value) in provenance.json_fields() {
-                        properties.insert(key.into(), value);
-                    }
-                }
-                let mut result = json!({
-                    "ruleId": finding.rule.code,
-                    "ruleIndex": rule_index,
-                    "level": level(finding.level),
-                    "message": {"text": finding.message},
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": artifact,
-                            "region": {
-                                "startLine": token.start.line,
-                                "startColumn": token.start.column,
-                                "endLine": token.end.line,
-                                "endColumn": token.end.column,
-                                "byteOffset": token.start.byte,
-                                "byteLength": token.end.byte - token.start.byte,
-                            },
-                        },
-                    }],
-                    "partialFingerprints": fingerprints,
-                });
-                if !properties.is_empty() {
-                    result["properties"] = Value::Object(properties);
-                }
-                results.push(result);
-            }
-        }
-    }
     let notifications: Vec<Value> = summary
         .problems
         .iter()
@@ -96,32 +50,222 @@ pub fn sarif_value(files: &[FileReport], summary: &Summary, root: &Path, docs_ur
     let root_uri = Url::from_directory_path(root)
         .map(|url| url.to_string())
         .unwrap_or_else(|()| "file:///".to_owned());
-    let mut log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "jwtlens",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/jwtlens/jwtlens",
-                    "rules": rules,
+    // The commits that introduced the history's findings, for `versionControlProvenance`.
+    let version_control = summary.git.as_ref().map(|git| {
+        let commits: Vec<(&str, i64)> = files
+            .iter()
+            .flat_map(|file| &file.tokens)
+            .flat_map(|token| {
+                let provenance = token.provenance.as_ref()?;
+                Some(std::iter::repeat_n(
+                    (provenance.commit.as_str(), provenance.commit_date),
+                    token.findings.len(),
+                ))
+            })
+            .flatten()
+            .collect();
+        git.version_control(&commits, SRCROOT)
+    });
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "jwtlens",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/jwtlens/jwtlens",
+                    rules,
                 },
             },
-            "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": summary.errors == 0,
-                "toolExecutionNotifications": notifications,
+            original_uri_base_ids: json!({SRCROOT: {"uri": root_uri}}),
+            column_kind: "unicodeCodePoints",
+            invocations: [Invocation {
+                execution_successful: summary.errors == 0,
+                tool_execution_notifications: notifications,
             }],
-            "results": results,
+            results: Results { files, root },
+            version_control_provenance: version_control,
         }],
-    });
-    if let Some(git) = &summary.git {
-        log["runs"][0]["versionControlProvenance"] = git.version_control(&commits, SRCROOT);
+    };
+    crate::json::write_pretty(out, &log)
+}
+
+// The log, field by field in output order. Results borrow from the records; a new field
+// is one more (optional, `skip_serializing_if`) member here.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    original_uri_base_ids: Value,
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    results: Results<'a>,
+    /// Only in `--history`: the repository and the commits findings were introduced in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_control_provenance: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Value>,
+}
+
+/// Every finding of every file, serialised one at a time; a file's artifact location is
+/// built once for all its results.
+struct Results<'a> {
+    files: &'a [FileReport],
+    root: &'a Path,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for file in self.files {
+            let artifact = artifact_location(&file.absolute, self.root);
+            for token in &file.tokens {
+                let properties = (token.provider.is_some()
+                    || token.fixture.is_some()
+                    || token.provenance.is_some())
+                .then(|| Properties {
+                    provider: token.provider.as_ref().map(|p| p.name.as_str()),
+                    fixture: token.fixture.as_deref(),
+                    provenance: token.provenance.as_deref().map(ProvenanceFields),
+                });
+                for finding in &token.findings {
+                    let rule_index = RULES
+                        .iter()
+                        .position(|rule| rule.code == finding.rule.code)
+                        .unwrap_or(0);
+                    seq.serialize_element(&SarifResult {
+                        rule_id: finding.rule.code,
+                        rule_index,
+                        level: level(finding.level),
+                        message: Message {
+                            text: &finding.message,
+                        },
+                        locations: [Location {
+                            physical_location: PhysicalLocation {
+                                artifact_location: &artifact,
+                                region: Region {
+                                    start_line: token.start.line,
+                                    start_column: token.start.column,
+                                    end_line: token.end.line,
+                                    end_column: token.end.column,
+                                    byte_offset: token.start.byte,
+                                    byte_length: token.end.byte - token.start.byte,
+                                },
+                            },
+                        }],
+                        partial_fingerprints: PartialFingerprints {
+                            token: &token.fingerprint,
+                            commit: token.provenance.as_ref().map(|p| p.commit.as_str()),
+                        },
+                        properties: properties.as_ref(),
+                    })?;
+                }
+            }
+        }
+        seq.end()
     }
-    log
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message<'a>,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: PartialFingerprints<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<&'a Properties<'a>>,
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: PhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: &'a ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+    byte_offset: usize,
+    byte_length: usize,
+}
+
+#[derive(Serialize)]
+struct PartialFingerprints<'a> {
+    #[serde(rename = "jwtlensToken/v1")]
+    token: &'a str,
+    /// Only in `--history`: the commit that introduced the token, so that code scanning
+    /// reports one leak once, not once per commit that still has it.
+    #[serde(rename = "jwtlensCommit/v1", skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixture: Option<&'a str>,
+    #[serde(flatten)]
+    provenance: Option<ProvenanceFields<'a>>,
+}
+
+/// Where a result is: a URI relative to `%SRCROOT%`, or an absolute file URI.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 fn descriptor(rule: &Rule, docs_url: &str) -> Value {
@@ -167,15 +311,18 @@ fn level(level: Level) -> &'static str {
 }
 
 /// A URI relative to `%SRCROOT%` for files under the root, else an absolute file URI.
-fn artifact_location(absolute: &Path, root: &Path) -> Value {
+fn artifact_location(absolute: &Path, root: &Path) -> ArtifactLocation {
     match absolute.strip_prefix(root) {
-        Ok(relative) => json!({"uri": relative_uri(relative), "uriBaseId": SRCROOT}),
-        Err(_) => {
-            let uri = Url::from_file_path(absolute)
+        Ok(relative) => ArtifactLocation {
+            uri: relative_uri(relative),
+            uri_base_id: Some(SRCROOT),
+        },
+        Err(_) => ArtifactLocation {
+            uri: Url::from_file_path(absolute)
                 .map(|url| url.to_string())
-                .unwrap_or_else(|()| relative_uri(absolute));
-            json!({"uri": uri})
-        }
+                .unwrap_or_else(|()| relative_uri(absolute)),
+            uri_base_id: None,
+        },
     }
 }
 
@@ -209,12 +356,15 @@ mod tests {
             "src/my%20file%231%25.ts"
         );
         assert_eq!(relative_uri(Path::new("é.md")), "%C3%A9.md");
+        let location = |path: &str| {
+            serde_json::to_value(artifact_location(Path::new(path), Path::new("/repo"))).unwrap()
+        };
         assert_eq!(
-            artifact_location(Path::new("/repo/a/b.ts"), Path::new("/repo")),
+            location("/repo/a/b.ts"),
             json!({"uri": "a/b.ts", "uriBaseId": SRCROOT})
         );
         assert_eq!(
-            artifact_location(Path::new("/elsewhere/b.ts"), Path::new("/repo")),
+            location("/elsewhere/b.ts"),
             json!({"uri": "file:///elsewhere/b.ts"})
         );
     }
@@ -222,7 +372,16 @@ mod tests {
     #[test]
     fn every_rule_is_described_with_its_docs_anchor() {
         let summary = Summary::default();
-        let log = sarif_value(&[], &summary, Path::new("/repo"), "https://x/rules.md");
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            &[],
+            &summary,
+            Path::new("/repo"),
+            "https://x/rules.md",
+        )
+        .unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
         let rules = log["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .unwrap();

@@ -4,13 +4,45 @@ use std::sync::LazyLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::Algorithm;
+use sha2::{Sha256, Sha384, Sha512};
 
 /// A secret published somewhere everyone can read it.
 pub struct KnownSecret {
     /// Where it is published, for the message.
     pub origin: &'static str,
-    key: DecodingKey,
+    /// HMAC state already keyed with the secret, one per algorithm: a check clones it and
+    /// hashes only the signing input (keying costs as much as hashing a short token).
+    hs256: Hmac<Sha256>,
+    hs384: Hmac<Sha384>,
+    hs512: Hmac<Sha512>,
+}
+
+impl KnownSecret {
+    fn new(origin: &'static str, secret: &[u8]) -> KnownSecret {
+        KnownSecret {
+            origin,
+            hs256: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
+            hs384: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
+            hs512: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
+        }
+    }
+
+    /// Whether `signature` (decoded) is this secret's MAC of `signing_input`.
+    fn signed(&self, algorithm: Algorithm, signing_input: &[u8], signature: &[u8]) -> bool {
+        fn check<M: Mac + Clone>(keyed: &M, input: &[u8], signature: &[u8]) -> bool {
+            let mut mac = keyed.clone();
+            mac.update(input);
+            mac.verify_slice(signature).is_ok()
+        }
+        match algorithm {
+            Algorithm::HS256 => check(&self.hs256, signing_input, signature),
+            Algorithm::HS384 => check(&self.hs384, signing_input, signature),
+            Algorithm::HS512 => check(&self.hs512, signing_input, signature),
+            _ => false,
+        }
+    }
 }
 
 /// (origin, secret as text) for secrets that are plain strings.
@@ -54,17 +86,14 @@ const BINARY_SECRETS: &[(&str, &str)] = &[
 ];
 
 static KNOWN_SECRETS: LazyLock<Vec<KnownSecret>> = LazyLock::new(|| {
-    let text = TEXT_SECRETS.iter().map(|(origin, secret)| KnownSecret {
-        origin,
-        key: DecodingKey::from_secret(secret.as_bytes()),
-    });
-    let binary = BINARY_SECRETS.iter().map(|(origin, secret)| KnownSecret {
-        origin,
-        key: DecodingKey::from_secret(
-            &URL_SAFE_NO_PAD
-                .decode(secret)
-                .expect("built-in key is base64url"),
-        ),
+    let text = TEXT_SECRETS
+        .iter()
+        .map(|(origin, secret)| KnownSecret::new(origin, secret.as_bytes()));
+    let binary = BINARY_SECRETS.iter().map(|(origin, secret)| {
+        let secret = URL_SAFE_NO_PAD
+            .decode(secret)
+            .expect("built-in key is base64url");
+        KnownSecret::new(origin, &secret)
     });
     text.chain(binary).collect()
 });
@@ -91,10 +120,11 @@ pub fn find_known_secret(
     if signature.is_empty() {
         return None;
     }
-    KNOWN_SECRETS.iter().find(|known| {
-        jsonwebtoken::crypto::verify(signature, signing_input, &known.key, algorithm)
-            .unwrap_or(false)
-    })
+    // Decoded once for all the secrets; a signature that is not base64url matches none.
+    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    KNOWN_SECRETS
+        .iter()
+        .find(|known| known.signed(algorithm, signing_input, &signature))
 }
 
 #[cfg(test)]
@@ -133,5 +163,30 @@ mod tests {
         assert!(find_known_secret("HS256", input.as_bytes(), signature).is_none());
         assert!(find_known_secret("RS256", input.as_bytes(), signature).is_none());
         assert!(find_known_secret("HS256", input.as_bytes(), "").is_none());
+    }
+
+    #[test]
+    fn every_hmac_size_is_checked_against_every_secret() {
+        for (alg, secret) in [
+            (Algorithm::HS256, "secret"),
+            (Algorithm::HS384, "your-384-bit-secret"),
+            (Algorithm::HS512, "keyboard cat"),
+        ] {
+            let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+            let header = jsonwebtoken::Header::new(alg);
+            let token =
+                jsonwebtoken::encode(&header, &serde_json::json!({"sub": "x"}), &key).unwrap();
+            let (input, signature) = split(&token);
+            let name = format!("{alg:?}");
+            assert!(
+                find_known_secret(&name, input.as_bytes(), signature).is_some(),
+                "{name}"
+            );
+            // Another size's algorithm, or a signature that is not base64url, matches none.
+            assert!(find_known_secret("HS256", input.as_bytes(), "not base64!").is_none());
+            if alg != Algorithm::HS256 {
+                assert!(find_known_secret("HS256", input.as_bytes(), signature).is_none());
+            }
+        }
     }
 }
