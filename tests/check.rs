@@ -46,22 +46,23 @@ impl Check for Tree {
     }
 }
 
-struct Run(Output);
+/// What a `jwtlens check` run printed and how it ended (also used by `history`).
+pub(crate) struct Run(pub(crate) Output);
 
 impl Run {
-    fn code(&self) -> i32 {
+    pub(crate) fn code(&self) -> i32 {
         self.0.status.code().expect("exited, not killed")
     }
 
-    fn stdout(&self) -> String {
+    pub(crate) fn stdout(&self) -> String {
         String::from_utf8(self.0.stdout.clone()).expect("stdout is UTF-8")
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.0.stderr).into_owned()
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.0.stdout)
             .unwrap_or_else(|err| panic!("{err}: {}\n{}", self.stdout(), self.stderr()))
     }

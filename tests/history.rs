@@ -7,8 +7,9 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use crate::check::Run;
 use jwtlens_test_support::client::in_process;
 use jwtlens_test_support::tokens::{now, token};
 use serde_json::{json, Value};
@@ -114,25 +115,8 @@ fn check_in(dir: &Path, args: &[&str]) -> Run {
     Run(output)
 }
 
-struct Run(Output);
-
+// `check`'s run, with what the history tests read from it.
 impl Run {
-    fn code(&self) -> i32 {
-        self.0.status.code().expect("exited, not killed")
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8(self.0.stdout.clone()).expect("stdout is UTF-8")
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.0.stdout).unwrap_or_else(|err| panic!("{err}: {self:?}"))
-    }
-
     fn findings(&self) -> Vec<Value> {
         self.json()["findings"].as_array().unwrap().clone()
     }
@@ -144,18 +128,6 @@ impl Run {
             .into_iter()
             .find(|f| f["fingerprint"] == fingerprint && f["code"] == code)
             .unwrap_or_else(|| panic!("no {code} for that token: {self:?}"))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.0.status.code(),
-            self.stdout(),
-            self.stderr()
-        )
     }
 }
 
