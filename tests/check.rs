@@ -301,15 +301,20 @@ fn providers_and_fixture_context_are_reported() {
     assert_eq!(run.code(), 0, "hints and warnings do not fail by default");
 }
 
-#[test]
-fn sarif_validates_against_the_official_schema() {
+/// The official SARIF 2.1.0 schema, compiled (also used by `history`).
+pub(crate) fn sarif_validator() -> jsonschema::Validator {
     let schema: Value =
         serde_json::from_str(include_str!("fixtures/sarif-schema-2.1.0.json")).unwrap();
-    let validator = jsonschema::options()
+    jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .should_validate_formats(true)
         .build(&schema)
-        .expect("the SARIF schema compiles");
+        .expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let validator = sarif_validator();
 
     let tree = Tree::new();
     std::fs::create_dir(tree.path().join(".git")).unwrap();

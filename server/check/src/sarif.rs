@@ -50,19 +50,15 @@ pub fn write(
     let root_uri = Url::from_directory_path(root)
         .map(|url| url.to_string())
         .unwrap_or_else(|()| "file:///".to_owned());
-    // The commits that introduced the history's findings, for `versionControlProvenance`.
+    // The commits that introduced the history's findings, for `versionControlProvenance`
+    // (which lists each commit once).
     let version_control = summary.git.as_ref().map(|git| {
         let commits: Vec<(&str, i64)> = files
             .iter()
             .flat_map(|file| &file.tokens)
-            .flat_map(|token| {
-                let provenance = token.provenance.as_ref()?;
-                Some(std::iter::repeat_n(
-                    (provenance.commit.as_str(), provenance.commit_date),
-                    token.findings.len(),
-                ))
-            })
-            .flatten()
+            .filter(|token| !token.findings.is_empty())
+            .filter_map(|token| token.provenance.as_ref())
+            .map(|provenance| (provenance.commit.as_str(), provenance.commit_date))
             .collect();
         git.version_control(&commits, SRCROOT)
     });
