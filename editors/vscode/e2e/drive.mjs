@@ -8,19 +8,9 @@
 //   JWKS_URL  the workspace's .jwtlens/test-keys.jwks.json on loopback, the Clerk issuer's JWKS
 // Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { chromium } from "playwright-core";
-
-/** @param {string} name */
-function env(name) {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set (run e2e/run-e2e.sh)`);
-  }
-  return value;
-}
+import { cursorOnToken, editorLine, env, expectAll, hoverToken, launchBrowser, problems, runCommand, TIMEOUT, waitFor } from "./workbench.mjs";
 
 const CS_URL = env("CS_URL");
 const WS = env("WS");
@@ -28,7 +18,6 @@ const OUT_DIR = env("OUT_DIR");
 const BUNDLED = env("BUNDLED");
 const USER_SETTINGS = env("USER_SETTINGS");
 const JWKS_URL = env("JWKS_URL");
-const TIMEOUT = 30_000;
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -59,40 +48,6 @@ async function check(page, name, fn) {
   }
 }
 
-/**
- * Polls `probe` until it returns a truthy value; fails with `what` after the timeout.
- * @template T
- * @param {string} what
- * @param {() => Promise<T>} probe
- * @returns {Promise<NonNullable<T>>}
- */
-async function waitFor(what, probe, timeout = TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) {
-        return /** @type {NonNullable<T>} */ (last);
-      }
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (last: ${String(last).slice(0, 300)})` : ""}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** @param {string} text @param {string[]} needles @param {string} what */
-function expectAll(text, needles, what) {
-  const missing = needles.filter((needle) => !text.includes(needle));
-  if (missing.length > 0) {
-    throw new Error(`${what} lacks ${missing.map((m) => JSON.stringify(m)).join(", ")}:\n${text.slice(0, 2000)}`);
-  }
-}
-
 /** The processes running the bundled server (its path is the extension's bundled/jwtlens). */
 function bundledServerProcesses() {
   try {
@@ -100,18 +55,6 @@ function bundledServerProcesses() {
   } catch {
     return "";
   }
-}
-
-/** Runs a command from the command palette (F1; Ctrl+P does nothing headless). @param {import("playwright-core").Page} page @param {string} title */
-async function runCommand(page, title) {
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget:not([style*='display: none']) input");
-  await input.waitFor({ timeout: TIMEOUT });
-  await input.fill(`>${title}`);
-  const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
-  await row.waitFor({ timeout: TIMEOUT });
-  await input.press("Enter");
 }
 
 /** A notification toast whose text contains `text`. @param {import("playwright-core").Page} page @param {string} text */
@@ -148,71 +91,11 @@ async function changeSettings(page, scope, changes) {
 }
 
 /**
- * The Problems panel's text once `ready` holds for it. The panel lists the open files' problems.
- * @param {import("playwright-core").Page} page
- * @param {string} what
- * @param {(text: string) => boolean} ready
- */
-async function problems(page, what, ready) {
-  const panel = page.locator(".markers-panel");
-  if (!(await panel.isVisible())) {
-    await page.keyboard.press("Control+Shift+M");
-  }
-  return waitFor(what, async () => {
-    const text = (await panel.innerText()).replace(/\s+/g, " ");
-    return ready(text) ? text : undefined;
-  });
-}
-
-/** The editor line that holds `marker`. @param {import("playwright-core").Page} page @param {string} marker */
-function editorLine(page, marker) {
-  return page.locator(".editor-instance .monaco-editor .view-lines .view-line", { hasText: marker }).first();
-}
-
-/**
- * The first piece of a line's text that holds the start of its token (the editor splits a
- * line into spans by syntax and decorations). @param {import("playwright-core").Page} page @param {string} marker
- */
-function tokenSpan(page, marker) {
-  return editorLine(page, marker).locator("span > span", { hasText: "eyJ" }).first();
-}
-
-/**
- * Puts the cursor inside a line's token, with no hover or tooltip in the way.
- * @param {import("playwright-core").Page} page @param {string} marker
- */
-async function cursorOnToken(page, marker) {
-  await page.mouse.move(5, 5);
-  await page.keyboard.press("Escape");
-  // A mouse click where the token is: the editor's cursor and scroll layers lie over the
-  // text, which Playwright's element click counts as "intercepting".
-  const box = await tokenBox(page, marker);
-  await page.mouse.click(box.x + 40, box.y + box.height / 2);
-}
-
-/**
- * Where a line's token is on screen, once the editor has drawn it (it redraws a line after
- * every edit). @param {import("playwright-core").Page} page @param {string} marker
- */
-function tokenBox(page, marker) {
-  return waitFor(`the token on the line with ${marker} on screen`, () => tokenSpan(page, marker).boundingBox({ timeout: 2_000 }), 10_000);
-}
-
-/**
  * Hovers the session token until `hover` shows; its text, spaces collapsed.
  * @param {import("playwright-core").Page} page @param {import("playwright-core").Locator} hover
  */
 function hoverText(page, hover) {
-  return waitFor("the hover", async () => {
-    // Each try starts afresh: no hover open, the token where it is now.
-    await page.mouse.move(5, 5);
-    await page.keyboard.press("Escape");
-    const box = await tokenBox(page, TOKEN_LINE);
-    await page.mouse.move(box.x + 40, box.y + box.height / 2);
-    await page.mouse.move(box.x + 60, box.y + box.height / 2);
-    await hover.waitFor({ state: "visible", timeout: 5_000 });
-    return (await hover.innerText()).replace(/\s+/g, " ");
-  }, 60_000);
+  return hoverToken(page, TOKEN_LINE, hover);
 }
 
 /** The JWT in an editor line's text. @param {string} text */
@@ -240,18 +123,8 @@ async function clearToasts(page) {
   await page.locator(".notifications-toasts .notification-toast").first().waitFor({ state: "detached", timeout: TIMEOUT });
 }
 
-const profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: env("CHROMIUM"),
-  headless: true,
-  // Keep Chromium's crashpad, dconf and NSS files out of $HOME.
-  env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: join(profile, "config"), XDG_CACHE_HOME: join(profile, "cache") },
-  viewport: { width: 1400, height: 900 },
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: CS_URL });
-const page = context.pages()[0] ?? (await context.newPage());
-page.on("pageerror", (error) => console.log(`    [page error] ${error.message.slice(0, 200)}`));
+const browser = await launchBrowser({ width: 1400, height: 900 });
+const { page } = browser;
 
 try {
   await check(page, "the workbench loads", async () => {
@@ -521,8 +394,7 @@ try {
 } catch {
   // Reported by check(); the summary follows.
 } finally {
-  await context.close().catch(() => undefined);
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
