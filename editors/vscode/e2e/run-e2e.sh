@@ -9,6 +9,8 @@
 # build tools for code-server's native modules; code-server is installed into
 # $JWTLENS_E2E_CACHE (default ~/.cache/jwtlens-e2e) on first use.
 # JWTLENS_E2E_SCREENSHOT=PATH also writes the hover screenshot there (the README's image).
+# screenshots.sh runs another driver (JWTLENS_E2E_DRIVER) on another folder
+# (JWTLENS_E2E_WORKSPACE, copied like examples/ is) in the same workbench.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 extension_dir=$(cd "$here/.." && pwd)
@@ -48,7 +50,7 @@ trap cleanup EXIT
 export XDG_CONFIG_HOME=$scratch/xdg-config XDG_DATA_HOME=$scratch/xdg-data XDG_CACHE_HOME=$scratch/xdg-cache
 mkdir -p "$scratch/tmp" "$scratch/user-data/User" "$scratch/extensions" "$scratch/out"
 export TMPDIR=$scratch/tmp
-cp -R "$repo/examples" "$scratch/ws"
+cp -R "${JWTLENS_E2E_WORKSPACE:-$repo/examples}" "$scratch/ws"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # The workspace on loopback, so the Clerk issuer's JWKS URL can point at the minted test
@@ -63,8 +65,8 @@ settings = json.load(open(sys.argv[1]))
 settings["jwtlens.keys.jwksUrls"] = {"https://adapted-mole-42.clerk.accounts.dev": sys.argv[3]}
 json.dump(settings, open(sys.argv[2], "w"), indent=2)
 PY
-for _ in $(seq 1 40); do curl -fsS "http://127.0.0.1:$http_port/.jwtlens.toml" >/dev/null 2>&1 && break; sleep 0.25; done
-curl -fsS "http://127.0.0.1:$http_port/.jwtlens.toml" >/dev/null || fail "the loopback HTTP server did not start"
+for _ in $(seq 1 40); do curl -fsS "http://127.0.0.1:$http_port/" >/dev/null 2>&1 && break; sleep 0.25; done
+curl -fsS "http://127.0.0.1:$http_port/" >/dev/null || fail "the loopback HTTP server did not start"
 port=$(free_port)
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$port" >"$scratch/config.yaml"
 common=(--config "$scratch/config.yaml" --user-data-dir "$scratch/user-data" --extensions-dir "$scratch/extensions"
@@ -90,7 +92,7 @@ echo "vscode e2e: code-server $("$code_server" --version 2>/dev/null | grep -m1 
 status=0
 CS_URL=$url WS=$scratch/ws OUT_DIR=$scratch/out BUNDLED=$bundled CHROMIUM=$chromium \
   USER_SETTINGS=$scratch/user-data/User/settings.json JWKS_URL=$jwks_url \
-  timeout --kill-after=5 300 node "$here/drive.mjs" || status=$?
+  timeout --kill-after=5 300 node "${JWTLENS_E2E_DRIVER:-$here/drive.mjs}" || status=$?
 if [ -n "${JWTLENS_E2E_SCREENSHOT:-}" ] && [ -f "$scratch/out/hover.png" ]; then
   cp "$scratch/out/hover.png" "$JWTLENS_E2E_SCREENSHOT"
 fi

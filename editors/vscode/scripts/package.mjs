@@ -46,6 +46,14 @@ if (process.platform !== "win32") {
 run(bin("tsc"), ["--noEmit", "-p", "."], extensionDir);
 run(process.execPath, ["esbuild.mjs", "--minify"], extensionDir);
 
+// The walkthrough's images (package.json, contributes.walkthroughs) are the README's
+// screenshots in docs/images/: a walkthrough can show only files inside the extension.
+rmSync(join(extensionDir, "walkthrough"), { recursive: true, force: true });
+mkdirSync(join(extensionDir, "walkthrough"));
+for (const image of ["status-bar.png", "hover.png", "quick-fixes.png", "problems.png"]) {
+  copyFileSync(join(repoRoot, "docs", "images", image), join(extensionDir, "walkthrough", image));
+}
+
 // 3. The .vsix: platform-specific, since it carries a native binary.
 const target = `${process.platform}-${process.arch}`;
 const { version, repository } = JSON.parse(readFileSync(join(extensionDir, "package.json"), "utf8"));
