@@ -8,7 +8,7 @@
 # Needs `npm ci` in editors/vscode (playwright-core) and apt's chromium, ripgrep and the
 # build tools for code-server's native modules; code-server is installed into
 # $JWTLENS_E2E_CACHE (default ~/.cache/jwtlens-e2e) on first use.
-# JWTLENS_E2E_SCREENSHOT=PATH also writes the hover screenshot there (the README's image).
+# JWTLENS_E2E_SCREENSHOT=PATH also writes the hover screenshot there.
 # screenshots.sh runs another driver (JWTLENS_E2E_DRIVER) on another folder
 # (JWTLENS_E2E_WORKSPACE, copied like examples/ is) in the same workbench.
 set -euo pipefail
