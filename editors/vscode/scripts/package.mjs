@@ -33,14 +33,8 @@ mkdirSync(join(extensionDir, "bundled"));
 const bundled = join(extensionDir, "bundled", exe);
 copyFileSync(built, bundled);
 chmodSync(bundled, 0o755);
-// The release profile keeps debug info (for profiling); the shipped copy does not need it.
-if (process.platform !== "win32") {
-  try {
-    execFileSync("strip", [bundled], { stdio: "inherit" });
-  } catch {
-    console.warn("strip is not available: bundling the binary with its debug info");
-  }
-}
+// No strip step: `[profile.release] strip = true` (Cargo.toml) already leaves the binary
+// without symbols or debug info.
 
 // 2. The extension.
 run(bin("tsc"), ["--noEmit", "-p", "."], extensionDir);
