@@ -95,13 +95,32 @@ wait_for_screen() {
   fail "timed out waiting for: $1"
 }
 
+# JWTLENS_RECORD=OUT.json records the first file's session (initialize to exit) as a
+# replay for tests/replays.rs: `jwtlens` on Helix's PATH is then tests/replays/record.py
+# in front of the binary.
+server_dir=$(dirname "$bin")
+if [ -n "${JWTLENS_RECORD:-}" ]; then
+  record_out=$(realpath "$JWTLENS_RECORD")
+  server_dir=$scratch/record-bin
+  mkdir -p "$server_dir"
+  printf '#!/bin/sh\nexec python3 %q %q %q %q examples -- %q "$@"\n' \
+    "$repo/tests/replays/record.py" "$record_out" "$scratch/ws" "Helix $("$hx" --version | cut -d' ' -f2)" \
+    "$(realpath "$bin")" >"$server_dir/jwtlens"
+  chmod +x "$server_dir/jwtlens"
+fi
+
+send_keys() {
+  tmux send-keys -t "$session" "$@"
+  sleep 0.3
+}
+
 failed=0
 passed=0
 check_file() { # FILE CODE...
   local file=$1
   shift
   tmux new-session -d -s "$session" -x 200 -y 50 -c "$scratch/ws" \
-    "env PATH=$(dirname "$bin"):\$PATH XDG_CONFIG_HOME=$scratch/config HOME=$scratch $hx $file"
+    "env PATH=$server_dir:\$PATH XDG_CONFIG_HOME=$scratch/config HOME=$scratch $hx $file"
   wait_for_screen "$file"
   # The statusline counts diagnostics once the server has published them.
   wait_for_screen "● [0-9]+|▲ [0-9]+"
@@ -114,13 +133,32 @@ check_file() { # FILE CODE...
   done
   echo "$file:"
   grep -m 20 -E "JWT[0-9]{3}" <<<"$screen" | sed 's/^/  /'
+  # The hover (Space k) on the first token: its header names the serialization.
+  # (An Escape followed at once by a key reads as Alt+key: hence the pauses.)
+  send_keys Escape
+  send_keys / e y J Enter
+  send_keys Space k
+  wait_for_screen "· JWS ·"
+  echo "  hover: $(tmux capture-pane -p -t "$session" | grep -o -m 1 -E '[A-Z][A-Za-z0-9 ()]* · JWS · [A-Za-z0-9]+')"
+  # Quit as a user does: Helix sends shutdown and exit, and must not wait on the server.
+  send_keys Escape
+  send_keys : q a ! Enter
+  for _ in $(seq 1 40); do
+    tmux has-session -t "$session" 2>/dev/null || break
+    sleep 0.25
+  done
+  if tmux has-session -t "$session" 2>/dev/null; then
+    missing+=("quit")
+    tmux kill-session -t "$session"
+  fi
   if [ "${#missing[@]}" -eq 0 ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    echo "  FAILED: no ${missing[*]} in the diagnostics picker"
+    echo "  FAILED: no ${missing[*]}"
   fi
-  tmux kill-session -t "$session"
+  # Only the first file's session is recorded.
+  server_dir=$(dirname "$bin")
 }
 check_file .env JWT101 JWT103 JWT104 JWT106
 check_file fixtures/tokens.json JWT010 JWT103
