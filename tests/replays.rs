@@ -1,6 +1,6 @@
 //! Sessions of real editors' LSP clients, replayed against the real binary over stdio.
 //!
-//! `neovim.json` and `eglot.json` were recorded from the editors running here with
+//! `neovim.json`, `eglot.json` and `helix.json` were recorded from the editors running here with
 //! `tests/replays/record.py` (a pass-through proxy); the others are written from each
 //! client's source or documentation, cited in the file. Each holds what one client sends
 //! from `initialize` to `exit` (or to `shutdown`, for editors that quit without `exit`),
@@ -299,6 +299,13 @@ async fn neovim_recorded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn emacs_eglot_recorded() {
     replay("eglot").await;
+}
+
+/// Recorded from Helix 25.01.1 (Debian 13's package) by editors/helix/run-e2e.sh with
+/// JWTLENS_RECORD set.
+#[tokio::test(flavor = "multi_thread")]
+async fn helix_recorded() {
+    replay("helix").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
