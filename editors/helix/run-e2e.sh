@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Helix configuration of docs/editors.md, as written there, in a real `hx` inside
 # tmux against a scratch copy of examples/, and checks that jwtlens's diagnostics reach
-# Helix's diagnostics picker.
+# Helix's diagnostics picker, that a hover on the first token shows, and that Helix quits
+# cleanly (shutdown, exit).
 #
 #   [HX=/path/to/hx [HELIX_RUNTIME=/path/to/runtime]] editors/helix/run-e2e.sh [JWTLENS_BINARY]
 #
@@ -9,7 +10,8 @@
 # Debian 13's (trixie) `hx` package is used: Debian 12 has no Helix, so the package is
 # downloaded with trixie's libc and libgcc into $JWTLENS_E2E_CACHE (default
 # ~/.cache/jwtlens-e2e), unpacked there without root, and run through trixie's own dynamic
-# loader so that the system's libraries stay untouched.
+# loader so that the system's libraries stay untouched. JWTLENS_RECORD=OUT.json records a
+# replay for tests/replays.rs (see below).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
