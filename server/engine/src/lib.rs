@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod decision;
 pub mod decode;
 pub mod facts;
 pub mod hover;
