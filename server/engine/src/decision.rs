@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::analysis::TokenReport;
 use crate::facts::TokenFacts;
+use crate::rules::string_list;
 use crate::timefmt;
 
 /// What verifying the signature found, for the `signature` check.
@@ -130,18 +131,12 @@ impl Decision {
         }
     }
 
-    /// The trace as Markdown lines, for the hover and `explain`'s text output.
-    pub fn markdown(&self) -> String {
-        let mut out = format!("**{}**\n", self.summary());
-        for outcome in &self.checks {
+    /// The trace: one line per check, `✓ issuer: https://… is expected`.
+    pub fn trace(&self) -> impl Iterator<Item = String> + '_ {
+        self.checks.iter().map(|outcome| {
             let mark = if outcome.ok { "✓" } else { "✗" };
-            out.push_str(&format!(
-                "- {mark} {}: {}\n",
-                outcome.check.as_str(),
-                outcome.message
-            ));
-        }
-        out
+            format!("{mark} {}: {}", outcome.check.as_str(), outcome.message)
+        })
     }
 }
 
@@ -273,19 +268,6 @@ fn claim_at<'a>(claims: &'a Map<String, Value>, path: &str) -> Option<&'a Value>
     Some(value)
 }
 
-/// A list of strings from a string or an array of strings.
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(one)) => vec![one.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn quoted(values: &[String]) -> String {
     if values.is_empty() {
         "none".to_owned()
@@ -360,7 +342,7 @@ impl Judge<'_> {
         if accepted.is_empty() {
             return Ok("any audience (the policy names none)".to_owned());
         }
-        let audiences = strings(self.claims.get("aud"));
+        let audiences = string_list(self.claims.get("aud"));
         match audiences.iter().find(|aud| accepted.contains(aud)) {
             Some(aud) => Ok(format!("{aud} is expected")),
             None if audiences.is_empty() => Err(format!(
@@ -458,7 +440,7 @@ impl Judge<'_> {
             (Some(Value::Array(items)), None | Some(PermissionsShape::Array))
                 if items.iter().all(Value::is_string) =>
             {
-                Ok(strings(value))
+                Ok(string_list(value))
             }
             (Some(_), Some(PermissionsShape::Array)) => {
                 Err(format!("{claim} must be an array of strings"))
@@ -501,7 +483,7 @@ impl Judge<'_> {
     /// says (its tenant claims and per-tenant memberships).
     fn tenants(&self) -> Vec<String> {
         if let Some(claim) = &self.policy.tenant_claim {
-            return strings(claim_at(self.claims, claim));
+            return string_list(claim_at(self.claims, claim));
         }
         let mut tenants = self.facts.tenants.clone();
         for membership in &self.facts.memberships {
@@ -921,6 +903,29 @@ mod tests {
         by_claim.tenant_claim = Some("app_metadata.tenant_id".to_owned());
         let request = Request::new(&by_claim, None, &[], Some("t1".to_owned())).unwrap();
         assert!(decide(&supabase, &by_claim, &request, &verified(), NOW, 0).accepted);
+    }
+
+    /// The hover's section escapes claim values: a tenant id cannot make a link.
+    #[test]
+    fn the_hover_section_escapes_what_the_token_says() {
+        let mut policy = billing();
+        policy.permissions_claim = None;
+        let clerk = report(clerk_claims("[x](https://evil.example)"));
+        let accepted = decide(&clerk, &policy, &Request::default(), &verified(), NOW, 0);
+        assert_eq!(
+            crate::hover::policies(&[accepted]),
+            "\n\n**Policies**\n\n- billing-api: accepted · org:admin in \\[x\\](http…\n"
+        );
+        let rejected = judge(
+            with(good_claims(), "aud", json!("<b>web</b>")),
+            &billing(),
+            &Request::default(),
+        );
+        assert_eq!(
+            crate::hover::policies(&[rejected]),
+            "\n\n**Policies**\n\n- billing-api: 401 Invalid audience. (audience: Invalid audience. — aud \\<b>web\\</b> is not one of billing)\n"
+        );
+        assert_eq!(crate::hover::policies(&[]), "");
     }
 
     #[test]

@@ -126,18 +126,15 @@ fn summary(a: &TokenReport, b: &TokenReport) -> Vec<String> {
         first(&b.facts.tenants),
     ));
     said.extend(arrow("role", first(&a.facts.roles), first(&b.facts.roles)));
-    let lost = a
-        .facts
-        .permissions
-        .iter()
-        .filter(|p| !b.facts.permissions.contains(p))
-        .count();
-    let gained = b
-        .facts
-        .permissions
-        .iter()
-        .filter(|p| !a.facts.permissions.contains(p))
-        .count();
+    let only_in = |one: &TokenReport, other: &TokenReport| {
+        let theirs = &other.facts.permissions;
+        one.facts
+            .permissions
+            .iter()
+            .filter(|p| !theirs.contains(p))
+            .count()
+    };
+    let (lost, gained) = (only_in(a, b), only_in(b, a));
     if lost + gained > 0 {
         said.push(format!("permissions −{lost} +{gained}"));
     }
