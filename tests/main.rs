@@ -7,6 +7,7 @@ mod adversarial;
 mod check;
 mod cli;
 mod corpus;
+mod explain;
 mod fuzz_seeds;
 mod history;
 mod hover_findings;

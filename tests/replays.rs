@@ -1,8 +1,9 @@
 //! Sessions of real editors' LSP clients, replayed against the real binary over stdio.
 //!
-//! `neovim.json` and `eglot.json` were recorded from the editors running here with
-//! `tests/replays/record.py` (a pass-through proxy); the others are written from each
-//! client's source or documentation, cited in the file. Each holds what one client sends
+//! `neovim.json`, `eglot.json`, `helix.json` and `vscode.json` were recorded from the
+//! editors running here with `tests/replays/record.py` (a pass-through proxy; Helix and VS
+//! Code through their end-to-end tests with `JWTLENS_RECORD` set); the others are written
+//! from each client's source or documentation, cited in the file. Each holds what one client sends
 //! from `initialize` to `exit` (or to `shutdown`, for editors that quit without `exit`),
 //! with its own wire habits (params written as `null`, no workspace folder, no
 //! `positionEncodings`, `trace: "verbose"`, `$/setTrace`, `settings: null`…), how it
@@ -299,6 +300,20 @@ async fn neovim_recorded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn emacs_eglot_recorded() {
     replay("eglot").await;
+}
+
+/// Recorded from Helix 25.01.1 (Debian 13's package) by editors/helix/run-e2e.sh with
+/// JWTLENS_RECORD set.
+#[tokio::test(flavor = "multi_thread")]
+async fn helix_recorded() {
+    replay("helix").await;
+}
+
+/// Recorded from VS Code 1.100.3 (code-server) with the packaged extension by
+/// editors/vscode/e2e/run-e2e.sh with JWTLENS_RECORD set: the server's first session.
+#[tokio::test(flavor = "multi_thread")]
+async fn vscode_recorded() {
+    replay("vscode").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

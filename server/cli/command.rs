@@ -7,9 +7,10 @@ use jwtlens_keys::mint::Variant;
 
 use crate::check::CheckArgs;
 use crate::exit::Exit;
+use crate::explain::{ExplainArgs, Format};
 use crate::serve::ServerLimits;
 use crate::verify::VerifyKeys;
-use crate::{check, decode, mint, serve, verify};
+use crate::{check, decode, diff, explain, mint, serve, verify};
 
 #[derive(Parser)]
 #[command(
@@ -85,6 +86,18 @@ enum Command {
         #[arg(long)]
         keys_dir: Option<PathBuf>,
     },
+    /// Explain a named policy's decision on a token: every check in order, with the API's
+    /// message. Exit 0 when accepted, 1 when rejected, 2 on a usage error.
+    Explain(ExplainArgs),
+    /// Compare two tokens: claims added, removed and changed, and what that means.
+    Diff {
+        /// The token before (or `-` for stdin).
+        a: String,
+        /// The token after (or `-` for stdin).
+        b: String,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Manage the workspace test keys.
     Keys {
         #[command(subcommand)]
@@ -146,9 +159,11 @@ impl Cli {
                 config,
             }) => decode::decode(&token, json, config.as_deref()),
             Some(Command::Check(args)) => check::run(&args),
+            Some(Command::Explain(args)) => explain::explain(&args),
+            Some(Command::Diff { a, b, format }) => diff::diff(&a, &b, format),
             None => {
                 eprintln!(
-                    "jwtlens: say what to do: `jwtlens check`, `jwtlens lsp`, `jwtlens decode TOKEN`, `jwtlens verify TOKEN`, `jwtlens mint` (see --help)"
+                    "jwtlens: say what to do: `jwtlens check`, `jwtlens lsp`, `jwtlens decode TOKEN`, `jwtlens verify TOKEN`, `jwtlens explain TOKEN`, `jwtlens diff A B`, `jwtlens mint` (see --help)"
                 );
                 Exit::Error
             }

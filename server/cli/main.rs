@@ -5,7 +5,9 @@
 mod check;
 mod command;
 mod decode;
+mod diff;
 mod exit;
+mod explain;
 mod input;
 mod mint;
 mod serve;

@@ -170,22 +170,10 @@ fn verify_remotely(
     source: KeySource,
     ignore_time: bool,
 ) -> Exit {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => return fail(format!("cannot start the async runtime: {err}")),
+    let outcome = match fetch_and_verify(report, input, &source) {
+        Ok(outcome) => outcome,
+        Err(err) => return fail(err),
     };
-    eprintln!("jwtlens: GET {}", escape_controls(source.url.as_str()));
-    let fetcher = Fetcher::default();
-    let outcome = runtime.block_on(jwtlens_jwks::verify_remote(
-        &fetcher,
-        &source,
-        &report.token,
-        input,
-        timefmt::now(),
-    ));
     match outcome {
         RemoteOutcome::Verified { kid, url, .. } => {
             let kid = kid.map(|kid| format!(" (kid {kid})")).unwrap_or_default();
@@ -198,6 +186,28 @@ fn verify_remotely(
         }
     }
     time_verdict(report, config, ignore_time)
+}
+
+/// Fetches the keys of `source` (said on stderr: the only network access of the CLI) and
+/// verifies the token with them. An error when no async runtime can be started.
+pub fn fetch_and_verify(
+    report: &TokenReport,
+    input: &[u8],
+    source: &KeySource,
+) -> Result<RemoteOutcome, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the async runtime: {err}"))?;
+    eprintln!("jwtlens: GET {}", escape_controls(source.url.as_str()));
+    let fetcher = Fetcher::default();
+    Ok(runtime.block_on(jwtlens_jwks::verify_remote(
+        &fetcher,
+        source,
+        &report.token,
+        input,
+        timefmt::now(),
+    )))
 }
 
 /// The exit status once the signature verified: valid, or out of its time window.

@@ -232,6 +232,59 @@ local function run()
     expect_codes(fixtures, { "JWT003", "JWT007", "JWT010", "JWT103" }, { "JWT013" })
   end)
 
+  check("issue 17: a code lens per token for the orders-api policy; running it shows the trace", function()
+    local fixtures = open("fixtures/tokens.json")
+    local lnum = cursor_on_token(fixtures, '"auth0_user_with_org"')
+    local lenses
+    wait_for("code lenses on fixtures/tokens.json", function()
+      lenses = vim.lsp.codelens.get(fixtures)
+      return #lenses > 0
+    end)
+    local titles = vim.tbl_map(function(lens)
+      return lens.command and lens.command.title or ""
+    end, lenses)
+    for _, title in ipairs(titles) do
+      assert(title:find("^orders%-api: "), "a lens is not orders-api's: " .. title)
+    end
+    local on_line = vim.tbl_filter(function(lens)
+      return lens.range.start.line == lnum - 1
+    end, lenses)
+    assert(#on_line == 1, ("%d lenses on the Auth0 token's line"):format(#on_line))
+    -- No key for the examples' kid: the signature is the first check that fails.
+    assert(on_line[1].command.title == "orders-api: 401 Invalid signature.", "the lens reads " .. on_line[1].command.title)
+    local before = #notifications
+    vim.lsp.codelens.run()
+    local message
+    wait_for("the explain trace", function()
+      for i = before + 1, #notifications do
+        if notifications[i].message:find("orders-api: 401", 1, true) then
+          message = notifications[i].message
+          return true
+        end
+      end
+    end)
+    contains_all(message, { "✗ signature: Invalid signature.", "✓ issuer: https://acme-saas.eu.auth0.com/ is expected" }, "the trace")
+  end)
+
+  check("issue 17: :JwtlensCompare diffs the token under the cursor with another one", function()
+    local fixtures = open("fixtures/tokens.json")
+    local other = token_on_line(fixtures, (cursor_on_token(fixtures, '"auth0_machine_to_machine"')))
+    cursor_on_token(fixtures, '"auth0_user_with_org"')
+    vim.cmd("JwtlensCompare " .. other)
+    local diff
+    wait_for("the diff buffer", function()
+      for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+        if vim.api.nvim_buf_get_name(bufnr):find("jwtlens://diff/", 1, true) then
+          diff = bufnr
+          return true
+        end
+      end
+    end)
+    local value = vim.json.decode(table.concat(vim.api.nvim_buf_get_lines(diff, 0, -1, false), "\n"))
+    assert(vim.list_contains(value.summary, "subject auth0|65f0c1examples → Xq7aExamplesClientId@clients"), "summary: " .. vim.inspect(value.summary))
+    vim.api.nvim_win_close(vim.fn.bufwinid(diff), true)
+  end)
+
   check("a file with no filetype gets jwtlens too", function()
     local path = WS .. "/captured-request.dump"
     local env_lines = vim.fn.readfile(WS .. "/.env")

@@ -165,6 +165,17 @@ try {
     expectAll(text, ["Clerk · org:member · expired"], "the inlay hint");
   });
 
+  await check(page, "issue 17: a code lens per token for examples/.jwtlens.toml's orders-api policy; clicking it shows the trace", async () => {
+    // No key for the examples' kid and a Clerk issuer: the signature is the first failure.
+    const lens = page.locator(".codelens-decoration a", { hasText: "orders-api: 401 Invalid signature." }).first();
+    await lens.waitFor({ timeout: TIMEOUT });
+    await clearToasts(page);
+    await lens.click();
+    const text = await toast(page, "orders-api: 401");
+    expectAll(text, ["✗ signature: Invalid signature.", "✗ issuer: Invalid issuer."], "the explain trace");
+    await clearToasts(page);
+  });
+
   await check(page, "hovering the Clerk token shows the provider and its claims", async () => {
     const text = await hoverText(page, page.locator(".monaco-hover:not(.hidden) .monaco-hover-content", { hasText: "Clerk (v2)" }).first());
     expectAll(text, ["Clerk (v2)", "Tenant", "org_2vC1Globex", "Role", "org:member", "user_2vC1Test", "JWT009"], "the hover");

@@ -9,6 +9,7 @@
 # build tools for code-server's native modules; code-server is installed into
 # $JWTLENS_E2E_CACHE (default ~/.cache/jwtlens-e2e) on first use.
 # JWTLENS_E2E_SCREENSHOT=PATH also writes the hover screenshot there.
+# JWTLENS_RECORD=OUT.json records a replay for tests/replays.rs (see below).
 # screenshots.sh runs another driver (JWTLENS_E2E_DRIVER) on another folder
 # (JWTLENS_E2E_WORKSPACE, copied like examples/ is) in the same workbench.
 set -euo pipefail
@@ -77,6 +78,21 @@ start=$(date +%s)
   || { cat "$scratch/install.log" >&2; fail "code-server --install-extension $vsix"; }
 bundled=$(ls -d "$scratch"/extensions/jwtlens.jwtlens-*/bundled/jwtlens 2>/dev/null | head -1 || true)
 [ -n "$bundled" ] || { cat "$scratch/install.log" >&2; fail "the installed extension has no bundled/jwtlens"; }
+# JWTLENS_RECORD=OUT.json records the first server session (initialize to the exit the
+# jwtlens.server.path check causes) as a replay for tests/replays.rs: the installed
+# extension's bundled/jwtlens becomes tests/replays/record.py in front of the real binary.
+if [ -n "${JWTLENS_RECORD:-}" ]; then
+  mv "$bundled" "$bundled.real"
+  cat >"$bundled" <<RECORDER
+#!/bin/sh
+if [ "\$1" = --stdio ] && mkdir "$scratch/recorded" 2>/dev/null; then
+  exec python3 "$repo/tests/replays/record.py" "$(realpath -m "$JWTLENS_RECORD")" "$scratch/ws" \\
+    "VS Code 1.100.3 (code-server 4.100.3)" examples -- "\$0.real" "\$@"
+fi
+exec "\$0.real" "\$@"
+RECORDER
+  chmod +x "$bundled"
+fi
 
 setsid "$code_server" "${common[@]}" --bind-addr "127.0.0.1:$port" "$scratch/ws" >"$scratch/code-server.log" 2>&1 </dev/null &
 server_pid=$!

@@ -21,10 +21,13 @@ function run(command, args, cwd) {
   execFileSync(command, args, { cwd, stdio: "inherit" });
 }
 
-// 1. The server.
-run("cargo", ["build", "--release", "--locked", "--bin", "jwtlens"], repoRoot);
+// 1. The server. JWTLENS_CARGO_PROFILE picks another Cargo profile than `release`: CI
+// bundles the `dev` build its `cargo test` has already made, to skip a second full build
+// (.ci/run says why).
+const profile = process.env.JWTLENS_CARGO_PROFILE || "release";
+run("cargo", ["build", "--profile", profile, "--locked", "--bin", "jwtlens"], repoRoot);
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoRoot, process.env.CARGO_TARGET_DIR) : join(repoRoot, "target");
-const built = join(targetDir, "release", exe);
+const built = join(targetDir, profile === "dev" ? "debug" : profile, exe);
 if (!existsSync(built)) {
   throw new Error(`cargo build finished but ${built} does not exist`);
 }
@@ -33,14 +36,8 @@ mkdirSync(join(extensionDir, "bundled"));
 const bundled = join(extensionDir, "bundled", exe);
 copyFileSync(built, bundled);
 chmodSync(bundled, 0o755);
-// The release profile keeps debug info (for profiling); the shipped copy does not need it.
-if (process.platform !== "win32") {
-  try {
-    execFileSync("strip", [bundled], { stdio: "inherit" });
-  } catch {
-    console.warn("strip is not available: bundling the binary with its debug info");
-  }
-}
+// No strip step: `[profile.release] strip = true` (Cargo.toml) already leaves the release
+// binary without symbols or debug info.
 
 // 2. The extension.
 run(bin("tsc"), ["--noEmit", "-p", "."], extensionDir);

@@ -18,7 +18,7 @@ import { serverSettings } from "./settings";
 import { StatusItem } from "./status";
 
 /** Server commands that this extension registers itself (with the cursor as default argument). */
-const CLIENT_COMMANDS = new Set(["jwtlens.decode", "jwtlens.verify", "jwtlens.mint"]);
+const CLIENT_COMMANDS = new Set(["jwtlens.decode", "jwtlens.verify", "jwtlens.mint", "jwtlens.explain", "jwtlens.compare"]);
 
 const MINT_VARIANTS: readonly (vscode.QuickPickItem & { variant: string })[] = [
   { label: "Replacement", description: "same claims, fresh times, signed by the workspace test key", variant: "replacement" },
@@ -30,8 +30,9 @@ const MINT_VARIANTS: readonly (vscode.QuickPickItem & { variant: string })[] = [
 
 /**
  * A language client without the built-in registration of the server's commands: the
- * extension registers `jwtlens.decode`, `jwtlens.verify` and `jwtlens.mint` itself (they
- * work from the command palette too), and forwards any other server command.
+ * extension registers `jwtlens.decode`, `jwtlens.verify`, `jwtlens.mint`, `jwtlens.explain`
+ * and `jwtlens.compare` itself (they work from the command palette too), and forwards any
+ * other server command.
  */
 class JwtlensClient extends LanguageClient {
   override registerFeature(feature: StaticFeature | DynamicFeature<unknown>): void {
@@ -283,6 +284,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
       const picked = await vscode.window.showQuickPick(MINT_VARIANTS, { title: "jwtlens: mint a test token" });
       return picked ? ext.onToken("jwtlens.mint", [], { variant: picked.variant }) : undefined;
+    }),
+    // The code lens's command (with the lens's argument), or the palette's on the cursor.
+    vscode.commands.registerCommand("jwtlens.explain", (...args: unknown[]) => ext.onToken("jwtlens.explain", args)),
+    // "Compare with token…": the token under the cursor against one the user pastes; the
+    // server's diff opens beside the editor.
+    vscode.commands.registerCommand("jwtlens.compare", async (...args: unknown[]) => {
+      const here = ext.tokenArgument(args);
+      if (here === undefined) {
+        void vscode.window.showInformationMessage("jwtlens: open a file and put the cursor on a token first.");
+        return undefined;
+      }
+      const other = await vscode.window.showInputBox({
+        title: "jwtlens: compare with token",
+        prompt: "The token to compare the one under the cursor with",
+        placeHolder: "eyJ…",
+        ignoreFocusOut: true,
+      });
+      if (!other) {
+        return undefined;
+      }
+      const diff = await ext.execute("jwtlens.compare", [here, other.trim()]);
+      if (diff !== undefined) {
+        await ext.decoded.show(diff);
+      }
+      return diff;
     }),
     vscode.commands.registerCommand("jwtlens.restartServer", () => ext.restart()),
     vscode.commands.registerCommand("jwtlens.showLogs", () => ext.output.show()),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use jwtlens_settings::named_policy::NamedPolicy;
 use jwtlens_settings::sources::merge_sources;
 use jwtlens_settings::{ConfigError, Level, Settings, Trust, CONFIG_FILE};
 use serde_json::{Map, Value};
@@ -55,12 +56,17 @@ pub struct Config {
     pub providers: ProviderRegistry,
     /// The workspace's keys for offline verification.
     pub keys: Arc<KeyRing>,
+    /// The keys of each named policy that lists its own key files, by policy name.
+    pub policy_keys: BTreeMap<String, Arc<KeyRing>>,
     /// The workspace root the settings were read for, if any.
     pub root: Option<PathBuf>,
     pub trust: Trust,
     /// Issuers whose `keys.jwks_urls` entry came from `.jwtlens.toml` (and not from the
     /// editor): verifications with those key sets are labelled workspace-configured.
     pub repository_jwks_issuers: BTreeSet<String>,
+    /// Named policies whose `keys.jwks_url` came from `.jwtlens.toml`: verifications with
+    /// those key sets are labelled workspace-configured too.
+    pub repository_policy_jwks: BTreeSet<String>,
     /// What the user should know about these settings besides errors (fields ignored in
     /// restricted mode).
     pub notes: Vec<String>,
@@ -108,6 +114,19 @@ impl Config {
                 message: format!("providers: {message}"),
                 span: None,
             })?;
+        check_policy_names(&settings)?;
+        let policy_keys = match (root, trust) {
+            (Some(root), Trust::Trusted) => settings
+                .policies
+                .iter()
+                .filter(|policy| !policy.keys.files.is_empty())
+                .map(|policy| {
+                    let ring = KeyRing::from_files(root, &policy.keys.files);
+                    (policy.name.clone(), Arc::new(ring))
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        };
         let keys = match (root, trust) {
             (Some(root), Trust::Trusted) => {
                 let test_keys = TestKeys::in_workspace(root, &settings.mint.keys_dir).ok();
@@ -123,9 +142,11 @@ impl Config {
             levels,
             providers,
             keys: Arc::new(keys),
+            policy_keys,
             root: root.map(Path::to_path_buf),
             trust,
             repository_jwks_issuers: BTreeSet::new(),
+            repository_policy_jwks: BTreeSet::new(),
             notes: Vec::new(),
         })
     }
@@ -165,6 +186,7 @@ impl Config {
         let merged = merge_sources(toml_text, editor, trust)?;
         let mut config = Config::compile(merged.settings, root, trust)?;
         config.repository_jwks_issuers = merged.repository_jwks_issuers;
+        config.repository_policy_jwks = merged.repository_policy_jwks;
         config.notes = merged.notes;
         Ok(config)
     }
@@ -182,6 +204,20 @@ impl Config {
             None => None,
         };
         Config::build(root, text.as_deref(), editor, trust)
+    }
+
+    /// The named policy called `name`.
+    pub fn policy(&self, name: &str) -> Option<&NamedPolicy> {
+        self.settings
+            .policies
+            .iter()
+            .find(|policy| policy.name == name)
+    }
+
+    /// The keys that verify tokens for a named policy: its own key files when it lists
+    /// any, else the workspace's.
+    pub fn keys_for_policy(&self, name: &str) -> &KeyRing {
+        self.policy_keys.get(name).unwrap_or(&self.keys)
     }
 
     /// The level set for a rule, if the user set one.
@@ -248,12 +284,38 @@ fn check_paths(settings: &Settings) -> Result<(), ConfigError> {
                 .iter()
                 .enumerate()
                 .map(|(i, entry)| (format!("keys.dotenv[{i}].file"), entry.file.as_str())),
-        );
+        )
+        .chain(settings.policies.iter().flat_map(|policy| {
+            policy.keys.files.iter().map(|file| {
+                let field = format!("policies {:?} keys.files", policy.name);
+                (field, file.as_str())
+            })
+        }));
     for (field, path) in named {
         check_name(Path::new(path)).map_err(|err| ConfigError {
             message: format!("{field} {path:?}: {err}"),
             span: None,
         })?;
+    }
+    Ok(())
+}
+
+/// Named policies need a name, used once: it is how the lens, the hover and `jwtlens
+/// explain --policy` refer to them.
+fn check_policy_names(settings: &Settings) -> Result<(), ConfigError> {
+    let mut seen = BTreeSet::new();
+    for policy in &settings.policies {
+        let problem = if policy.name.trim().is_empty() {
+            "policies: every policy needs a name".to_owned()
+        } else if !seen.insert(policy.name.as_str()) {
+            format!("policies: two policies are called {:?}", policy.name)
+        } else {
+            continue;
+        };
+        return Err(ConfigError {
+            message: problem,
+            span: None,
+        });
     }
     Ok(())
 }

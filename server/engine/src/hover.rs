@@ -461,6 +461,28 @@ pub fn decoded_json(report: &TokenReport) -> Value {
     Value::Object(out)
 }
 
+/// The hover's **Policies** section: each named policy's one-line answer and, when it
+/// rejects, the failed check and why. Empty without policies. Claim values in it are
+/// untrusted text, escaped as everywhere in the hover.
+pub fn policies(decisions: &[crate::decision::Decision]) -> String {
+    let mut out = String::new();
+    for decision in decisions {
+        if out.is_empty() {
+            out.push_str("\n\n**Policies**\n\n");
+        }
+        out.push_str(&format!("- {}", escaped(&decision.summary())));
+        if let Some(failed) = decision.checks.iter().find(|outcome| !outcome.ok) {
+            out.push_str(&format!(
+                " ({}: {})",
+                failed.check.as_str(),
+                escaped(&failed.message)
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

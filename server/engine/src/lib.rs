@@ -11,7 +11,9 @@
 
 pub mod analysis;
 pub mod config;
+pub mod decision;
 pub mod decode;
+pub mod diff;
 pub mod facts;
 pub mod hover;
 pub mod lines;

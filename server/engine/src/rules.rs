@@ -711,7 +711,8 @@ fn policy_mismatch(cx: &Context) -> Option<String> {
     None
 }
 
-fn string_list(value: Option<&Value>) -> Vec<String> {
+/// A list of strings from a string or an array of strings (`aud`, a permissions claim).
+pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(one)) => vec![one.clone()],
         Some(Value::Array(items)) => items

@@ -197,14 +197,7 @@ impl KeyRing {
         if let Some(root) = root {
             let workspace = ConfinedDir::new(root);
             ring.load_dotenv(&workspace, settings);
-            for file in &settings.files {
-                let loaded = read_workspace_file(&workspace, file)
-                    .and_then(|bytes| Key::from_bytes(&bytes, file, Origin::Workspace));
-                match loaded {
-                    Ok(keys) => ring.keys.extend(keys),
-                    Err(err) => ring.problems.push(err),
-                }
-            }
+            ring.load_files(&workspace, &settings.files);
         }
         if let Some(test_keys) = test_keys {
             let (keys, problems) = test_keys.load_verification_keys();
@@ -212,6 +205,25 @@ impl KeyRing {
             ring.problems.extend(problems);
         }
         ring
+    }
+
+    /// Only the keys in these PEM, JWK or JWKS files, relative to the workspace root: a
+    /// named policy's own keys.
+    pub fn from_files(root: &Path, files: &[String]) -> KeyRing {
+        let mut ring = KeyRing::default();
+        ring.load_files(&ConfinedDir::new(root), files);
+        ring
+    }
+
+    fn load_files(&mut self, workspace: &ConfinedDir, files: &[String]) {
+        for file in files {
+            let loaded = read_workspace_file(workspace, file)
+                .and_then(|bytes| Key::from_bytes(&bytes, file, Origin::Workspace));
+            match loaded {
+                Ok(keys) => self.keys.extend(keys),
+                Err(err) => self.problems.push(err),
+            }
+        }
     }
 
     fn lookup(&self) -> &Lookup {

@@ -15,6 +15,7 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 
 use crate::fixes::{self, CommentSyntax, WorkspaceConfig};
+use crate::{code_lens, compare};
 use crate::{Analysis, Shared};
 use jwtlens_engine::analysis::TokenReport;
 use jwtlens_engine::config::RESTRICTED_MINT;
@@ -39,7 +40,7 @@ pub const VERIFY: &str = "jwtlens.verify";
 
 /// Every command the server executes.
 pub fn all() -> Vec<String> {
-    [DECODE, MINT, VERIFY]
+    [DECODE, MINT, VERIFY, code_lens::EXPLAIN, compare::COMPARE]
         .iter()
         .map(|command| command.to_string())
         .collect()
@@ -59,7 +60,7 @@ pub struct TokenArgument {
 }
 
 impl TokenArgument {
-    fn parse(value: Value) -> Option<TokenArgument> {
+    pub(crate) fn parse(value: Value) -> Option<TokenArgument> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Raw {
@@ -91,7 +92,7 @@ impl TokenArgument {
     }
 
     /// The token this argument names in `analysis` (the document as it is now).
-    fn locate<'a>(&self, analysis: &'a Analysis) -> Result<&'a TokenReport> {
+    pub(crate) fn locate<'a>(&self, analysis: &'a Analysis) -> Result<&'a TokenReport> {
         let offset = analysis.index.offset(&analysis.text, self.position);
         let Some(wanted) = &self.fingerprint else {
             return analysis.report_at(offset).ok_or_else(no_token);
@@ -145,6 +146,11 @@ pub(super) async fn execute(
     let command = params.command.as_str();
     if !all().iter().any(|known| known == command) {
         return Err(Error::invalid_params(format!("unknown command {command}")));
+    }
+    match command {
+        code_lens::EXPLAIN => return code_lens::explain_command(shared, params.arguments).await,
+        compare::COMPARE => return compare::compare_command(shared, params.arguments).await,
+        _ => {}
     }
     let argument = params
         .arguments

@@ -1,7 +1,9 @@
 //! The language server: a thin layer that keeps documents, runs the engine off the async
 //! runtime, and converts its byte offsets to LSP positions (in `position`, nowhere else).
 
+mod code_lens;
 mod commands;
+mod compare;
 mod document;
 mod fixes;
 mod log_name;
@@ -21,7 +23,8 @@ use futures::future::{BoxFuture, FutureExt, Shared as SharedFuture};
 use serde_json::{json, Value};
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::request::{
-    ApplyWorkspaceEdit, InlayHintRefreshRequest, RegisterCapability, WorkspaceConfiguration,
+    ApplyWorkspaceEdit, CodeLensRefresh, InlayHintRefreshRequest, RegisterCapability,
+    WorkspaceConfiguration,
 };
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
@@ -114,6 +117,8 @@ struct State {
     can_watch_files: bool,
     /// The client re-requests inlay hints when asked to.
     can_refresh_inlay_hints: bool,
+    /// The client re-requests code lenses when asked to.
+    can_refresh_code_lenses: bool,
     /// The client applies versioned `documentChanges` (and refuses stale ones).
     can_version_edits: bool,
     /// The client creates files through `documentChanges`.
@@ -149,6 +154,8 @@ pub struct Analysis {
     index: PositionIndex,
     reports: Vec<TokenReport>,
     config: Arc<Config>,
+    /// Each token's named-policy decisions, for the code lens (worked out on first use).
+    decisions: std::sync::OnceLock<Vec<Vec<jwtlens_engine::decision::Decision>>>,
 }
 
 impl Analysis {
@@ -174,7 +181,18 @@ impl Analysis {
             index,
             reports,
             config: snapshot.config,
+            decisions: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Each token's named-policy decisions, in document order.
+    fn decisions(&self) -> &[Vec<jwtlens_engine::decision::Decision>] {
+        self.decisions.get_or_init(|| {
+            self.reports
+                .iter()
+                .map(|report| code_lens::decisions(self, report))
+                .collect()
+        })
     }
 
     /// The hover for the token at `position`, if there is one.
@@ -186,7 +204,8 @@ impl Analysis {
         } else {
             hover::Findings::ShownByEditor
         };
-        let markdown = hover::render(report, self.text.as_bytes(), timefmt::now(), findings);
+        let mut markdown = hover::render(report, self.text.as_bytes(), timefmt::now(), findings);
+        markdown.push_str(&code_lens::hover_section(self, report));
         let range = self
             .index
             .ranges(&self.text)
@@ -524,6 +543,11 @@ impl Shared {
                 tracing::debug!("inlay hint refresh failed: {err}");
             }
         }
+        if self.state().can_refresh_code_lenses {
+            if let Err(err) = self.requests.send::<CodeLensRefresh>(()).await {
+                tracing::debug!("code lens refresh failed: {err}");
+            }
+        }
         for uri in uris {
             self.schedule_publish(uri);
         }
@@ -717,6 +741,7 @@ impl Backend {
             can_pull_configuration: false,
             can_watch_files: false,
             can_refresh_inlay_hints: false,
+            can_refresh_code_lenses: false,
             can_version_edits: false,
             can_create_files: false,
             documents: HashMap::new(),
@@ -789,6 +814,10 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.inlay_hint.as_ref())
                 .and_then(|inlay| inlay.refresh_support)
                 .unwrap_or(false);
+            state.can_refresh_code_lenses = workspace
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|lens| lens.refresh_support)
+                .unwrap_or(false);
             state.can_version_edits = workspace
                 .and_then(|w| w.workspace_edit.as_ref())
                 .and_then(|edit| edit.document_changes)
@@ -819,6 +848,9 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: commands::all(),
@@ -991,6 +1023,12 @@ impl LanguageServer for Backend {
         let position = params.text_document_position_params;
         let analysis = self.shared.analysis(&position.text_document.uri).await;
         Ok(analysis.and_then(|analysis| analysis.hover(position.position)))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let uri = params.text_document.uri;
+        let analysis = self.shared.analysis(&uri).await;
+        Ok(analysis.map(|analysis| code_lens::code_lenses(&analysis, &uri)))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {

@@ -6,6 +6,7 @@
 //! knows nothing of the engine that compiles these settings for use (`jwtlens-engine`'s
 //! `Config`).
 
+pub mod named_policy;
 pub mod provider_profile;
 pub mod sources;
 
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use named_policy::NamedPolicy;
 use provider_profile::ProviderProfile;
 
 /// The default folder for the workspace test keys, relative to the workspace root.
@@ -63,6 +65,8 @@ pub const RESTRICTED_FIELDS: &[(&str, Option<&str>)] = &[
     ("mint", Some("keys_dir")),
     ("mint", Some("private_keys")),
     ("docs_url", None),
+    // In the array of tables `[[policies]]`: each policy's key files and JWKS URL.
+    ("policies", Some("keys")),
 ];
 
 /// Everything a user can set. Field names are snake_case in TOML; the editor may send
@@ -88,6 +92,9 @@ pub struct Settings {
     pub providers: Vec<ProviderProfile>,
     /// What this workspace's APIs accept (JWT106).
     pub policy: Policy,
+    /// Named API policies (`[[policies]]`): what `jwtlens explain`, the code lens and the
+    /// hover judge a token against, check by check, with each API's own messages.
+    pub policies: Vec<NamedPolicy>,
     /// Base URL of the rule documentation that diagnostics link to.
     pub docs_url: String,
     /// At most this many diagnostics per document; a final one says how many were left out.
@@ -166,6 +173,7 @@ impl Default for Settings {
             allow: Vec::new(),
             providers: Vec::new(),
             policy: Policy::default(),
+            policies: Vec::new(),
             docs_url: "https://github.com/jwtlens/jwtlens/blob/main/docs/rules.md".to_owned(),
             max_diagnostics: 1000,
             inlay_hints: false,

@@ -15,6 +15,9 @@ pub struct MergedSettings {
     /// Issuers whose `keys.jwks_urls` entry came from `.jwtlens.toml` (and not from the
     /// editor): verifications with those key sets are labelled workspace-configured.
     pub repository_jwks_issuers: BTreeSet<String>,
+    /// Named policies whose `keys.jwks_url` came from `.jwtlens.toml` (the editor's
+    /// `policies`, when it sends any, replace the file's).
+    pub repository_policy_jwks: BTreeSet<String>,
     /// What the user should know about these settings besides errors (fields ignored in
     /// restricted mode).
     pub notes: Vec<String>,
@@ -31,6 +34,7 @@ pub fn merge_sources(
     let mut merged = Value::Object(Map::new());
     let mut notes = Vec::new();
     let mut repository_jwks_issuers = BTreeSet::new();
+    let mut repository_policy_jwks = BTreeSet::new();
     if let Some(text) = toml_text {
         let file: toml::Table = toml::from_str(text).map_err(|err| ConfigError {
             message: err.message().to_owned(),
@@ -58,6 +62,7 @@ pub fn merge_sources(
             }
         }
         repository_jwks_issuers = jwks_issuers(&file);
+        repository_policy_jwks = policies_with_jwks(&file);
         merge(&mut merged, file);
     }
     if let Some(editor) = editor {
@@ -65,6 +70,9 @@ pub fn merge_sources(
         snake_case_setting_names(&mut editor);
         for issuer in jwks_issuers(&editor) {
             repository_jwks_issuers.remove(&issuer);
+        }
+        if editor.get("policies").is_some() {
+            repository_policy_jwks.clear();
         }
         merge(&mut merged, editor);
     }
@@ -75,22 +83,35 @@ pub fn merge_sources(
     Ok(MergedSettings {
         settings,
         repository_jwks_issuers,
+        repository_policy_jwks,
         notes,
     })
 }
 
-/// Removes the restricted fields from a settings object; returns their dotted names.
+/// Removes the restricted fields from a settings object; returns their dotted names. A
+/// field of an array of tables (`[[policies]]`) is removed from every element.
 fn remove_restricted(file: &mut Value) -> Vec<String> {
     let mut removed = Vec::new();
     for (table, field) in RESTRICTED_FIELDS {
-        let gone = match field {
-            None => file.as_object_mut().and_then(|map| map.remove(*table)),
-            Some(field) => file
-                .get_mut(*table)
-                .and_then(Value::as_object_mut)
-                .and_then(|map| map.remove(*field)),
+        let gone = match (field, file.get_mut(*table)) {
+            (None, _) => file
+                .as_object_mut()
+                .and_then(|map| map.remove(*table))
+                .is_some(),
+            (Some(field), Some(Value::Array(elements))) => {
+                elements
+                    .iter_mut()
+                    .filter_map(|element| element.as_object_mut()?.remove(*field))
+                    .count()
+                    > 0
+            }
+            (Some(field), Some(value)) => value
+                .as_object_mut()
+                .and_then(|map| map.remove(*field))
+                .is_some(),
+            (Some(_), None) => false,
         };
-        if gone.is_some() {
+        if gone {
             removed.push(match field {
                 None => (*table).to_owned(),
                 Some(field) => format!("{table}.{field}"),
@@ -108,6 +129,18 @@ fn jwks_issuers(settings: &Value) -> BTreeSet<String> {
         .and_then(Value::as_object)
         .map(|urls| urls.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// The names of the policies a settings object gives a `keys.jwks_url`.
+fn policies_with_jwks(settings: &Value) -> BTreeSet<String> {
+    let Some(Value::Array(policies)) = settings.get("policies") else {
+        return BTreeSet::new();
+    };
+    policies
+        .iter()
+        .filter(|policy| policy.pointer("/keys/jwks_url").is_some())
+        .filter_map(|policy| policy.get("name")?.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Editors send either the settings object itself or `{ "jwtlens": { … } }`. Settings that
@@ -131,8 +164,15 @@ const CLIENT_ONLY_SETTINGS: &[&str] = &["server", "trace"];
 
 /// Settings whose values are maps keyed by data, not by setting names: rule codes and
 /// names (`rules`), claim names (`allow[].claims`, a provider condition's `match` and
-/// `header`), issuer URLs (`keys.jwks_urls`).
-const KEYED_BY_DATA: &[&str] = &["rules", "claims", "match", "header", "jwks_urls"];
+/// `header`), issuer URLs (`keys.jwks_urls`), operation names (`policies[].operations`).
+const KEYED_BY_DATA: &[&str] = &[
+    "rules",
+    "claims",
+    "match",
+    "header",
+    "jwks_urls",
+    "operations",
+];
 
 /// Editors name settings in camelCase (`clockSkew`, `mint.keysDir`, `keys.secretEnv`); the
 /// TOML file in snake_case. Setting names are converted at every level, before the

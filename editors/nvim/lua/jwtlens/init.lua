@@ -1,5 +1,6 @@
 --- jwtlens for Neovim 0.11+: the language server on every buffer, and commands on the
---- token under the cursor (:JwtlensDecode, :JwtlensVerify, :JwtlensMint).
+--- token under the cursor (:JwtlensDecode, :JwtlensVerify, :JwtlensMint, :JwtlensExplain,
+--- :JwtlensCompare).
 local M = {}
 
 M.name = "jwtlens"
@@ -58,7 +59,8 @@ end
 ---@param command string
 ---@param extra? table Fields added to the argument (`variant`).
 ---@param on_result fun(result: any, client: vim.lsp.Client)
-local function on_token(command, extra, on_result)
+---@param more? any[] Arguments after the token's (`jwtlens.compare`'s second token).
+local function on_token(command, extra, on_result, more)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = M.client(bufnr)
   if not client then
@@ -72,7 +74,8 @@ local function on_token(command, extra, on_result)
     return
   end
   local argument = vim.tbl_extend("force", vim.lsp.util.make_position_params(0, client.offset_encoding), extra or {})
-  client:exec_cmd({ title = command, command = command, arguments = { argument } }, { bufnr = bufnr }, function(err, result)
+  local arguments = vim.list_extend({ argument }, more or {})
+  client:exec_cmd({ title = command, command = command, arguments = arguments }, { bufnr = bufnr }, function(err, result)
     if err then
       notify(err.message, vim.log.levels.WARN)
     else
@@ -137,24 +140,55 @@ function M.to_json(value, indent, order)
 end
 
 --- Shows the token under the cursor, decoded, in a read-only scratch buffer (filetype json).
+--- Shows JSON text in a read-only scratch buffer to the right, named `jwtlens://<kind>/<n>`.
+---@param text string
+---@param kind string
+local function show_json(text, kind)
+  vim.cmd("botright vnew")
+  local bufnr = vim.api.nvim_get_current_buf()
+  vim.bo[bufnr].buftype = "nofile"
+  vim.bo[bufnr].bufhidden = "wipe"
+  vim.bo[bufnr].swapfile = false
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(text, "\n", { plain = true }))
+  vim.bo[bufnr].modifiable = false
+  vim.bo[bufnr].filetype = "json"
+  pcall(vim.api.nvim_buf_set_name, bufnr, ("jwtlens://%s/%d"):format(kind, bufnr))
+end
+
 function M.decode()
   on_token("jwtlens.decode", nil, function(result)
-    local text = M.to_json(result, "", { "header", "payload", "facts", "fixture", "findings", "range" })
-    vim.cmd("botright vnew")
-    local bufnr = vim.api.nvim_get_current_buf()
-    vim.bo[bufnr].buftype = "nofile"
-    vim.bo[bufnr].bufhidden = "wipe"
-    vim.bo[bufnr].swapfile = false
-    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(text, "\n", { plain = true }))
-    vim.bo[bufnr].modifiable = false
-    vim.bo[bufnr].filetype = "json"
-    pcall(vim.api.nvim_buf_set_name, bufnr, ("jwtlens://decoded/%d"):format(bufnr))
+    show_json(M.to_json(result, "", { "header", "payload", "facts", "fixture", "findings", "range" }), "decoded")
   end)
 end
 
 --- Verifies the token's signature with its issuer's keys; the server reports the outcome.
 function M.verify()
   on_token("jwtlens.verify", nil, function() end)
+end
+
+--- Each named policy's decision on the token under the cursor (the code lens's command);
+--- the server shows the trace as a message.
+function M.explain()
+  on_token("jwtlens.explain", nil, function() end)
+end
+
+--- "Compare with token…": the token under the cursor against `other` (asked for when
+--- empty); the diff opens in a scratch buffer.
+---@param other? string
+function M.compare(other)
+  local function run(token)
+    if not token or token == "" then
+      return
+    end
+    on_token("jwtlens.compare", nil, function(result)
+      show_json(M.to_json(result, "", { "added", "removed", "changed", "summary" }), "diff")
+    end, { vim.trim(token) })
+  end
+  if other and other ~= "" then
+    run(other)
+  else
+    vim.ui.input({ prompt = "jwtlens: compare with token: " }, run)
+  end
 end
 
 --- Replaces the token under the cursor with a freshly minted test token.
@@ -210,11 +244,26 @@ function M.setup(opts)
       if client and client.name == M.name and inlay_hints then
         vim.lsp.inlay_hint.enable(true, { bufnr = args.buf })
       end
+      -- Named policies' code lenses: shown on attach and kept fresh as the text changes.
+      if client and client.name == M.name and client:supports_method("textDocument/codeLens") then
+        vim.lsp.codelens.refresh({ bufnr = args.buf })
+        vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "TextChanged" }, {
+          group = group,
+          buffer = args.buf,
+          callback = function()
+            vim.lsp.codelens.refresh({ bufnr = args.buf })
+          end,
+        })
+      end
     end,
   })
 
   vim.api.nvim_create_user_command("JwtlensDecode", M.decode, { desc = "jwtlens: decode the token under the cursor" })
   vim.api.nvim_create_user_command("JwtlensVerify", M.verify, { desc = "jwtlens: verify the token's signature" })
+  vim.api.nvim_create_user_command("JwtlensExplain", M.explain, { desc = "jwtlens: explain the policies' decision on the token" })
+  vim.api.nvim_create_user_command("JwtlensCompare", function(command)
+    M.compare(command.args)
+  end, { nargs = "?", desc = "jwtlens: compare the token under the cursor with another token" })
   vim.api.nvim_create_user_command("JwtlensMint", function(command)
     M.mint(command.args)
   end, {
