@@ -164,7 +164,9 @@ mod tests {
         for profile in &file.provider {
             let compiled = CompiledProfile::new(inherit(profile.clone(), &file.fallback))
                 .expect("a built-in profile checks");
-            compiled.compile_now().expect("every built-in pattern compiles");
+            compiled
+                .compile_now()
+                .expect("every built-in pattern compiles");
         }
         let ids: Vec<&str> = registry.profiles().map(|p| p.id.as_str()).collect();
         assert_eq!(
