@@ -133,7 +133,7 @@ pub fn judge(
         }
         let display = String::from_utf8_lossy(&path).into_owned();
         let Some(mut file) =
-            file_report(display, place.absolute(&path), text, &reports, scan.options)
+            file_report(display, place.absolute(&path), text, &reports, &[], scan.options)
         else {
             continue;
         };
