@@ -54,7 +54,10 @@ const TEMPLATE: &str = r#"{
 #[tokio::test]
 async fn template_findings_and_the_short_form_fix() {
     let workspace = TempWorkspace::new();
-    workspace.write(".jwtlens.toml", "[policy]\nrequired_claims = [\"tenant\"]\n");
+    workspace.write(
+        ".jwtlens.toml",
+        "[policy]\nrequired_claims = [\"tenant\"]\n",
+    );
     let mut server = start(&workspace, true).await;
     let client = &mut server.client;
     let uri = workspace.uri("auth/clerk-billing.json");
@@ -99,7 +102,11 @@ async fn template_findings_and_the_short_form_fix() {
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(fix["diagnostics"][0]["code"], "JWT114");
     let (fixed, version) = apply_edit(TEMPLATE, &fix["edit"], &uri);
-    assert_eq!(version, Some(1), "versioned: refused once the text moved on");
+    assert_eq!(
+        version,
+        Some(1),
+        "versioned: refused once the text moved on"
+    );
     assert_eq!(fixed, TEMPLATE.replace("{{organization.id}}", "{{org.id}}"));
 
     client.change(&uri, &fixed, 2).await;
@@ -162,7 +169,9 @@ async fn document_symbols_name_each_token() {
     assert_eq!(symbols.len(), 2, "{symbols:#?}");
     let first = symbols[0]["name"].as_str().unwrap();
     assert!(
-        first.starts_with("Clerk") && first.contains(" · org_2tenant · ") && first.contains("admin"),
+        first.starts_with("Clerk")
+            && first.contains(" · org_2tenant · ")
+            && first.contains("admin"),
         "{first}"
     );
     assert!(first.contains("valid until "), "{first}");
@@ -183,8 +192,14 @@ async fn document_symbols_name_each_token() {
 async fn workspace_symbols_find_tokens_in_open_and_closed_files() {
     let workspace = TempWorkspace::new();
     let closed = clerk_token("ins_2kid", "user_2closed", "org_2shared");
-    workspace.write("fixtures/session.json", format!("{{\"token\": \"{closed}\"}}\n"));
-    workspace.write("ignored/skip.json", format!("{{\"token\": \"{closed}\"}}\n"));
+    workspace.write(
+        "fixtures/session.json",
+        format!("{{\"token\": \"{closed}\"}}\n"),
+    );
+    workspace.write(
+        "ignored/skip.json",
+        format!("{{\"token\": \"{closed}\"}}\n"),
+    );
     workspace.write(".gitignore", "ignored/\n");
     std::fs::create_dir_all(workspace.path().join(".git")).unwrap();
     let mut server = start(&workspace, true).await;
@@ -196,7 +211,10 @@ async fn workspace_symbols_find_tokens_in_open_and_closed_files() {
         .await;
 
     let query = |query: &str| json!({"query": query});
-    let by_org = client.request("workspace/symbol", query("ORG_2SHARED")).await["result"].clone();
+    let by_org = client
+        .request("workspace/symbol", query("ORG_2SHARED"))
+        .await["result"]
+        .clone();
     let uris: Vec<&str> = by_org
         .as_array()
         .unwrap()
@@ -205,15 +223,24 @@ async fn workspace_symbols_find_tokens_in_open_and_closed_files() {
         .collect();
     assert_eq!(
         uris,
-        [open_uri.as_str(), workspace.uri("fixtures/session.json").as_str()],
+        [
+            open_uri.as_str(),
+            workspace.uri("fixtures/session.json").as_str()
+        ],
         "open documents first, gitignored files never: {by_org:#}"
     );
     assert_eq!(by_org[0]["containerName"], "tenant: org_2shared");
 
-    let by_sub = client.request("workspace/symbol", query("user_2closed")).await["result"].clone();
+    let by_sub = client
+        .request("workspace/symbol", query("user_2closed"))
+        .await["result"]
+        .clone();
     assert_eq!(by_sub.as_array().unwrap().len(), 1, "{by_sub:#}");
     assert_eq!(by_sub[0]["containerName"], "sub: user_2closed");
-    assert_eq!(by_sub[0]["location"]["range"]["start"], json!({"line": 0, "character": 11}));
+    assert_eq!(
+        by_sub[0]["location"]["range"]["start"],
+        json!({"line": 0, "character": 11})
+    );
 
     let by_kid = client.request("workspace/symbol", query("ins_2kid")).await["result"].clone();
     assert_eq!(by_kid.as_array().unwrap().len(), 2);
@@ -249,11 +276,13 @@ async fn definition_goes_to_the_key_with_the_tokens_kid() {
         &encoding_key(),
     );
     client
-        .open(&uri, &format!("a = \"{with_kid}\"\nb = \"{without_kid}\"\n"), 1)
+        .open(
+            &uri,
+            &format!("a = \"{with_kid}\"\nb = \"{without_kid}\"\n"),
+            1,
+        )
         .await;
-    let definition = |line: u32| {
-        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}})
-    };
+    let definition = |line: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
 
     let found = client
         .request("textDocument/definition", definition(0))
@@ -280,9 +309,14 @@ async fn definition_goes_to_the_key_with_the_tokens_kid() {
         .await["result"]
         .clone();
     assert!(
-        found.as_array().unwrap().iter().any(|location| location["uri"]
-            == workspace.uri("keys/staging.pem").as_str()
-            && location["range"]["start"] == json!({"line": 0, "character": 0})),
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |location| location["uri"] == workspace.uri("keys/staging.pem").as_str()
+                    && location["range"]["start"] == json!({"line": 0, "character": 0})
+            ),
         "{found:#}"
     );
     // Off a token: nothing.
@@ -332,7 +366,11 @@ async fn definition_reads_no_key_file_in_restricted_mode_or_through_a_link_out()
         .iter()
         .map(|location| location["uri"].as_str().unwrap())
         .collect();
-    assert_eq!(uris, [workspace.uri("keys.jwks.json").as_str()], "never the link out");
+    assert_eq!(
+        uris,
+        [workspace.uri("keys.jwks.json").as_str()],
+        "never the link out"
+    );
     trusted.finish().await;
 
     let mut restricted = start(&workspace, false).await;

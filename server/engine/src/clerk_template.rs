@@ -256,7 +256,9 @@ fn is_path(operand: &str) -> bool {
 
 fn prop_name<'a>(name: &'a ObjectPropName) -> (&'a str, Range<usize>) {
     match name {
-        ObjectPropName::String(string) => (string.value.as_ref(), string.range.start..string.range.end),
+        ObjectPropName::String(string) => {
+            (string.value.as_ref(), string.range.start..string.range.end)
+        }
         ObjectPropName::Word(word) => (word.value, word.range.start..word.range.end),
     }
 }
@@ -370,7 +372,8 @@ mod tests {
 
     #[test]
     fn older_organization_forms_map_to_org() {
-        let text = r#"{"org_id": "{{organization.id}}", "role": "{{ user.id || organization.role }}"}"#;
+        let text =
+            r#"{"org_id": "{{organization.id}}", "role": "{{ user.id || organization.role }}"}"#;
         assert_eq!(
             found(text),
             vec![
@@ -401,7 +404,8 @@ mod tests {
 
     #[test]
     fn reserved_and_session_claims_cannot_be_set() {
-        let text = r#"{"sub": "{{user.id}}", "sid": "x", "email": "{{user.primary_email_address}}"}"#;
+        let text =
+            r#"{"sub": "{{user.id}}", "sid": "x", "email": "{{user.primary_email_address}}"}"#;
         assert_eq!(
             found(text),
             vec![pair("JWT116", "\"sub\""), pair("JWT116", "\"sid\"")]
@@ -411,15 +415,13 @@ mod tests {
     #[test]
     fn api_objects_have_their_lifetime_checked() {
         let claims = r#""claims": {"org": "{{org.slug}}"}"#;
-        let with = |lifetime: &str| format!(r#"{{"name": "convex", "lifetime": {lifetime}, {claims}}}"#);
+        let with =
+            |lifetime: &str| format!(r#"{{"name": "convex", "lifetime": {lifetime}, {claims}}}"#);
         assert_eq!(found(&with("60")), Vec::new());
         assert_eq!(found(&with("10")), vec![pair("JWT117", "10")]);
         assert_eq!(found(&with("604800")), vec![pair("JWT117", "604800")]);
         // In a bare claims object, `lifetime` is just a claim.
-        assert_eq!(
-            found(r#"{"lifetime": 5, "org": "{{org.id}}"}"#),
-            Vec::new()
-        );
+        assert_eq!(found(r#"{"lifetime": 5, "org": "{{org.id}}"}"#), Vec::new());
     }
 
     #[test]
@@ -434,7 +436,11 @@ mod tests {
             required_claims: &["email".to_owned()],
         };
         let findings = lint(text, &cx).unwrap();
-        assert_eq!(findings[0].range, at..at + 1, "the claims object, not the API object");
+        assert_eq!(
+            findings[0].range,
+            at..at + 1,
+            "the claims object, not the API object"
+        );
         assert!(findings[0].message.contains("`email`"));
     }
 
@@ -456,11 +462,18 @@ mod tests {
 
     #[test]
     fn hostile_input_is_refused_not_parsed() {
-        let deep = format!("{{\"a\": \"{{{{user.id}}}}\", \"b\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep = format!(
+            "{{\"a\": \"{{{{user.id}}}}\", \"b\": {}{}}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         assert_eq!(lint_with(&deep, true, &[]), None);
         let unclosed = r#"{"a": "{{user.id"}"#;
         assert_eq!(lint_with(unclosed, true, &[]), Some(Vec::new()));
-        let huge = format!("{{\"a\": \"{{{{user.id}}}}{}\"}}", " ".repeat(MAX_TEMPLATE_BYTES));
+        let huge = format!(
+            "{{\"a\": \"{{{{user.id}}}}{}\"}}",
+            " ".repeat(MAX_TEMPLATE_BYTES)
+        );
         assert_eq!(lint_with(&huge, true, &[]), None);
     }
 }

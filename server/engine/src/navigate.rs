@@ -221,9 +221,15 @@ mod tests {
         assert!(name.starts_with("Clerk"), "{name}");
         assert!(name.contains(" · org_2tenant · "), "{name}");
         assert!(name.contains("admin"), "{name}");
-        assert!(name.ends_with(&format!("expired {}", timefmt::utc_date(NOW - 86_400))), "{name}");
+        assert!(
+            name.ends_with(&format!("expired {}", timefmt::utc_date(NOW - 86_400))),
+            "{name}"
+        );
 
-        let valid = report(&token(json!({"alg": "HS256"}), json!({"sub": "u", "exp": NOW + 60})));
+        let valid = report(&token(
+            json!({"alg": "HS256"}),
+            json!({"sub": "u", "exp": NOW + 60}),
+        ));
         assert_eq!(
             symbol_name(&valid, NOW),
             format!("JWT HS256 · valid until {}", timefmt::utc_date(NOW + 60))
@@ -235,7 +241,10 @@ mod tests {
                 .unwrap()
                 .0
         ));
-        assert_eq!(symbol_name(&none, NOW), "JWT none · unsigned, never expires");
+        assert_eq!(
+            symbol_name(&none, NOW),
+            "JWT none · unsigned, never expires"
+        );
     }
 
     #[test]
@@ -243,9 +252,18 @@ mod tests {
         let clerk = clerk();
         let found = |query: &str| matching_claim(&clerk, query);
         assert_eq!(found("user_2x"), Some(("sub".into(), "user_2xyz".into())));
-        assert_eq!(found("ORG_2TEN"), Some(("tenant".into(), "org_2tenant".into())));
-        assert_eq!(found("ada@acme"), Some(("email".into(), "Ada@Acme.io".into())));
-        assert_eq!(found("ins_2abc"), Some(("kid".into(), "ins_2abcKID".into())));
+        assert_eq!(
+            found("ORG_2TEN"),
+            Some(("tenant".into(), "org_2tenant".into()))
+        );
+        assert_eq!(
+            found("ada@acme"),
+            Some(("email".into(), "Ada@Acme.io".into()))
+        );
+        assert_eq!(
+            found("ins_2abc"),
+            Some(("kid".into(), "ins_2abcKID".into()))
+        );
         assert_eq!(found("sess_1"), None, "session ids are not searched");
         assert_eq!(found("  "), None);
     }

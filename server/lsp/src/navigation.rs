@@ -91,12 +91,7 @@ pub async fn workspace_symbols(shared: &Arc<Shared>, query: &str) -> Vec<SymbolI
     found
 }
 
-fn symbols_matching(
-    analysis: &Analysis,
-    uri: &Url,
-    query: &str,
-    out: &mut Vec<SymbolInformation>,
-) {
+fn symbols_matching(analysis: &Analysis, uri: &Url, query: &str, out: &mut Vec<SymbolInformation>) {
     let now = timefmt::now();
     let mut cursor = analysis.index.ranges(&analysis.text);
     for report in &analysis.reports {
@@ -193,16 +188,23 @@ pub async fn key_definition(
     let offset = analysis.index.offset(&analysis.text, position);
     let report = analysis.report_at(offset)?;
     let kid = report.token.header_str("kid").map(str::to_owned);
-    let verified_by = report.token.signed(analysis.text.as_bytes()).and_then(|signed| {
-        match config.keys.verdict(&signed)?.outcome {
+    let verified_by = report
+        .token
+        .signed(analysis.text.as_bytes())
+        .and_then(|signed| match config.keys.verdict(&signed)?.outcome {
             Outcome::Verified(index) => Some(config.keys.key(index).source.clone()),
             _ => None,
-        }
-    });
+        });
     let files: Vec<String> = config.settings.keys.files.clone();
     let encoding = analysis.index.encoding();
     let locations = tokio::task::spawn_blocking(move || {
-        key_locations(&root, &files, kid.as_deref(), verified_by.as_deref(), encoding)
+        key_locations(
+            &root,
+            &files,
+            kid.as_deref(),
+            verified_by.as_deref(),
+            encoding,
+        )
     })
     .await
     .ok()?;
