@@ -161,6 +161,17 @@ pub static RULES: &[Rule] = &[
         summary: "An HS* token whose HMAC secret is the text of a public key in the workspace: the RS-to-HS algorithm-confusion attack.", check: alg_confusion },
     Rule { code: "JWT113", name: "key-search-capped", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "The workspace has more keys of the token's type than jwtlens tries per token, and none of those tried verified it.", check: key_search_capped },
+    // Clerk JWT templates (`clerk_template`): these judge a template file, not a token.
+    Rule { code: "JWT114", name: "clerk-template-older-shortcode", tier: Tier::Info, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template uses the older {{organization.*}} form of an {{org.*}} shortcode.", check: template_rule },
+    Rule { code: "JWT115", name: "clerk-template-unknown-shortcode", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template uses a shortcode Clerk does not know: the claim is null in every token.", check: template_rule },
+    Rule { code: "JWT116", name: "clerk-template-reserved-claim", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template sets a claim Clerk reserves (sub, iss, exp…, or a session claim): the value never reaches the token.", check: template_rule },
+    Rule { code: "JWT117", name: "clerk-template-lifetime", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template's token lifetime is under 30 s or over the lifetime threshold (24 h by default).", check: template_rule },
+    Rule { code: "JWT118", name: "clerk-template-missing-claim", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template does not emit a claim the workspace policy requires.", check: template_rule },
     Rule { code: "JWT120", name: "milliseconds-timestamp", tier: Tier::Warning, in_fixtures: InFixtures::Hint,
         summary: "exp, nbf or iat is in milliseconds: verifiers read seconds, so the token never expires (exp) or is not valid for millennia (nbf, iat).", check: milliseconds_timestamp },
 ];
@@ -168,6 +179,12 @@ pub static RULES: &[Rule] = &[
 /// The rule with this code or name.
 pub fn find(key: &str) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.is(key))
+}
+
+/// The check of the Clerk template rules as token rules: they never fire on a token, as
+/// `clerk_template` runs them over template files.
+fn template_rule(_: &Context) -> Option<String> {
+    None
 }
 
 fn alg_none(cx: &Context) -> Option<String> {
