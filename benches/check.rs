@@ -9,12 +9,16 @@
 //! run back to back, and each jwtlens run is divided by the ripgrep run of its round: the
 //! table shows the median of those paired ratios (robust to other load on a shared
 //! machine, which hits both runs of a pair alike more often than not) and jwtlens's peak
-//! RSS (the largest of the rounds, from `wait4`). Then the time to check one small file,
-//! process start included. Every token tree's JSON report must hold every planted token.
+//! RSS (the largest of the rounds, from `wait4` in a small wrapper process: see
+//! `measure/mod.rs`). Then the time to check one small file, process start included,
+//! against ripgrep's on the same file. Every token tree's JSON report must hold every
+//! planted token.
 //!
 //! `cargo bench --bench check` (needs `rg`: `apt-get install ripgrep`). Environment:
 //! `JWTLENS_BENCH_RUNS` (rounds per tree, default 5), `JWTLENS_BENCH_DIR` (generate there,
-//! keep it and reuse it next time; default: a temporary directory, removed afterwards).
+//! keep it and reuse it next time; default: a temporary directory, removed afterwards),
+//! `JWTLENS_BENCH_TREES` (the trees to run, as indices from 0 separated by commas, in the
+//! order of the table; default all; `none` runs the small file only).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +29,9 @@ mod measure;
 use measure::{load_average, median, run, TOKEN_REGEX};
 
 const FORMATS: [&str; 3] = ["human", "json", "sarif"];
+
+/// Process runs of each tool on the one small file.
+const SMALL_FILE_RUNS: usize = 31;
 
 /// One generated tree.
 struct TreeSpec {
@@ -74,6 +81,7 @@ impl Rng {
 }
 
 fn main() {
+    measure::wrapper_main();
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, index, dir] = args.as_slice() {
         if flag == "--generate" {
@@ -118,24 +126,36 @@ fn main() {
             .unwrap_or_default()
     );
     println!(
+        "peak RSS is measured through a wrapper process that adds at most {} MB",
+        measure::wrapper_floor_kb().div_ceil(1024)
+    );
+    println!(
         "\n| tree | files | MB | tokens | rg median | human | JSON | SARIF | peak RSS human / JSON / SARIF |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
+    let selected: Option<Vec<usize>> = std::env::var("JWTLENS_BENCH_TREES").ok().map(|list| {
+        list.split(',')
+            .filter_map(|index| index.trim().parse().ok())
+            .collect()
+    });
     for (index, spec) in TREES.iter().enumerate() {
+        if selected.as_ref().is_some_and(|list| !list.contains(&index)) {
+            continue;
+        }
         let dir = base.join(format!("tree{index}"));
         let (bytes, tokens) = tree(index, &dir);
         // Warm the page cache (and both binaries) with one untimed run each.
-        run(&mut rg(&dir));
-        run(&mut check(&dir, "human"));
+        run(&rg(&dir));
+        run(&check(&dir, "human"));
         let mut rg_walls = Vec::new();
         let mut ratios = [vec![], vec![], vec![]];
         let mut rss = [0u64; 3];
         let mut found = None;
         for _ in 0..runs {
-            let grep = run(&mut rg(&dir));
+            let grep = run(&rg(&dir));
             rg_walls.push(grep.wall);
             for (f, format) in FORMATS.iter().enumerate() {
-                let ours = run(&mut check(&dir, format));
+                let ours = run(&check(&dir, format));
                 assert!(ours.code <= 1, "jwtlens check failed: exit {}", ours.code);
                 ratios[f].push(ours.wall.as_secs_f64() / grep.wall.as_secs_f64());
                 rss[f] = rss[f].max(ours.max_rss_kb);
@@ -169,30 +189,39 @@ fn main() {
     // One small file, process start included: what a pre-commit hook pays per file.
     let small = base.join("one-file");
     std::fs::create_dir_all(&small).expect("mkdir");
-    let (text, _) = corpus::corpus(1_000, 400, true);
+    let (text, planted) = corpus::corpus(1_000, 400, true);
     let file = small.join("app.ts");
     std::fs::write(&file, &text).expect("write");
-    let (mut ours, mut grep) = (Vec::new(), Vec::new());
-    for _ in 0..31 {
-        grep.push(run(&mut rg(&file)).wall);
+    let (mut ours, mut grep, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..SMALL_FILE_RUNS {
+        let grep_wall = run(&rg(&file)).wall;
         let mut command = Command::new(env!("CARGO_BIN_EXE_jwtlens"));
         command.arg("check").arg(&file);
-        ours.push(run(&mut command).wall);
+        let ours_run = run(&command);
+        assert!(
+            ours_run.code <= 1,
+            "jwtlens check failed: exit {}",
+            ours_run.code
+        );
+        ratios.push(ours_run.wall.as_secs_f64() / grep_wall.as_secs_f64());
+        grep.push(grep_wall);
+        ours.push(ours_run.wall);
     }
     println!(
-        "\none {} B file: jwtlens check {:.1} ms, rg {:.1} ms (medians of 31); load average \
-         after: {}",
+        "
+one {} B file with {planted} tokens: jwtlens check {:.1} ms, rg {:.1} ms (medians \
+         of {SMALL_FILE_RUNS}; paired ratio {:.2}×); load average after: {}",
         text.len(),
         median(&mut ours).as_secs_f64() * 1e3,
         median(&mut grep).as_secs_f64() * 1e3,
+        median_f64(&mut ratios),
         load_average()
     );
 }
 
 /// Generates tree `index` in `dir` unless a previous run did (a kept directory holds a
 /// marker with its numbers); returns its bytes and planted tokens. Generated by a child
-/// process, so that this one stays small: a child's peak RSS (from wait4) counts the
-/// pages it shares with its parent between fork and exec.
+/// process, so that this one does not hold the whole corpus.
 fn tree(index: usize, dir: &Path) -> (u64, usize) {
     let marker = dir.join(".jwtlens-bench-corpus");
     let numbers = match std::fs::read_to_string(&marker) {

@@ -54,6 +54,7 @@ impl Rng {
 }
 
 fn main() {
+    measure::wrapper_main();
     let args: Vec<String> = std::env::args().collect();
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: only build then.
     if !args.iter().any(|arg| arg == "--bench") {
@@ -125,15 +126,15 @@ fn race(repo: &Path, runs: usize, planted: Option<usize>) {
             .current_dir(repo);
         command
     };
-    run(&mut pipeline());
-    run(&mut jwtlens("human"));
+    run(&pipeline());
+    run(&jwtlens("human"));
     let mut pipeline_runs: Vec<Measured> = Vec::new();
     let mut jwtlens_runs: Vec<Measured> = Vec::new();
     println!("run   git log -p | rg   jwtlens --history   ratio   jwtlens RSS");
     for i in 0..runs {
-        let a = run(&mut pipeline());
+        let a = run(&pipeline());
         assert!(a.code <= 1, "the pipeline failed: exit {}", a.code); // rg: 1 is no match
-        let b = run(&mut jwtlens("human"));
+        let b = run(&jwtlens("human"));
         assert_eq!(b.code, 0, "jwtlens check --history failed: exit {}", b.code);
         println!(
             "{:>3}  {:>15.3} s  {:>15.3} s  {:>6.2}  {:>8} MB",
@@ -165,7 +166,7 @@ fn race(repo: &Path, runs: usize, planted: Option<usize>) {
         rss / 1024
     );
 
-    let json = run(&mut jwtlens("json"));
+    let json = run(&jwtlens("json"));
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
     let tokens: HashSet<&str> = report["findings"]
         .as_array()

@@ -16,6 +16,7 @@ mod incremental_sync;
 mod jwks;
 mod key_search;
 mod lsp;
+mod navigation;
 mod newest_version;
 mod privacy;
 mod properties;

@@ -16,7 +16,7 @@ use jwtlens_check::progress::Progress;
 use jwtlens_check::report::{file_report, FileReport, RecordOptions};
 use jwtlens_check::walk::{self, Configs, Problem, Stats, WalkOptions};
 use jwtlens_check::{history, sarif, Summary};
-use jwtlens_engine::analysis::{analyse, DocumentContext};
+use jwtlens_engine::analysis::{analyse, analyse_template, DocumentContext};
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
@@ -257,8 +257,11 @@ pub fn run(args: &CheckArgs) -> Exit {
             let progress_thread = scope.spawn(|| progress.run(&stats));
             walk::walk(&roots, &walk_options, &configs, &stats, &report, || {
                 |file: walk::SourceFile| {
-                    // No `eyJ`, no token: skip the engine (and its path globs).
-                    if memchr::memmem::find(file.text, b"eyJ").is_none() {
+                    // No `eyJ`, no token; no `{{`, no Clerk template: skip the engine
+                    // (and its path globs).
+                    if memchr::memmem::find(file.text, b"eyJ").is_none()
+                        && memchr::memmem::find(file.text, b"{{").is_none()
+                    {
                         return;
                     }
                     let relative = file.relative();
@@ -269,7 +272,8 @@ pub fn run(args: &CheckArgs) -> Exit {
                         remote: None,
                     };
                     let reports = analyse(file.text, &cx);
-                    if reports.iter().all(|r| r.findings.is_empty()) {
+                    let template = analyse_template(file.text, &cx);
+                    if template.is_empty() && reports.iter().all(|r| r.findings.is_empty()) {
                         return;
                     }
                     let record = file_report(
@@ -277,6 +281,7 @@ pub fn run(args: &CheckArgs) -> Exit {
                         configs.absolute(file.path),
                         file.text,
                         &reports,
+                        &template,
                         options,
                     );
                     if let Some(record) = record {

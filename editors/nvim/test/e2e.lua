@@ -383,6 +383,29 @@ local function run()
     assert(message:find(JWKS_URL, 1, true), "the message does not name " .. JWKS_URL .. ": " .. message)
   end)
 
+  check("issue 17: document symbols (textDocument/documentSymbol) list one `provider · tenant · role · status` symbol per token", function()
+    vim.api.nvim_set_current_buf(session)
+    local params = { textDocument = vim.lsp.util.make_text_document_params(session) }
+    local responses = assert(vim.lsp.buf_request_sync(session, "textDocument/documentSymbol", params, TIMEOUT))
+    local symbols
+    for _, response in pairs(responses) do
+      symbols = symbols or response.result
+    end
+    assert(symbols and #symbols > 0, "no document symbols: " .. vim.inspect(responses))
+    -- Each symbol spans a token: its range starts where the token's text does.
+    for _, symbol in ipairs(symbols) do
+      local start = symbol.range.start
+      local line = vim.api.nvim_buf_get_lines(session, start.line, start.line + 1, false)[1] or ""
+      assert(line:sub(start.character + 1, start.character + 3) == "eyJ", ("symbol %q does not start at a token: %s"):format(symbol.name, line))
+    end
+    local names = vim.tbl_map(function(symbol)
+      return symbol.name
+    end, symbols)
+    contains_all(table.concat(names, "\n"), { "Clerk", "org_2vC1Globex", " · " }, "the symbol names")
+    assert(symbols[1].kind == vim.lsp.protocol.SymbolKind.Key, "kind " .. tostring(symbols[1].kind))
+    say("    " .. names[1])
+  end)
+
   check(":JwtlensVerify rejects a token the issuer's keys did not sign", function()
     local message = verify_message("const clerkLegacySession =")
     assert(message:find("signature not verified", 1, true), "unexpected message: " .. message)

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use jwtlens_jose::fingerprint;
 
-use jwtlens_engine::analysis::TokenReport;
+use jwtlens_engine::analysis::{Finding, TokenReport};
 use jwtlens_engine::lines::{LineIndex, Unit};
 use jwtlens_engine::rules::Rule;
 use jwtlens_engine::untrusted::escape_controls;
@@ -101,15 +101,18 @@ pub fn redact(token: &str) -> String {
     }
 }
 
-/// Records of every token with findings in `text`; `None` when there are none.
+/// Records of every token with findings in `text`, then of the Clerk JWT template
+/// findings (`template`, from `analyse_template`: one record per range they are at);
+/// `None` when there are none.
 pub fn file_report(
     path: String,
     absolute: std::path::PathBuf,
     text: &[u8],
     reports: &[TokenReport],
+    template: &[Finding],
     options: RecordOptions,
 ) -> Option<FileReport> {
-    if reports.iter().all(|report| report.findings.is_empty()) {
+    if template.is_empty() && reports.iter().all(|report| report.findings.is_empty()) {
         return None;
     }
     let ranges: Vec<Range<usize>> = reports.iter().map(|r| r.token.range.clone()).collect();
@@ -159,6 +162,39 @@ pub fn file_report(
                 .collect(),
             provenance: None,
         });
+    }
+    // A template finding is at a shortcode, claim name or value: shown whole (it is no
+    // secret), fingerprinted by its text so a baseline keeps it.
+    let mut at = 0;
+    while at < template.len() {
+        let range = template[at].range.clone();
+        let same = template[at..]
+            .iter()
+            .take_while(|finding| finding.range == range)
+            .count();
+        let line = lines.line_at(text, range.start).content;
+        let (start, end) = (position(range.start), position(range.end));
+        tokens.push(TokenRecord {
+            start,
+            end,
+            fingerprint: fingerprint(&text[range.clone()]),
+            text: None,
+            provider: None,
+            fixture: None,
+            snippet: options
+                .snippets
+                .then(|| snippet(text, line, &range, std::slice::from_ref(&range), true)),
+            findings: template[at..at + same]
+                .iter()
+                .map(|finding| FindingRecord {
+                    rule: finding.rule,
+                    level: finding.level,
+                    message: finding.message.clone(),
+                })
+                .collect(),
+            provenance: None,
+        });
+        at += same;
     }
     Some(FileReport {
         path,
@@ -314,6 +350,7 @@ mod tests {
             "/w/src/app.ts".into(),
             text.as_bytes(),
             &reports,
+            &[],
             options,
         )
         .expect("findings")

@@ -4,6 +4,7 @@
 use std::ops::Range;
 use std::path::Path;
 
+use crate::clerk_template::{self, TemplateContext};
 use crate::config::Config;
 use crate::decode::DecodedToken;
 use crate::facts::TokenFacts;
@@ -68,6 +69,47 @@ pub fn analyse(text: &[u8], cx: &DocumentContext) -> Vec<TokenReport> {
         .map(|token| {
             let suppression = lines.for_token_at(token.range.start);
             report(text, token, fixture_path, suppression, cx)
+        })
+        .collect()
+}
+
+/// Findings of the Clerk JWT template rules when `text` is a template ([`clerk_template`]):
+/// at the levels the configuration sets, without those an inline `jwtlens: ignore` covers
+/// (on the line or the line above, as for tokens), in document order.
+pub fn analyse_template(text: &[u8], cx: &DocumentContext) -> Vec<Finding> {
+    if cx.path.is_some_and(|path| cx.config.is_ignored_path(path)) {
+        return Vec::new();
+    }
+    let Ok(text_str) = std::str::from_utf8(text) else {
+        return Vec::new();
+    };
+    let settings = &cx.config.settings;
+    // A workspace with named policies joins their required claims here (issue 17: the
+    // named policies are added next to the single `[policy]`).
+    let template_cx = TemplateContext {
+        named: cx
+            .path
+            .is_some_and(|path| cx.config.is_clerk_template_path(path)),
+        lifetime_threshold: settings.lifetime_threshold,
+        required_claims: &settings.policy.required_claims,
+    };
+    let Some(found) = clerk_template::lint(text_str, &template_cx) else {
+        return Vec::new();
+    };
+    let mut lines = SuppressionLines::new(text);
+    found
+        .into_iter()
+        .filter_map(|finding| {
+            let level = level_for(finding.rule, cx.config, Fixture::No)?;
+            if lines.for_token_at(finding.range.start).covers(finding.rule) {
+                return None;
+            }
+            Some(Finding {
+                rule: finding.rule,
+                level,
+                message: finding.message,
+                range: finding.range,
+            })
         })
         .collect()
 }

@@ -52,6 +52,7 @@ pub struct Config {
     pub settings: Settings,
     fixture_globs: GlobSet,
     ignore_globs: GlobSet,
+    clerk_template_globs: GlobSet,
     levels: BTreeMap<&'static str, Level>,
     pub providers: ProviderRegistry,
     /// The workspace's keys for offline verification.
@@ -99,6 +100,10 @@ impl Config {
             settings.ignore_paths.iter().map(String::as_str),
             "ignore_paths",
         )?;
+        let clerk_template_globs = glob_set(
+            settings.clerk_templates.iter().map(String::as_str),
+            "clerk_templates",
+        )?;
         let mut levels = BTreeMap::new();
         for (key, level) in &settings.rules {
             levels.insert(resolve_rule(key, "rules")?.code, *level);
@@ -139,6 +144,7 @@ impl Config {
             settings,
             fixture_globs,
             ignore_globs,
+            clerk_template_globs,
             levels,
             providers,
             keys: Arc::new(keys),
@@ -228,6 +234,11 @@ impl Config {
     /// Whether a workspace-relative path is fixture context.
     pub fn is_fixture_path(&self, relative: &Path) -> bool {
         self.fixture_globs.is_match(relative)
+    }
+
+    /// Whether `.jwtlens.toml` names a workspace-relative path as a Clerk JWT template.
+    pub fn is_clerk_template_path(&self, relative: &Path) -> bool {
+        self.clerk_template_globs.is_match(relative)
     }
 
     /// Whether a workspace-relative path is excluded from reporting.

@@ -49,7 +49,13 @@ pub struct DecodedToken {
     pub segments: Vec<Range<usize>>,
     /// The token put together, when the document splits it (see [`Candidate::joined`]).
     pub joined: Option<Box<str>>,
+    /// The header's members; empty when the header is broken.
     pub header: Map<String, Value>,
+    /// Why the header cannot be read ("is not valid base64url (Invalid symbol 42, offset
+    /// 20.)", "is not JSON (…)"), for a token the scanner found by its payload (see
+    /// [`Candidate::header_broken`]). Such a token is decoded as far as it goes: the claims
+    /// are read, nothing is verified.
+    pub header_error: Option<SegmentError>,
     pub body: Body,
     /// Decoded signature length in bytes (JWS only); `None` when it is not base64url.
     pub signature_len: Option<usize>,
@@ -62,13 +68,15 @@ pub struct DecodedToken {
 
 impl DecodedToken {
     /// Decodes a candidate found in `text`. The scanner has already checked the header, so
-    /// a header that fails here (it cannot, short of a scanner bug) yields `None`.
+    /// a header that fails here yields `None` (it cannot, short of a scanner bug), unless
+    /// the scanner found it broken: then the reason is kept in `header_error`.
     pub fn decode(text: &[u8], candidate: &Candidate) -> Option<Self> {
         let frame = candidate.frame(text);
         let segment = |i: usize| &frame[candidate.segments[i].clone()];
-        let header = match decode_object(segment(0)) {
-            Ok(header) => header,
-            Err(_) => return None,
+        let (header, header_error) = match decode_object(segment(0)) {
+            Ok(header) if !candidate.header_broken => (header, None),
+            Err(err) if candidate.header_broken => (Map::new(), Some(err)),
+            _ => return None,
         };
         let (body, signature_len) = match candidate.kind {
             TokenKind::Jwe => (Body::Encrypted, None),
@@ -86,6 +94,7 @@ impl DecodedToken {
             segments: candidate.segments.clone(),
             joined: candidate.joined.clone(),
             header,
+            header_error,
             body,
             signature_len,
             signature_elided: candidate.kind == TokenKind::Jws
@@ -155,8 +164,9 @@ impl DecodedToken {
     }
 
     /// The parts of a JWS that a key verifies (`None` for a JWE): what the key ring judges.
+    /// A token with a broken header has nothing a key could verify.
     pub fn signed<'a>(&'a self, text: &'a [u8]) -> Option<SignedToken<'a>> {
-        (self.kind == TokenKind::Jws).then(|| SignedToken {
+        (self.kind == TokenKind::Jws && self.header_error.is_none()).then(|| SignedToken {
             text: self.compact(text),
             header: &self.header,
             signing_input: self.signing_input(text),
@@ -205,6 +215,7 @@ pub(crate) mod tests {
             range: 0..text.len(),
             segments,
             joined: None,
+            header_broken: false,
         }
     }
 

@@ -58,7 +58,14 @@ fn headline(out: &mut String, report: &TokenReport) {
         TokenKind::Jws => "JWS",
         TokenKind::Jwe => "JWE",
     };
-    let _ = write!(out, "**{provider}** · {kind} · {}", code(token.alg()));
+    match &token.header_error {
+        None => {
+            let _ = write!(out, "**{provider}** · {kind} · {}", code(token.alg()));
+        }
+        Some(_) => {
+            let _ = write!(out, "**{provider}** · {kind} · broken header");
+        }
+    }
     if let Some(enc) = token.header_str("enc") {
         let _ = write!(out, " · enc {}", code(enc));
     }
@@ -126,7 +133,15 @@ fn claims_table(out: &mut String, report: &TokenReport, now: i64) {
             } else {
                 relative
             };
-            rows.push((label, format!("{} ({relative})", timefmt::utc_date(at))));
+            let mut shown = format!("{} ({relative})", timefmt::utc_date(at));
+            if let Some(seconds) = timefmt::from_milliseconds(at) {
+                // Verifiers read the value as seconds: say so, and what was meant.
+                shown.push_str(&format!(
+                    ": `{claim}` is in milliseconds, meant as {}; verifiers read it as seconds",
+                    timefmt::utc_date(seconds)
+                ));
+            }
+            rows.push((label, shown));
         }
     }
     if let (Some(iat), Some(exp)) = (token.numeric_claim("iat"), token.numeric_claim("exp")) {
@@ -218,7 +233,12 @@ fn notes(out: &mut String, report: &TokenReport) {
 
 fn raw_parts(out: &mut String, report: &TokenReport, text: &[u8]) {
     let token = &report.token;
-    json_block(out, "Header", &Value::Object(token.header.clone()));
+    match &token.header_error {
+        None => json_block(out, "Header", &Value::Object(token.header.clone())),
+        Some(err) => {
+            let _ = writeln!(out, "**Header** {}\n", escaped(&err.to_string()));
+        }
+    }
     match &token.body {
         Body::Claims(claims) => json_block(out, "Payload", &Value::Object(claims.clone())),
         Body::Malformed(err) => {
@@ -398,6 +418,7 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
             .next()
             .unwrap_or(&provider.name)
             .to_owned(),
+        None if token.header_error.is_some() => "JWT (broken header)".to_owned(),
         None => format!("JWT {}", token.alg()),
     });
     if let Some(who) = facts.roles.first().or(facts.tenants.first()) {
@@ -587,5 +608,20 @@ mod tests {
             hover.contains("exp is a string, not a NumericDate (RFC 7519 §2)"),
             "{hover}"
         );
+    }
+
+    /// An exp in milliseconds is shown as the date verifiers see, with the date it meant.
+    #[test]
+    fn an_exp_in_milliseconds_shows_the_date_it_meant() {
+        let (report, text) = report(r#"{"exp":1168335720000}"#);
+        let hover = render(&report, &text, 1_800_000_000, Findings::Listed);
+        assert!(
+            hover.contains(
+                "| Expires | +38993-01-31 04:00:00 UTC (in 36990 years): `exp` is in milliseconds, \
+                 meant as 2007-01-09 09:42:00 UTC; verifiers read it as seconds |"
+            ),
+            "{hover}"
+        );
+        assert!(hover.contains("JWT120"), "{hover}");
     }
 }

@@ -2,7 +2,8 @@
 //! decodes them ([`decode`]), recognises their identity provider ([`providers`], into
 //! [`facts`]), runs the checklist ([`rules`]) under the workspace's compiled
 //! configuration ([`config`]), and renders the hover ([`hover`]); [`analysis`] ties these
-//! together for one document.
+//! together for one document. [`clerk_template`] lints Clerk JWT templates, files that
+//! describe tokens rather than hold them.
 //!
 //! Everything here works on bytes and byte offsets and is pure, apart from reading the
 //! workspace's configuration and keys through `jwtlens-keys`. No LSP, terminal or network
@@ -10,6 +11,7 @@
 //! layers on top, and convert offsets to their own positions.
 
 pub mod analysis;
+pub mod clerk_template;
 pub mod config;
 pub mod decision;
 pub mod decode;
@@ -17,6 +19,7 @@ pub mod diff;
 pub mod facts;
 pub mod hover;
 pub mod lines;
+pub mod navigate;
 pub mod providers;
 pub mod rules;
 pub mod scan;

@@ -148,7 +148,7 @@ pub static RULES: &[Rule] = &[
     Rule { code: "JWT106", name: "policy-mismatch", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
         summary: "The workspace policy (issuers, audiences, parties, required claims, permissions shape) rejects the token.", check: policy_mismatch },
     Rule { code: "JWT107", name: "malformed", tier: Tier::Info, in_fixtures: InFixtures::Keep,
-        summary: "A JWT-shaped string whose payload does not decode, or whose exp, nbf or iat is not a NumericDate.", check: malformed },
+        summary: "A JWT-shaped string whose header or payload does not decode, or whose exp, nbf or iat is not a NumericDate.", check: malformed },
     Rule { code: "JWT108", name: "encrypted", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "A five-part JWE: only the protected header can be read.", check: encrypted },
     Rule { code: "JWT109", name: "bound-token", tier: Tier::Info, in_fixtures: InFixtures::Keep,
@@ -161,11 +161,30 @@ pub static RULES: &[Rule] = &[
         summary: "An HS* token whose HMAC secret is the text of a public key in the workspace: the RS-to-HS algorithm-confusion attack.", check: alg_confusion },
     Rule { code: "JWT113", name: "key-search-capped", tier: Tier::Info, in_fixtures: InFixtures::Keep,
         summary: "The workspace has more keys of the token's type than jwtlens tries per token, and none of those tried verified it.", check: key_search_capped },
+    // Clerk JWT templates (`clerk_template`): these judge a template file, not a token.
+    Rule { code: "JWT114", name: "clerk-template-older-shortcode", tier: Tier::Info, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template uses the older {{organization.*}} form of an {{org.*}} shortcode.", check: template_rule },
+    Rule { code: "JWT115", name: "clerk-template-unknown-shortcode", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template uses a shortcode Clerk does not know: the claim is null in every token.", check: template_rule },
+    Rule { code: "JWT116", name: "clerk-template-reserved-claim", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template sets a claim Clerk reserves (sub, iss, exp…, or a session claim): the value never reaches the token.", check: template_rule },
+    Rule { code: "JWT117", name: "clerk-template-lifetime", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template's token lifetime is under 30 s or over the lifetime threshold (24 h by default).", check: template_rule },
+    Rule { code: "JWT118", name: "clerk-template-missing-claim", tier: Tier::Warning, in_fixtures: InFixtures::Keep,
+        summary: "A Clerk JWT template does not emit a claim the workspace policy requires.", check: template_rule },
+    Rule { code: "JWT120", name: "milliseconds-timestamp", tier: Tier::Warning, in_fixtures: InFixtures::Hint,
+        summary: "exp, nbf or iat is in milliseconds: verifiers read seconds, so the token never expires (exp) or is not valid for millennia (nbf, iat).", check: milliseconds_timestamp },
 ];
 
 /// The rule with this code or name.
 pub fn find(key: &str) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.is(key))
+}
+
+/// The check of the Clerk template rules as token rules: they never fire on a token, as
+/// `clerk_template` runs them over template files.
+fn template_rule(_: &Context) -> Option<String> {
+    None
 }
 
 fn alg_none(cx: &Context) -> Option<String> {
@@ -395,7 +414,7 @@ fn display_value(value: &Value) -> String {
 fn uncommon_alg(cx: &Context) -> Option<String> {
     let alg = cx.token.alg();
     let common = ["RS256", "ES256", "HS256"].contains(&alg) || alg.eq_ignore_ascii_case("none");
-    (cx.is_jws() && !common).then(|| {
+    (cx.is_jws() && cx.token.header_error.is_none() && !common).then(|| {
         format!("alg {alg} is uncommon: check that every verifier supports and expects it")
     })
 }
@@ -505,6 +524,9 @@ fn live_credential(cx: &Context) -> Option<String> {
     }
     let validity = match cx.token.numeric_claim("exp") {
         Some(exp) if exp <= cx.now => return None,
+        Some(exp) if timefmt::from_milliseconds(exp).is_some() => {
+            "never expires in practice: exp is in milliseconds".to_owned()
+        }
         Some(exp) => format!(
             "valid for another {}",
             timefmt::duration(exp.abs_diff(cx.now))
@@ -725,6 +747,15 @@ pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
 }
 
 fn malformed(cx: &Context) -> Option<String> {
+    if let Some(err) = &cx.token.header_error {
+        let payload = match &cx.token.body {
+            Body::Claims(_) => "the payload is readable, but",
+            _ => "and",
+        };
+        return Some(format!(
+            "JWT-shaped, but its header {err}: {payload} no verifier accepts the token"
+        ));
+    }
     match &cx.token.body {
         Body::Malformed(err) => Some(format!("JWT-shaped, but its payload {err}")),
         Body::Claims(claims) => jwtlens_jose::numeric_date_problem(claims).map(|problem| {
@@ -732,6 +763,41 @@ fn malformed(cx: &Context) -> Option<String> {
         }),
         Body::Encrypted => None,
     }
+}
+
+/// What verifiers do with a NumericDate in milliseconds: they compare it with the time in
+/// seconds, so it lies about 1000 times further from 1970 than meant.
+/// - exp: never reached. PyJWT `exp <= now - leeway` (jwt/api_jwt.py:507 at dcc27a9),
+///   jsonwebtoken (Rust) `exp - … < now - leeway` (src/validation.rs:283 at 6086da7), jose
+///   `exp <= now - tolerance` (src/lib/jwt_claims_set.ts:227 at afbc664), jsonwebtoken
+///   (Node) `clockTimestamp >= payload.exp + …` (verify.js:189 at bc28861).
+/// - nbf: always in the future: PyJWT (api_jwt.py:491), jose (jwt_claims_set.ts:215) and
+///   jsonwebtoken (Node, verify.js:180) reject the token; jsonwebtoken (Rust) checks nbf
+///   only with `validate_nbf`.
+/// - iat: in the future: PyJWT rejects it ("not yet valid (iat)", api_jwt.py:477), jose
+///   does when `maxTokenAge` is set (jwt_claims_set.ts:250).
+fn milliseconds_timestamp(cx: &Context) -> Option<String> {
+    let consequence = |claim| {
+        match claim {
+        "exp" => "PyJWT, jsonwebtoken (Rust and Node) and jose compare exp with the time in seconds, so the token never expires",
+        "nbf" => "PyJWT, jose and jsonwebtoken (Node) compare nbf with the time in seconds and reject the token as not yet valid",
+        _ => "PyJWT rejects the token as issued in the future (iat), and so does jose when maxTokenAge is set",
+    }
+    };
+    let problems: Vec<String> = ["exp", "nbf", "iat"]
+        .into_iter()
+        .filter_map(|claim| {
+            let value = cx.token.numeric_claim(claim)?;
+            let seconds = timefmt::from_milliseconds(value)?;
+            Some(format!(
+                "{claim} {value} is in milliseconds ({}; read as seconds it is {}): {}",
+                timefmt::utc_date(seconds),
+                timefmt::utc_date(value),
+                consequence(claim)
+            ))
+        })
+        .collect();
+    (!problems.is_empty()).then(|| format!("{}; write seconds", problems.join("; ")))
 }
 
 fn encrypted(cx: &Context) -> Option<String> {
@@ -1226,6 +1292,38 @@ mod tests {
             .run("JWT104"),
             None
         );
+    }
+
+    #[test]
+    fn jwt120_milliseconds_say_what_verifiers_do() {
+        // Date.now() where seconds belong: NOW in milliseconds, and an hour later.
+        let (iat, exp) = (NOW * 1000, (NOW + 3_600) * 1000);
+        let case = Case::new(
+            rs256(),
+            json!({"iss": "https://clerk.acme.io", "iat": iat, "exp": exp}),
+        );
+        assert_eq!(
+            case.run("JWT120").unwrap(),
+            format!(
+                "exp {exp} is in milliseconds (2027-01-15 09:00:00 UTC; read as seconds it is {}): \
+                 PyJWT, jsonwebtoken (Rust and Node) and jose compare exp with the time in seconds, \
+                 so the token never expires; iat {iat} is in milliseconds (2027-01-15 08:00:00 UTC; \
+                 read as seconds it is {}): PyJWT rejects the token as issued in the future (iat), \
+                 and so does jose when maxTokenAge is set; write seconds",
+                crate::timefmt::utc_date(exp),
+                crate::timefmt::utc_date(iat)
+            )
+        );
+        assert!(case
+            .run("JWT104")
+            .unwrap()
+            .contains("never expires in practice: exp is in milliseconds"));
+        assert_eq!(case.run("JWT003"), None);
+        let nbf = Case::new(rs256(), json!({"nbf": NOW * 1000})).run("JWT120");
+        assert!(nbf.unwrap().contains("reject the token as not yet valid"));
+        // Seconds, even far in the future, are seconds.
+        let far = json!({"iat": NOW, "exp": NOW + 100 * 365 * 86_400});
+        assert_eq!(Case::new(rs256(), far).run("JWT120"), None);
     }
 
     #[test]

@@ -74,6 +74,21 @@ pub fn relative(at: i64, now: i64) -> String {
     }
 }
 
+/// The smallest NumericDate read as milliseconds: 10^11. In seconds it is 5138-11-16, a
+/// date no issuer writes on purpose; in milliseconds it is 1973-03-03, before any JWT.
+pub const MILLISECONDS_FROM: i64 = 100_000_000_000;
+/// The first value no longer read as milliseconds: 10^14, which in milliseconds is 5138 again
+/// (larger values are microseconds or garbage, and stay plain far-future seconds).
+const MILLISECONDS_BELOW: i64 = 100_000_000_000_000;
+
+/// The NumericDate `value` in seconds when it looks like milliseconds (`Date.now()` where
+/// seconds belong): [`MILLISECONDS_FROM`] ≤ value < 10^14, years 1973–5138 in milliseconds.
+pub fn from_milliseconds(value: i64) -> Option<i64> {
+    (MILLISECONDS_FROM..MILLISECONDS_BELOW)
+        .contains(&value)
+        .then_some(value / 1000)
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn now() -> i64 {
     Utc::now().timestamp()
@@ -100,6 +115,22 @@ mod tests {
         assert_eq!(short_duration(3 * 86_400 + 5), "3 d");
         assert_eq!(short_duration(7_200), "2 h");
         assert_eq!(short_duration(5 * 365 * 86_400), "5 y");
+    }
+
+    #[test]
+    fn milliseconds_are_told_from_seconds_by_magnitude() {
+        // kinde-go's test token: exp 1168335720000 is 2007-01-09 in milliseconds.
+        assert_eq!(from_milliseconds(1_168_335_720_000), Some(1_168_335_720));
+        assert_eq!(utc_date(MILLISECONDS_FROM), "5138-11-16 09:46:40 UTC");
+        assert_eq!(
+            utc_date(MILLISECONDS_FROM / 1000),
+            "1973-03-03 09:46:40 UTC"
+        );
+        // Seconds up to year 5138 stay seconds; microseconds are not milliseconds.
+        assert_eq!(from_milliseconds(MILLISECONDS_FROM - 1), None);
+        assert_eq!(from_milliseconds(1_764_000_000), None);
+        assert_eq!(from_milliseconds(1_764_000_000_000_000), None);
+        assert_eq!(from_milliseconds(-1_764_000_000_000), None);
     }
 
     #[test]

@@ -9,7 +9,9 @@ mod fixes;
 mod log_name;
 mod memory;
 pub use memory::limit_arenas;
+mod navigation;
 pub mod position;
+mod templates;
 mod transport;
 mod workspace;
 
@@ -30,7 +32,7 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService};
 
 use document::DocumentText;
-use jwtlens_engine::analysis::{self, DocumentContext, TokenReport};
+use jwtlens_engine::analysis::{self, DocumentContext, Finding, TokenReport};
 use jwtlens_engine::config::{read_config_file, Config};
 use jwtlens_engine::hover;
 use jwtlens_engine::timefmt;
@@ -153,6 +155,8 @@ pub struct Analysis {
     text: Arc<String>,
     index: PositionIndex,
     reports: Vec<TokenReport>,
+    /// Findings of the Clerk JWT template rules, when the document is a template.
+    template_findings: Vec<Finding>,
     config: Arc<Config>,
     /// Each token's named-policy decisions, for the code lens (worked out on first use).
     decisions: std::sync::OnceLock<Vec<Vec<jwtlens_engine::decision::Decision>>>,
@@ -173,6 +177,7 @@ impl Analysis {
             remote: Some(&snapshot.remote),
         };
         let reports = analysis::analyse(snapshot.text.as_bytes(), &cx);
+        let template_findings = analysis::analyse_template(snapshot.text.as_bytes(), &cx);
         let index = PositionIndex::new(&snapshot.text, snapshot.encoding);
         Analysis {
             version: snapshot.version,
@@ -180,6 +185,7 @@ impl Analysis {
             text: snapshot.text,
             index,
             reports,
+            template_findings,
             config: snapshot.config,
             decisions: std::sync::OnceLock::new(),
         }
@@ -307,29 +313,17 @@ impl Analysis {
                     left_out += 1;
                     continue;
                 }
-                let rule = finding.rule;
-                diagnostics.push(Diagnostic {
-                    range,
-                    severity: Some(severity(finding.level)),
-                    code: Some(NumberOrString::String(rule.code.to_owned())),
-                    code_description: Url::parse(&format!(
-                        "{}#{}-{}",
-                        settings.docs_url,
-                        rule.code.to_ascii_lowercase(),
-                        rule.name
-                    ))
-                    .ok()
-                    .map(|href| CodeDescription { href }),
-                    source: Some("jwtlens".to_owned()),
-                    message: escape_controls(&finding.message).into_owned(),
-                    data: Some(json!({
-                        "rule": rule.code,
-                        "start": finding.range.start,
-                        "end": finding.range.end,
-                    })),
-                    ..Diagnostic::default()
-                });
+                diagnostics.push(finding_diagnostic(range, finding, settings));
             }
+        }
+        let mut cursor = self.index.ranges(&self.text);
+        for finding in &self.template_findings {
+            if diagnostics.len() >= settings.max_diagnostics {
+                left_out += 1;
+                continue;
+            }
+            let range = cursor.range(finding.range.clone());
+            diagnostics.push(finding_diagnostic(range, finding, settings));
         }
         if left_out > 0 {
             diagnostics.push(Diagnostic {
@@ -365,6 +359,32 @@ fn compute_off_runtime(
     }
     .boxed()
     .shared()
+}
+
+/// The diagnostic of one finding, at `range`.
+fn finding_diagnostic(range: Range, finding: &Finding, settings: &Settings) -> Diagnostic {
+    let rule = finding.rule;
+    Diagnostic {
+        range,
+        severity: Some(severity(finding.level)),
+        code: Some(NumberOrString::String(rule.code.to_owned())),
+        code_description: Url::parse(&format!(
+            "{}#{}-{}",
+            settings.docs_url,
+            rule.code.to_ascii_lowercase(),
+            rule.name
+        ))
+        .ok()
+        .map(|href| CodeDescription { href }),
+        source: Some("jwtlens".to_owned()),
+        message: escape_controls(&finding.message).into_owned(),
+        data: Some(json!({
+            "rule": rule.code,
+            "start": finding.range.start,
+            "end": finding.range.end,
+        })),
+        ..Diagnostic::default()
+    }
 }
 
 fn severity(level: Level) -> DiagnosticSeverity {
@@ -867,6 +887,9 @@ impl LanguageServer for Backend {
                     },
                 )),
                 diagnostic_provider: workspace_diagnostics.then(workspace::capability),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                definition_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -1057,12 +1080,44 @@ impl LanguageServer for Backend {
             comment,
             workspace_config: || self.shared.workspace_config(&analysis),
         };
-        Ok(Some(commands::code_actions(
+        let mut actions = templates::quick_fixes(&analysis, &uri, params.range, &params.context);
+        actions.extend(commands::code_actions(
             &analysis,
             &uri,
             params.range,
             &params.context,
             fix,
-        )))
+        ));
+        Ok(Some(actions))
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let analysis = self.shared.analysis(&params.text_document.uri).await;
+        Ok(analysis.map(|analysis| {
+            DocumentSymbolResponse::Nested(navigation::document_symbols(&analysis))
+        }))
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        Ok(Some(
+            navigation::workspace_symbols(&self.shared, &params.query).await,
+        ))
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params;
+        let Some(analysis) = self.shared.analysis(&position.text_document.uri).await else {
+            return Ok(None);
+        };
+        Ok(navigation::key_definition(&analysis, position.position).await)
     }
 }

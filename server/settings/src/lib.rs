@@ -86,6 +86,10 @@ pub struct Settings {
     pub fixture_paths: Vec<String>,
     /// Globs of paths where tokens are not reported at all.
     pub ignore_paths: Vec<String>,
+    /// Globs of Clerk JWT template files, linted even when no `{{user.*}}`/`{{org.*}}`
+    /// shortcode says they are templates (JSON files with such shortcodes always are).
+    #[serde(alias = "clerkTemplates")]
+    pub clerk_templates: Vec<String>,
     /// Claim-keyed allow entries: tokens whose claims match are not reported.
     pub allow: Vec<AllowEntry>,
     /// Custom identity providers, tried before the built-in ones.
@@ -170,6 +174,7 @@ impl Default for Settings {
             lifetime_threshold: 24 * 3600,
             fixture_paths: Vec::new(),
             ignore_paths: Vec::new(),
+            clerk_templates: Vec::new(),
             allow: Vec::new(),
             providers: Vec::new(),
             policy: Policy::default(),

@@ -155,4 +155,8 @@ pub enum ClaimFormat {
     /// Clerk session token v2: the role `o.rol` is shown as `org:<rol>`, and permissions
     /// are rebuilt from `o.per`, `o.fpm` and `fea` into `org:<feature>:<permission>`.
     ClerkV2,
+    /// Stack Auth access token: the project id is `aud` up to its first `:` (`<id>:anon`,
+    /// `<id>:restricted` for the other user types), which is how Stack Auth's own decoder
+    /// reads it; older camelCase tokens have no `project_id` claim to read it from.
+    StackAuth,
 }

@@ -149,7 +149,7 @@ pub fn check(
         };
         let reports = analyse(text, &cx);
         let display = String::from_utf8_lossy(path).into_owned();
-        if let Some(file) = file_report(display, absolute, text, &reports, scan.options) {
+        if let Some(file) = file_report(display, absolute, text, &reports, &[], scan.options) {
             files.push(file);
         }
     }

@@ -132,9 +132,14 @@ pub fn judge(
             }
         }
         let display = String::from_utf8_lossy(&path).into_owned();
-        let Some(mut file) =
-            file_report(display, place.absolute(&path), text, &reports, scan.options)
-        else {
+        let Some(mut file) = file_report(
+            display,
+            place.absolute(&path),
+            text,
+            &reports,
+            &[],
+            scan.options,
+        ) else {
             continue;
         };
         for record in &mut file.tokens {

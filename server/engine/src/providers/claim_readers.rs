@@ -40,8 +40,10 @@ impl CompiledProfile {
         if let Some(spec) = &profile.memberships {
             facts.memberships = memberships(claims, spec, used);
         }
-        if profile.format == ClaimFormat::ClerkV2 {
-            clerk_v2(claims, &mut facts, used);
+        match profile.format {
+            ClaimFormat::Plain => {}
+            ClaimFormat::ClerkV2 => clerk_v2(claims, &mut facts, used),
+            ClaimFormat::StackAuth => stack_auth_project(claims, &mut facts, used),
         }
         for (rule, matcher) in profile.deprecated.iter().zip(&self.deprecated) {
             let present: Vec<String> = rule
@@ -198,6 +200,24 @@ fn clerk_v2<'a>(claims: &'a Map<String, Value>, facts: &mut TokenFacts, used: &m
     for permission in clerk_v2_permissions(&fea, &per, &fpm) {
         claim_paths::push_unique(&mut facts.permissions, permission.into());
     }
+}
+
+/// Stack Auth's project id from `aud`, as its backend reads it (`aud.split(":")[0]` in
+/// stack-auth/stack-auth `apps/backend/src/lib/tokens.tsx`, 2f719903b, lines 98 and 166):
+/// the audience is the project id, with `:anon` or `:restricted` appended for anonymous and
+/// restricted users. Older camelCase tokens (before bba4db2ab, 2025-09-14) carry the
+/// project id nowhere else but `iss`.
+fn stack_auth_project<'a>(
+    claims: &'a Map<String, Value>,
+    facts: &mut TokenFacts,
+    used: &mut Vec<&'a str>,
+) {
+    let Some((aud_key, Value::String(aud))) = claims.get_key_value("aud") else {
+        return;
+    };
+    used.push(aud_key);
+    let project = aud.split(':').next().unwrap_or_default();
+    claim_paths::push_unique(&mut facts.tenants, project.into());
 }
 
 /// Rebuilds Clerk v2 organization permissions `org:<feature>:<permission>`.

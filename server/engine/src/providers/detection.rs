@@ -2,6 +2,8 @@
 //! ([`Matcher`]), and the provider a detected token is reported as.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::sync::{Arc, OnceLock};
 
 use jwtlens_settings::provider_profile::Condition;
 use regex::Regex;
@@ -23,9 +25,39 @@ pub(super) enum Detection<'r, 'a> {
 #[derive(Debug, Clone)]
 pub(super) struct Matcher {
     claims: Vec<String>,
-    matches: Vec<(String, Regex)>,
-    header: Vec<(String, Regex)>,
+    matches: Vec<(String, Pattern)>,
+    header: Vec<(String, Pattern)>,
     absent: Vec<String>,
+}
+
+/// A pattern anchored to the whole value, checked when its profile is loaded and compiled
+/// the first time a token needs it. Compiling every pattern of every built-in profile
+/// (each a small DFA) was most of the CPU time of `jwtlens check` on one small file,
+/// where a token reaches one or two profiles. Clones of a registry share the compiled
+/// regex. Custom profiles are compiled when loaded ([`Pattern::compiled`]), so that a
+/// pattern over the regex crate's size limit is a configuration error, as before.
+#[derive(Debug, Clone)]
+pub(super) struct Pattern {
+    compiled: Arc<(String, OnceLock<Result<Regex, String>>)>,
+}
+
+impl Pattern {
+    /// The regex, compiled on first use; the error names the pattern.
+    pub fn compiled(&self) -> Result<&Regex, String> {
+        let (anchored, regex) = &*self.compiled;
+        regex
+            .get_or_init(|| {
+                Regex::new(anchored).map_err(|e| format!("`{anchored}`: {}", one_line(&e)))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Whether the whole of `value` matches (a built-in pattern always compiles: a unit
+    /// test compiles them all).
+    fn is_match(&self, value: &str) -> bool {
+        self.compiled().is_ok_and(|regex| regex.is_match(value))
+    }
 }
 
 impl Matcher {
@@ -50,10 +82,10 @@ impl Matcher {
     }
 
     pub fn holds(&self, token: Token<'_>) -> bool {
-        let some_value_matches = |object: &Map<String, Value>, path: &str, regex: &Regex| {
+        let some_value_matches = |object: &Map<String, Value>, path: &str, regex: &Pattern| {
             let mut hit = false;
             claim_paths::resolve(object, path, &mut |found| {
-                claim_paths::for_each_scalar(found, &mut |s| hit |= regex.is_match(&s));
+                claim_paths::for_each_scalar(found, &mut |s| hit = hit || regex.is_match(&s));
             });
             hit
         };
@@ -72,6 +104,14 @@ impl Matcher {
                 .header
                 .iter()
                 .all(|(name, regex)| some_value_matches(token.header, name, regex))
+    }
+
+    /// Every pattern of the condition.
+    pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        self.matches
+            .iter()
+            .chain(&self.header)
+            .map(|(_, pattern)| pattern)
     }
 
     /// The claims this condition looked at (not the absent ones) count as surfaced.
@@ -152,13 +192,21 @@ pub(super) fn anchor(pattern: &str) -> String {
     format!("^(?:{pattern})$")
 }
 
-pub(super) fn compile(pattern: &str) -> Result<Regex, String> {
-    Regex::new(&anchor(pattern)).map_err(|e| one_line(&e))
+/// Checks `pattern`'s syntax (the regex crate's parser, so the errors are the ones
+/// `Regex::new` gives) without compiling it: see [`Pattern`].
+pub(super) fn compile(pattern: &str) -> Result<Pattern, String> {
+    let anchored = anchor(pattern);
+    regex_syntax::Parser::new()
+        .parse(&anchored)
+        .map_err(|e| one_line(&e))?;
+    Ok(Pattern {
+        compiled: Arc::new((anchored, OnceLock::new())),
+    })
 }
 
 /// The last line of a regex error: the multi-line form draws a caret under the pattern,
 /// which a one-line config error cannot show.
-pub(super) fn one_line(error: &regex::Error) -> String {
+pub(super) fn one_line(error: &impl Display) -> String {
     let text = error.to_string();
     let last = text
         .lines()

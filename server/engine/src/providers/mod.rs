@@ -92,7 +92,9 @@ impl ProviderRegistry {
                     }
                 },
             };
-            profiles.push(CompiledProfile::new(inherit(profile, &file.fallback))?);
+            let compiled = CompiledProfile::new(inherit(profile, &file.fallback))?;
+            compiled.compile_now()?;
+            profiles.push(compiled);
         }
         for profile in &file.provider {
             if !custom.iter().any(|c| c.id == profile.id) {

@@ -77,7 +77,7 @@ impl CompiledProfile {
                 profile.id
             ));
         }
-        // Issuers are matched through the registry's `RegexSet`; each is compiled alone
+        // Issuers are matched through the registry's `RegexSet`; each is checked alone
         // here only so that an error can name the bad pattern.
         for pattern in &profile.issuer {
             compile(pattern).map_err(|e| context(&format!("issuer `{pattern}`: {e}")))?;
@@ -128,6 +128,23 @@ impl CompiledProfile {
             notes,
         })
     }
+
+    /// Compiles every pattern now rather than when a token first needs it; the error
+    /// names the profile and the pattern.
+    pub fn compile_now(&self) -> Result<(), String> {
+        let conditions = self
+            .detect
+            .iter()
+            .chain(&self.variants)
+            .chain(&self.deprecated)
+            .chain(self.notes.iter().flatten());
+        for pattern in conditions.flat_map(Matcher::patterns) {
+            pattern
+                .compiled()
+                .map_err(|e| format!("provider `{}`: {e}", self.profile.id))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -141,8 +158,16 @@ mod tests {
     #[test]
     fn embedded_profiles_parse_and_every_regex_compiles() {
         let file = ProfileFile::builtin().expect("providers.toml parses");
-        // Compiles every issuer, detect, variant, deprecated and note pattern.
+        // Checks every pattern and compiles the issuers; the other patterns compile when
+        // a token first needs them, so compile each of them here.
         let registry = ProviderRegistry::with_custom(&[]).expect("providers.toml compiles");
+        for profile in &file.provider {
+            let compiled = CompiledProfile::new(inherit(profile.clone(), &file.fallback))
+                .expect("a built-in profile checks");
+            compiled
+                .compile_now()
+                .expect("every built-in pattern compiles");
+        }
         let ids: Vec<&str> = registry.profiles().map(|p| p.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -233,6 +258,22 @@ mod tests {
             bad_variant.starts_with("provider `acme`: variant `v2`: match `v` = `[`: "),
             "{bad_variant}"
         );
+
+        // Valid syntax, but over the regex crate's size limit once compiled: a custom
+        // profile's patterns are compiled when it is loaded, so this is refused there.
+        let too_big = error(
+            r#"
+            [[providers]]
+            id = "acme"
+            name = "Acme"
+            detect = [{ match = { org = '\w{1000}{1000}' } }]
+            "#,
+        );
+        assert!(
+            too_big.starts_with("provider `acme`: `^(?:\\w{1000}{1000})$`: "),
+            "{too_big}"
+        );
+        assert!(too_big.contains("size limit"), "{too_big}");
 
         assert_eq!(
             error("[[providers]]\nid = \"acme\"\nname = \"Acme\"\nextends = \"nope\"\n"),
