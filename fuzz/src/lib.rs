@@ -55,14 +55,17 @@ pub fn structured<'a, T: Arbitrary<'a>>(data: &'a [u8]) -> Option<T> {
 
 /// Scans arbitrary bytes and checks what the scanner promises: candidates in order,
 /// non-overlapping, inside the text, with 3 or 5 segments inside the token, each of which
-/// decodes (the scanner has already read the header).
+/// decodes (the scanner has already read the header, or found it broken).
 pub fn scan_bytes(data: &[u8]) {
     let candidates = scan(data);
     check_candidates(data, &candidates);
     for candidate in &candidates {
         let token = DecodedToken::decode(data, candidate)
-            .expect("every candidate's header decodes to a JSON object");
-        assert!(token.header.get("alg").is_some_and(Value::is_string));
+            .expect("every candidate decodes (a broken header as far as it goes)");
+        // A header the scanner found broken is kept with its reason and read as empty.
+        assert!(
+            token.header_error.is_some() || token.header.get("alg").is_some_and(Value::is_string)
+        );
         let _ = fingerprint(token.compact(data));
     }
 }

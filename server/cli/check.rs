@@ -400,13 +400,16 @@ fn check_stdin(
         remote: None,
     };
     let reports = analyse(&text, &cx);
+    let template = analyse_template(&text, &cx);
     let (display, absolute) = match path {
         Some(path) => (display_path(path), configs.absolute(path)),
         None => ("<stdin>".to_owned(), configs.absolute(Path::new("<stdin>"))),
     };
-    Ok(file_report(display, absolute, &text, &reports, options)
-        .into_iter()
-        .collect())
+    Ok(
+        file_report(display, absolute, &text, &reports, &template, options)
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// A path as shown: as walked, without a leading `./`.

@@ -95,6 +95,7 @@ fn reports(options: RecordOptions) -> Vec<FileReport> {
                 PathBuf::from(ROOT).join(path),
                 text.as_bytes(),
                 &found,
+                &[],
                 options,
             )
         })
