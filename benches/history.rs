@@ -72,6 +72,10 @@ fn main() {
         .unwrap_or(5);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("cores: {cores}; load average: {}", load_average());
+    println!(
+        "peak RSS is measured through a wrapper process that adds at most {} MB",
+        measure::wrapper_floor_kb().div_ceil(1024)
+    );
 
     let temp = tempfile::Builder::new()
         .prefix("jwtlens-bench-history-")
