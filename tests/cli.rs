@@ -5,7 +5,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn jwtlens(dir: &Path, args: &[&str]) -> Output {
+/// Runs the binary in `dir`, as a user would from there.
+pub(crate) fn jwtlens(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jwtlens"))
         .args(args)
         .current_dir(dir)

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::cli::jwtlens;
+
 use jwtlens_test_support::fixture_key;
 use jwtlens_test_support::tokens::{self, now};
 use jwtlens_test_support::workspace::TempWorkspace;
@@ -56,14 +58,6 @@ fn signed(claims: Value) -> String {
         claims,
         &fixture_key::encoding_key(),
     )
-}
-
-fn jwtlens(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jwtlens"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("jwtlens runs")
 }
 
 fn stdout(output: &Output) -> String {

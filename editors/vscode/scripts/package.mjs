@@ -21,16 +21,20 @@ function run(command, args, cwd) {
   execFileSync(command, args, { cwd, stdio: "inherit" });
 }
 
-// 1. The server. JWTLENS_CARGO_PROFILE picks another Cargo profile than `release`: CI
-// bundles the `dev` build its `cargo test` has already made, to skip a second full build
+// 1. The server: a release build, or the binary JWTLENS_SERVER_BINARY names. CI bundles
+// the server its `cargo test` has already built and tested, instead of a second full build
 // (.ci/run says why).
-const profile = process.env.JWTLENS_CARGO_PROFILE || "release";
-run("cargo", ["build", "--profile", profile, "--locked", "--bin", "jwtlens"], repoRoot);
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoRoot, process.env.CARGO_TARGET_DIR) : join(repoRoot, "target");
-const built = join(targetDir, profile === "dev" ? "debug" : profile, exe);
-if (!existsSync(built)) {
-  throw new Error(`cargo build finished but ${built} does not exist`);
+let built = join(targetDir, "release", exe);
+if (process.env.JWTLENS_SERVER_BINARY) {
+  built = resolve(process.env.JWTLENS_SERVER_BINARY);
+} else {
+  run("cargo", ["build", "--release", "--locked", "--bin", "jwtlens"], repoRoot);
 }
+if (!existsSync(built)) {
+  throw new Error(`no server binary at ${built}`);
+}
+console.log(`bundling the server ${built}`);
 rmSync(join(extensionDir, "bundled"), { recursive: true, force: true });
 mkdirSync(join(extensionDir, "bundled"));
 const bundled = join(extensionDir, "bundled", exe);

@@ -151,15 +151,7 @@ pub fn file_report(
             }),
             fixture: report.fixture.clone(),
             snippet,
-            findings: report
-                .findings
-                .iter()
-                .map(|finding| FindingRecord {
-                    rule: finding.rule,
-                    level: finding.level,
-                    message: finding.message.clone(),
-                })
-                .collect(),
+            findings: finding_records(&report.findings),
             provenance: None,
         });
     }
@@ -184,14 +176,7 @@ pub fn file_report(
             snippet: options
                 .snippets
                 .then(|| snippet(text, line, &range, std::slice::from_ref(&range), true)),
-            findings: template[at..at + same]
-                .iter()
-                .map(|finding| FindingRecord {
-                    rule: finding.rule,
-                    level: finding.level,
-                    message: finding.message.clone(),
-                })
-                .collect(),
+            findings: finding_records(&template[at..at + same]),
             provenance: None,
         });
         at += same;
@@ -318,6 +303,18 @@ pub fn count_levels<'a>(files: impl IntoIterator<Item = &'a FileReport>) -> BTre
         }
     }
     counts
+}
+
+/// The records of `findings`, as every format reports them.
+fn finding_records(findings: &[Finding]) -> Vec<FindingRecord> {
+    findings
+        .iter()
+        .map(|finding| FindingRecord {
+            rule: finding.rule,
+            level: finding.level,
+            message: finding.message.clone(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

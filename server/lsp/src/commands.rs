@@ -374,17 +374,7 @@ async fn refused(shared: &Shared, error: Error) -> Error {
 /// supports them, so that it refuses the edit if its text is no longer that version.
 fn workspace_edit(shared: &Shared, uri: &Url, version: i32, edit: TextEdit) -> WorkspaceEdit {
     if shared.state().can_version_edits {
-        let document = TextDocumentEdit {
-            text_document: OptionalVersionedTextDocumentIdentifier {
-                uri: uri.clone(),
-                version: Some(version),
-            },
-            edits: vec![OneOf::Left(edit)],
-        };
-        return WorkspaceEdit {
-            document_changes: Some(DocumentChanges::Edits(vec![document])),
-            ..WorkspaceEdit::default()
-        };
+        return fixes::versioned_edit(uri, version, edit);
     }
     // Not fully safe, but the best such a client allows: it applies the edit to whatever
     // text it has. The edit was computed from the newest text the server had when the
@@ -594,16 +584,7 @@ fn suppress_actions<F: FnOnce() -> Option<WorkspaceConfig>>(
                 title: format!("Ignore {} ({}) on this line", rule.code, rule.name),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: diagnostics_of(rule),
-                edit: Some(WorkspaceEdit {
-                    document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                        text_document: OptionalVersionedTextDocumentIdentifier {
-                            uri: uri.clone(),
-                            version: Some(analysis.version),
-                        },
-                        edits: vec![OneOf::Left(edit)],
-                    }])),
-                    ..WorkspaceEdit::default()
-                }),
+                edit: Some(fixes::versioned_edit(uri, analysis.version, edit)),
                 ..CodeAction::default()
             });
         }

@@ -194,6 +194,21 @@ pub fn rule_off_edit(config: &WorkspaceConfig, rule: &Rule) -> Option<WorkspaceE
     })
 }
 
+/// `edit` to the document at `version` as a versioned `TextDocumentEdit`: the client
+/// refuses it once its text is no longer the one the edit was computed on.
+pub(crate) fn versioned_edit(uri: &Url, version: i32, edit: TextEdit) -> WorkspaceEdit {
+    WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: uri.clone(),
+                version: Some(version),
+            },
+            edits: vec![OneOf::Left(edit)],
+        }])),
+        ..WorkspaceEdit::default()
+    }
+}
+
 fn text_document_edit(config: &WorkspaceConfig, edit: TextEdit) -> TextDocumentEdit {
     TextDocumentEdit {
         text_document: OptionalVersionedTextDocumentIdentifier {

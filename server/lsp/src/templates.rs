@@ -55,16 +55,7 @@ pub fn quick_fixes(
                 diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
                 // Versioned: the client refuses it once the text is no longer the one the
                 // range was computed on.
-                edit: Some(WorkspaceEdit {
-                    document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                        text_document: OptionalVersionedTextDocumentIdentifier {
-                            uri: uri.clone(),
-                            version: Some(analysis.version),
-                        },
-                        edits: vec![OneOf::Left(edit)],
-                    }])),
-                    ..WorkspaceEdit::default()
-                }),
+                edit: Some(crate::fixes::versioned_edit(uri, analysis.version, edit)),
                 is_preferred: Some(true),
                 ..CodeAction::default()
             }))
