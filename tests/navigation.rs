@@ -54,9 +54,11 @@ const TEMPLATE: &str = r#"{
 #[tokio::test]
 async fn template_findings_and_the_short_form_fix() {
     let workspace = TempWorkspace::new();
+    // JWT118 joins the single `[policy]` and the named policies.
     workspace.write(
         ".jwtlens.toml",
-        "[policy]\nrequired_claims = [\"tenant\"]\n",
+        "[policy]\nrequired_claims = [\"tenant\"]\n\n\
+         [[policies]]\nname = \"billing-api\"\nrequired_claims = [\"plan\", \"email\"]\n",
     );
     let mut server = start(&workspace, true).await;
     let client = &mut server.client;
@@ -67,8 +69,21 @@ async fn template_findings_and_the_short_form_fix() {
     found.sort();
     assert_eq!(
         found,
-        ["JWT114", "JWT115", "JWT116", "JWT117", "JWT118"],
+        ["JWT114", "JWT115", "JWT116", "JWT117", "JWT118", "JWT118"],
         "{diagnostics:#?}"
+    );
+    let mut missing: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "JWT118")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    missing.sort();
+    assert_eq!(
+        missing,
+        [
+            "policy billing-api requires `plan` but this template does not emit it: the API rejects its tokens",
+            "the policy requires `tenant` but this template does not emit it: the API rejects its tokens",
+        ]
     );
     let older = diagnostics
         .iter()

@@ -1,10 +1,11 @@
 //! A document in, a report per token out: scan, decode, recognise the provider, run the
 //! checklist, then apply fixture context, config levels and suppressions. Pure.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::clerk_template::{self, TemplateContext};
+use crate::clerk_template::{self, RequiredClaim, TemplateContext};
 use crate::config::Config;
 use crate::decode::DecodedToken;
 use crate::facts::TokenFacts;
@@ -16,7 +17,7 @@ use jwtlens_keys::key::Origin;
 use jwtlens_keys::known_secrets::{self, KnownSecret};
 use jwtlens_keys::ring::{KeyRing, Outcome, Verdict};
 use jwtlens_keys::verify::{describe_key_set, RemoteOutcome, RemoteResults};
-use jwtlens_settings::Level;
+use jwtlens_settings::{Level, Settings};
 
 /// One rule that fired on one token, at the level it is reported.
 #[derive(Debug, Clone)]
@@ -84,14 +85,12 @@ pub fn analyse_template(text: &[u8], cx: &DocumentContext) -> Vec<Finding> {
         return Vec::new();
     };
     let settings = &cx.config.settings;
-    // A workspace with named policies joins their required claims here (issue 17: the
-    // named policies are added next to the single `[policy]`).
     let template_cx = TemplateContext {
         named: cx
             .path
             .is_some_and(|path| cx.config.is_clerk_template_path(path)),
         lifetime_threshold: settings.lifetime_threshold,
-        required_claims: &settings.policy.required_claims,
+        required_claims: &required_claims(settings),
     };
     let Some(found) = clerk_template::lint(text_str, &template_cx) else {
         return Vec::new();
@@ -110,6 +109,31 @@ pub fn analyse_template(text: &[u8], cx: &DocumentContext) -> Vec<Finding> {
                 message: finding.message,
                 range: finding.range,
             })
+        })
+        .collect()
+}
+
+/// Each claim that `[policy]` or a named policy requires, once, with the policies that
+/// require it in words (`policy billing-api`, `policies billing-api, orders-api`).
+fn required_claims(settings: &Settings) -> Vec<RequiredClaim> {
+    let mut by_claim: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for claim in &settings.policy.required_claims {
+        by_claim.entry(claim).or_default();
+    }
+    for policy in &settings.policies {
+        for claim in &policy.required_claims {
+            by_claim.entry(claim).or_default().push(&policy.name);
+        }
+    }
+    by_claim
+        .into_iter()
+        .map(|(claim, names)| RequiredClaim {
+            claim: claim.to_owned(),
+            required_by: match names.as_slice() {
+                [] => "the policy".to_owned(),
+                [name] => format!("policy {name}"),
+                names => format!("policies {}", names.join(", ")),
+            },
         })
         .collect()
 }

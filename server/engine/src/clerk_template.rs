@@ -68,8 +68,16 @@ pub struct TemplateContext<'a> {
     pub named: bool,
     /// Longest sane lifetime in seconds (the settings' `lifetime_threshold`, as JWT008).
     pub lifetime_threshold: u64,
-    /// Claims the workspace's API requires (the policy's `required_claims`).
-    pub required_claims: &'a [String],
+    /// Claims the workspace's APIs require (the `required_claims` of `[policy]` and of
+    /// each named policy).
+    pub required_claims: &'a [RequiredClaim],
+}
+
+/// A claim that policies require, and which ones, in words (`policy billing-api`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredClaim {
+    pub claim: String,
+    pub required_by: String,
 }
 
 /// One problem in a template.
@@ -307,8 +315,12 @@ fn lifetime(root: &Object, threshold: u64, findings: &mut Vec<TemplateFinding>) 
     });
 }
 
-fn missing_required(claims: &Object, required: &[String], findings: &mut Vec<TemplateFinding>) {
-    for claim in required {
+fn missing_required(
+    claims: &Object,
+    required: &[RequiredClaim],
+    findings: &mut Vec<TemplateFinding>,
+) {
+    for RequiredClaim { claim, required_by } in required {
         let emitted = DEFAULT_CLAIMS.contains(&claim.as_str())
             || claims
                 .properties
@@ -318,7 +330,7 @@ fn missing_required(claims: &Object, required: &[String], findings: &mut Vec<Tem
             findings.push(TemplateFinding {
                 rule: rules::find("JWT118").expect("template rule exists"),
                 message: format!(
-                    "the policy requires `{claim}` but this template does not emit it: the API rejects its tokens"
+                    "{required_by} requires `{claim}` but this template does not emit it: the API rejects its tokens"
                 ),
                 // The opening brace of the claims object.
                 range: claims.range.start..claims.range.start + 1,
@@ -332,7 +344,13 @@ mod tests {
     use super::*;
 
     fn lint_with(text: &str, named: bool, required: &[&str]) -> Option<Vec<(String, String)>> {
-        let required: Vec<String> = required.iter().map(|s| s.to_string()).collect();
+        let required: Vec<RequiredClaim> = required
+            .iter()
+            .map(|claim| RequiredClaim {
+                claim: claim.to_string(),
+                required_by: "the policy".to_owned(),
+            })
+            .collect();
         let cx = TemplateContext {
             named,
             lifetime_threshold: 86_400,
@@ -433,7 +451,10 @@ mod tests {
         let cx = TemplateContext {
             named: false,
             lifetime_threshold: 86_400,
-            required_claims: &["email".to_owned()],
+            required_claims: &[RequiredClaim {
+                claim: "email".to_owned(),
+                required_by: "policy billing-api".to_owned(),
+            }],
         };
         let findings = lint(text, &cx).unwrap();
         assert_eq!(
@@ -441,7 +462,9 @@ mod tests {
             at..at + 1,
             "the claims object, not the API object"
         );
-        assert!(findings[0].message.contains("`email`"));
+        assert!(findings[0]
+            .message
+            .starts_with("policy billing-api requires `email`"));
     }
 
     #[test]
