@@ -176,6 +176,20 @@ try {
     await clearToasts(page);
   });
 
+  await check(page, "issue 17: Go to Symbol in Editor (@) lists the token as provider · tenant · role · status", async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    const input = page.locator(".quick-input-widget:not([style*='display: none']) input");
+    await input.waitFor({ timeout: TIMEOUT });
+    await input.fill("@");
+    const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: "Clerk · org_2vC1Globex" }).first();
+    await row.waitFor({ timeout: TIMEOUT });
+    const text = (await row.innerText()).replace(/\u00a0/g, " ");
+    expectAll(text, ["Clerk · org_2vC1Globex · org:member", "expired"], "the document symbol");
+    console.log(`    symbol: ${text.replace(/\s+/g, " ").slice(0, 120)}`);
+    await page.keyboard.press("Escape");
+  });
+
   await check(page, "hovering the Clerk token shows the provider and its claims", async () => {
     const text = await hoverText(page, page.locator(".monaco-hover:not(.hidden) .monaco-hover-content", { hasText: "Clerk (v2)" }).first());
     expectAll(text, ["Clerk (v2)", "Tenant", "org_2vC1Globex", "Role", "org:member", "user_2vC1Test", "JWT009"], "the hover");
