@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use crate::cli::jwtlens;
 
 use jwtlens_test_support::fixture_key;
+use jwtlens_test_support::issuer::jwks_server;
 use jwtlens_test_support::tokens::{self, now};
 use jwtlens_test_support::workspace::TempWorkspace;
 use serde_json::{json, Value};
@@ -226,6 +227,57 @@ fn a_token_signed_by_another_key_fails_the_signature_check() {
         (Some(1), Some("Invalid signature."))
     );
     assert_eq!(json["checks"][0]["ok"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn online_fetches_the_policys_jwks_only_when_asked() {
+    // The policy's keys are only at a JWKS URL (an issuer's key server on loopback).
+    let mut jwk = fixture_key::public_jwk();
+    jwk["kid"] = json!("billing-1");
+    let (base, connections) = jwks_server(json!({"keys": [jwk]}).to_string()).await;
+    let workspace = TempWorkspace::new();
+    workspace.write(
+        ".jwtlens.toml",
+        format!(
+            "[[policies]]\nname = \"remote-api\"\naudiences = [\"billing\"]\n\
+             keys = {{ jwks_url = \"{base}/.well-known/jwks.json\" }}\n"
+        ),
+    );
+    let token = signed(claims());
+    let dir = workspace.path().to_owned();
+
+    let offline = {
+        let (dir, token) = (dir.clone(), token.clone());
+        tokio::task::spawn_blocking(move || explain_json(&dir, &token, &["--policy", "remote-api"]))
+            .await
+            .unwrap()
+    };
+    assert_eq!(offline.0, Some(1), "{}", offline.1);
+    assert_eq!(offline.1["checks"][0]["check"], "signature");
+    assert_eq!(offline.1["checks"][0]["ok"], false, "{}", offline.1);
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no fetch without --online"
+    );
+
+    let online = tokio::task::spawn_blocking(move || {
+        explain_json(&dir, &token, &["--policy", "remote-api", "--online"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(online.0, Some(0), "{}", online.1);
+    assert_eq!(online.1["accepted"], true);
+    assert_eq!(online.1["checks"][0]["ok"], true, "{}", online.1);
+    assert!(
+        online.1["checks"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&base),
+        "the trace names where the key came from: {}",
+        online.1
+    );
+    assert!(connections.load(std::sync::atomic::Ordering::SeqCst) >= 1);
 }
 
 #[test]
