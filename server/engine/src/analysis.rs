@@ -78,9 +78,12 @@ pub fn analyse(text: &[u8], cx: &DocumentContext) -> Vec<TokenReport> {
 /// at the levels the configuration sets, without those an inline `jwtlens: ignore` covers
 /// (on the line or the line above, as for tokens), in document order.
 pub fn analyse_template(text: &[u8], cx: &DocumentContext) -> Vec<Finding> {
-    if cx.path.is_some_and(|path| cx.config.is_ignored_path(path)) {
+    if !clerk_template::may_be_template(text)
+        || cx.path.is_some_and(|path| cx.config.is_ignored_path(path))
+    {
         return Vec::new();
     }
+    // Runs on every analysis of every document: only a JSON object is validated as UTF-8.
     let Ok(text_str) = std::str::from_utf8(text) else {
         return Vec::new();
     };

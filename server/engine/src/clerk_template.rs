@@ -89,10 +89,16 @@ pub struct TemplateFinding {
     pub range: Range<usize>,
 }
 
+/// Whether `text` can be a template at all (a JSON object of at most
+/// `MAX_TEMPLATE_BYTES`): a cheap test callers run before they validate or copy the text.
+pub fn may_be_template(text: &[u8]) -> bool {
+    text.len() <= MAX_TEMPLATE_BYTES && text.trim_ascii_start().starts_with(b"{")
+}
+
 /// The findings of `text` if it is a Clerk JWT template, in document order; `None` when
 /// it is not one (not a JSON object, no Clerk shortcode and not named, too big or deep).
 pub fn lint(text: &str, cx: &TemplateContext) -> Option<Vec<TemplateFinding>> {
-    if text.len() > MAX_TEMPLATE_BYTES || !text.trim_start().starts_with('{') {
+    if !may_be_template(text.as_bytes()) {
         return None;
     }
     if !cx.named && !text.contains("{{") {

@@ -15,7 +15,6 @@ use crate::commands::TokenArgument;
 use crate::{Analysis, Shared};
 use jwtlens_engine::analysis::TokenReport;
 use jwtlens_engine::decision::{self, Decision, Request};
-use jwtlens_engine::hover;
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_jose::fingerprint;
@@ -58,10 +57,10 @@ fn decide(
 
 /// One lens per token and policy, on the token's first line.
 pub fn code_lenses(analysis: &Analysis, uri: &Url) -> Vec<CodeLens> {
-    let all = analysis.decisions();
     let mut cursor = analysis.index.ranges(&analysis.text);
     let mut lenses = Vec::new();
-    for (report, decisions) in analysis.reports.iter().zip(all.iter()) {
+    for (index, report) in analysis.reports.iter().enumerate() {
+        let decisions = analysis.decisions(index);
         let range = cursor.range(report.token.range.clone());
         let token = fingerprint(report.token.compact(analysis.text.as_bytes()));
         for decision in decisions {
@@ -83,11 +82,6 @@ pub fn code_lenses(analysis: &Analysis, uri: &Url) -> Vec<CodeLens> {
         }
     }
     lenses
-}
-
-/// The hover's policy section ([`hover::policies`]) for one token.
-pub fn hover_section(analysis: &Analysis, report: &TokenReport) -> String {
-    hover::policies(&decisions(analysis, report))
 }
 
 /// What `jwtlens.explain` takes besides the token.

@@ -158,8 +158,9 @@ pub struct Analysis {
     /// Findings of the Clerk JWT template rules, when the document is a template.
     template_findings: Vec<Finding>,
     config: Arc<Config>,
-    /// Each token's named-policy decisions, for the code lens (worked out on first use).
-    decisions: std::sync::OnceLock<Vec<Vec<jwtlens_engine::decision::Decision>>>,
+    /// Each token's named-policy decisions, for the code lens and the hover (worked out
+    /// per token on first use: a hover needs only its own token's).
+    decisions: Vec<std::sync::OnceLock<Vec<jwtlens_engine::decision::Decision>>>,
 }
 
 impl Analysis {
@@ -184,34 +185,30 @@ impl Analysis {
             generation: snapshot.generation,
             text: snapshot.text,
             index,
-            reports,
             template_findings,
             config: snapshot.config,
-            decisions: std::sync::OnceLock::new(),
+            decisions: reports.iter().map(|_| std::sync::OnceLock::new()).collect(),
+            reports,
         }
     }
 
-    /// Each token's named-policy decisions, in document order.
-    fn decisions(&self) -> &[Vec<jwtlens_engine::decision::Decision>] {
-        self.decisions.get_or_init(|| {
-            self.reports
-                .iter()
-                .map(|report| code_lens::decisions(self, report))
-                .collect()
-        })
+    /// The named-policy decisions on the token `self.reports[index]`.
+    fn decisions(&self, index: usize) -> &[jwtlens_engine::decision::Decision] {
+        self.decisions[index].get_or_init(|| code_lens::decisions(self, &self.reports[index]))
     }
 
     /// The hover for the token at `position`, if there is one.
     pub fn hover(&self, position: Position) -> Option<Hover> {
         let offset = self.index.offset(&self.text, position);
-        let report = self.report_at(offset)?;
+        let index = self.report_index_at(offset)?;
+        let report = &self.reports[index];
         let findings = if self.config.settings.hover_findings {
             hover::Findings::Listed
         } else {
             hover::Findings::ShownByEditor
         };
         let mut markdown = hover::render(report, self.text.as_bytes(), timefmt::now(), findings);
-        markdown.push_str(&code_lens::hover_section(self, report));
+        markdown.push_str(&hover::policies(self.decisions(index)));
         let range = self
             .index
             .ranges(&self.text)
@@ -282,11 +279,16 @@ impl Analysis {
     /// The report of the token at `offset` (the end of a token counts, so a cursor just
     /// after it still hovers it).
     fn report_at(&self, offset: usize) -> Option<&TokenReport> {
+        Some(&self.reports[self.report_index_at(offset)?])
+    }
+
+    /// The index in `reports` of the token at `offset`.
+    fn report_index_at(&self, offset: usize) -> Option<usize> {
         let after = self
             .reports
             .partition_point(|report| report.token.range.start <= offset);
-        let report = self.reports.get(after.checked_sub(1)?)?;
-        (offset <= report.token.range.end).then_some(report)
+        let index = after.checked_sub(1)?;
+        (offset <= self.reports[index].token.range.end).then_some(index)
     }
 
     /// Every finding as an LSP diagnostic, at most `max_diagnostics` of them.
