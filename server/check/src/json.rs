@@ -3,33 +3,247 @@
 //! characters a terminal would obey are escaped the JSON way on the fly (the same bytes
 //! as `escape_controls_in_json` over the whole text: see
 //! `jwtlens_engine::untrusted::escape_controls_in_json`).
+//!
+//! A report's long list (the findings, SARIF's results) is rendered on worker threads,
+//! a few chunks ahead of the one writing them in order ([`write_pretty_spliced`]): the
+//! serialisation costs its CPU time across cores, and the memory of the chunks in flight
+//! only.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use serde::Serialize;
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::Formatter;
 
 use jwtlens_engine::untrusted::is_unsafe;
 
+/// Stands in a document for the sequence [`write_pretty_spliced`] fills: the document
+/// serialises `[SPLICE]` there. No text of a report can be it (it holds NUL characters,
+/// which JSON escapes, and the search is for the escaped string with its quotes).
+pub const SPLICE: &str = "\0jwtlens: the elements go here\0";
+
+/// Items rendered per chunk, and chunks rendered ahead of the writer per thread.
+const CHUNK: usize = 32;
+const AHEAD_PER_THREAD: usize = 4;
+
 /// Writes `value` pretty-printed (two-space indent), then a line feed.
 pub fn write_pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, SafePretty(PrettyFormatter::new()));
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, SafePretty::at(0));
     value.serialize(&mut serializer).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 
-/// serde_json's pretty formatter, with every unsafe character it would leave raw in a
-/// string (DEL, C1 controls, direction controls; it escapes C0 controls itself) written
-/// as a `\uXXXX` escape.
-struct SafePretty<'a>(PrettyFormatter<'a>);
+/// Writes `document` as [`write_pretty`] does, with the sequence in it that holds
+/// [`SPLICE`] holding instead the elements that `render` pushes for each of `items`, in
+/// order: the same bytes as a document that held those elements. `render` runs on up to
+/// one thread per core.
+pub fn write_pretty_spliced<T: Sync>(
+    out: &mut impl Write,
+    document: &impl Serialize,
+    items: &[T],
+    render: impl Fn(&T, &mut Elements<'_>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    let mut skeleton = Vec::new();
+    write_pretty(&mut skeleton, document)?;
+    let marker = serde_json::to_vec(SPLICE)?;
+    let spliced = memchr::memmem::find(&skeleton, &marker)
+        .and_then(|at| {
+            let line_start = memchr::memrchr(b'\n', &skeleton[..at])?;
+            let after = at + marker.len();
+            let close = after + memchr::memchr(b']', &skeleton[after..])?;
+            Some((line_start, at - line_start - 1, after, close))
+        })
+        .filter(|&(line_start, _, _, _)| line_start > 0 && skeleton[line_start - 1] == b'[');
+    let Some((line_start, indent, after, close)) = spliced else {
+        return Err(io::Error::other("no sequence to fill in the report"));
+    };
+    out.write_all(&skeleton[..line_start])?;
+    let mut first = true;
+    render_in_order(items, &render, indent / 2, |chunk| {
+        // Every element starts with its comma; the first one written drops it.
+        let chunk = match (first, chunk.split_first()) {
+            (_, None) => return Ok(()),
+            (true, Some((_, rest))) => rest,
+            (false, Some(_)) => &chunk,
+        };
+        first = false;
+        out.write_all(chunk)
+    })?;
+    if first {
+        out.write_all(b"]")?;
+        out.write_all(&skeleton[close + 1..])
+    } else {
+        out.write_all(&skeleton[after..])
+    }
+}
 
-impl Formatter for SafePretty<'_> {
+/// Where `render` pushes the elements of one item.
+pub struct Elements<'a> {
+    buf: &'a mut Vec<u8>,
+    depth: usize,
+}
+
+impl Elements<'_> {
+    /// Appends one element of the sequence.
+    pub fn push(&mut self, value: &impl Serialize) -> io::Result<()> {
+        self.buf.push(b',');
+        newline_and_indent(self.buf, self.depth)?;
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut *self.buf, SafePretty::at(self.depth));
+        value.serialize(&mut serializer).map_err(io::Error::from)
+    }
+}
+
+/// Renders `items` a chunk at a time at `depth`, on worker threads when there is more
+/// than a chunk, and hands the chunks to `write` in order. Workers stay at most a few
+/// chunks ahead of `write`; an error stops them.
+fn render_in_order<T: Sync>(
+    items: &[T],
+    render: &(impl Fn(&T, &mut Elements<'_>) -> io::Result<()> + Sync),
+    depth: usize,
+    mut write: impl FnMut(Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    let render_chunk = |chunk: &[T]| -> io::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        let mut elements = Elements {
+            buf: &mut buf,
+            depth,
+        };
+        for item in chunk {
+            render(item, &mut elements)?;
+        }
+        Ok(buf)
+    };
+    let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if chunks.len() < 2 || threads < 2 {
+        for chunk in chunks {
+            write(render_chunk(chunk)?)?;
+        }
+        return Ok(());
+    }
+
+    struct Pipeline {
+        /// The next chunk to claim, and how many are written.
+        claimed: usize,
+        written: usize,
+        done: BTreeMap<usize, io::Result<Vec<u8>>>,
+        stopped: bool,
+    }
+    let ahead = threads * AHEAD_PER_THREAD;
+    let state = Mutex::new(Pipeline {
+        claimed: 0,
+        written: 0,
+        done: BTreeMap::new(),
+        stopped: false,
+    });
+    let changed = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    let wait = |guard| changed.wait(guard).unwrap_or_else(PoisonError::into_inner);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(chunks.len()) {
+            scope.spawn(|| loop {
+                let mut pipeline = lock();
+                while !pipeline.stopped && pipeline.claimed >= pipeline.written + ahead {
+                    pipeline = wait(pipeline);
+                }
+                let index = pipeline.claimed;
+                if pipeline.stopped || index >= chunks.len() {
+                    return;
+                }
+                pipeline.claimed += 1;
+                drop(pipeline);
+                let rendered = render_chunk(chunks[index]);
+                lock().done.insert(index, rendered);
+                changed.notify_all();
+            });
+        }
+        let mut result = Ok(());
+        for index in 0..chunks.len() {
+            let mut pipeline = lock();
+            let rendered = loop {
+                match pipeline.done.remove(&index) {
+                    Some(rendered) => break rendered,
+                    None => pipeline = wait(pipeline),
+                }
+            };
+            pipeline.written = index + 1;
+            drop(pipeline);
+            changed.notify_all();
+            result = rendered.and_then(&mut write);
+            if result.is_err() {
+                break;
+            }
+        }
+        lock().stopped = true;
+        changed.notify_all();
+        result
+    })
+}
+
+/// A line feed and `depth` levels of two-space indent.
+fn newline_and_indent<W: ?Sized + Write>(writer: &mut W, depth: usize) -> io::Result<()> {
+    const SPACES: &[u8; 65] = b"\n                                                                ";
+    let mut wanted = 1 + 2 * depth;
+    let mut from = 0;
+    while wanted > 0 {
+        let take = wanted.min(SPACES.len() - from);
+        writer.write_all(&SPACES[from..from + take])?;
+        wanted -= take;
+        from = 1;
+    }
+    Ok(())
+}
+
+/// serde_json's pretty layout (two-space indent, `"key": value`), starting at any depth,
+/// with every unsafe character serde_json would leave raw in a string (DEL, C1 controls,
+/// direction controls; it escapes C0 controls itself) written as a `\uXXXX` escape.
+struct SafePretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl SafePretty {
+    fn at(depth: usize) -> SafePretty {
+        SafePretty {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            newline_and_indent(writer, self.depth)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn next<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        newline_and_indent(writer, self.depth)
+    }
+}
+
+impl Formatter for SafePretty {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Nearly every fragment is ASCII without DEL: nothing to look at per character.
+        if fragment.is_ascii() && memchr::memchr(0x7f, fragment.as_bytes()).is_none() {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut plain = 0;
         for (at, c) in fragment.char_indices() {
             if is_unsafe(c) {
@@ -43,11 +257,11 @@ impl Formatter for SafePretty<'_> {
     }
 
     fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_array(writer)
+        self.open(writer, b"[")
     }
 
     fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array(writer)
+        self.close(writer, b"]")
     }
 
     fn begin_array_value<W: ?Sized + Write>(
@@ -55,19 +269,20 @@ impl Formatter for SafePretty<'_> {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_array_value(writer, first)
+        self.next(writer, first)
     }
 
-    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array_value(writer)
+    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 
     fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object(writer)
+        self.open(writer, b"{")
     }
 
     fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object(writer)
+        self.close(writer, b"}")
     }
 
     fn begin_object_key<W: ?Sized + Write>(
@@ -75,15 +290,16 @@ impl Formatter for SafePretty<'_> {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_object_key(writer, first)
+        self.next(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(writer)
+        writer.write_all(b": ")
     }
 
-    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object_value(writer)
+    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -99,9 +315,70 @@ mod tests {
             "iss": "https://idp.example/\u{1b}]0;x\u{7}\u{9b}2J\u{202E}gpj.exe\u{7f}é\t\n",
             "list": [1, {"a": []}, {}], "empty": [], "\u{200f}key": null,
         });
+        // Deeper than the indent written in one piece.
+        let mut value = value;
+        value["deep"] = (0..40).fold(json!("bottom"), |inner, _| json!([inner]));
         let mut out = Vec::new();
         write_pretty(&mut out, &value).unwrap();
         let expected = escape_controls_in_json(serde_json::to_string_pretty(&value).unwrap());
         assert_eq!(String::from_utf8(out).unwrap(), format!("{expected}\n"));
+    }
+
+    /// A document with `findings` before other members, as the JSON format has it.
+    fn spliced(items: &[serde_json::Value]) -> String {
+        let document = json!({"version": "1", "findings": [SPLICE], "summary": {"n": items.len()}});
+        let mut out = Vec::new();
+        write_pretty_spliced(&mut out, &document, items, |item, elements| {
+            // An item may stand for no element, or for several.
+            match item["n"].as_u64().unwrap() % 3 {
+                0 => Ok(()),
+                1 => elements.push(item),
+                _ => {
+                    elements.push(item)?;
+                    elements.push(&json!({"again": item, "\u{202e}": "x\u{9b}"}))
+                }
+            }
+        })
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn expected(items: &[serde_json::Value]) -> String {
+        let elements: Vec<serde_json::Value> = items
+            .iter()
+            .flat_map(|item| match item["n"].as_u64().unwrap() % 3 {
+                0 => vec![],
+                1 => vec![item.clone()],
+                _ => vec![item.clone(), json!({"again": item, "\u{202e}": "x\u{9b}"})],
+            })
+            .collect();
+        let document = json!({"version": "1", "findings": elements, "summary": {"n": items.len()}});
+        let mut out = Vec::new();
+        write_pretty(&mut out, &document).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn spliced_elements_read_as_one_document_in_order() {
+        // Empty, one element, one chunk, and many chunks rendered on several threads.
+        for count in [0, 1, 3, CHUNK, 50 * CHUNK + 7] {
+            let items: Vec<serde_json::Value> = (0..count as u64)
+                .map(|n| json!({"n": n, "nested": {"list": [n, [], {}], "s": "é\u{7f}"}}))
+                .collect();
+            assert_eq!(spliced(&items), expected(&items), "{count} items");
+        }
+    }
+
+    #[test]
+    fn a_failing_element_fails_the_write() {
+        let items: Vec<u32> = (0..10 * CHUNK as u32).collect();
+        let document = json!({"findings": [SPLICE]});
+        let result = write_pretty_spliced(&mut Vec::new(), &document, &items, |item, elements| {
+            if *item == 5 * CHUNK as u32 {
+                return Err(io::Error::other("broken"));
+            }
+            elements.push(item)
+        });
+        assert_eq!(result.unwrap_err().to_string(), "broken");
     }
 }

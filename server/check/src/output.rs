@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use crate::history::{GitSummary, Provenance};
+use crate::json::{write_pretty_spliced, Elements, SPLICE};
 use crate::report::{count_levels, FileReport, Position, ProviderName, TokenRecord};
 use crate::Summary;
 use jwtlens_engine::untrusted::escape_controls;
@@ -224,7 +225,7 @@ pub fn json(out: &mut impl Write, files: &[FileReport], summary: &Summary) -> io
     let count = |level| counts.get(&level).copied().unwrap_or(0);
     let report = JsonReport {
         version: env!("CARGO_PKG_VERSION"),
-        findings: JsonFindings(files),
+        findings: [SPLICE],
         summary: JsonSummary {
             findings: LevelCounts {
                 error: count(Level::Error),
@@ -246,7 +247,7 @@ pub fn json(out: &mut impl Write, files: &[FileReport], summary: &Summary) -> io
         },
         errors: &summary.problems,
     };
-    crate::json::write_pretty(out, &report)
+    write_pretty_spliced(out, &report, files, push_findings)
 }
 
 // The JSON document, field by field in output order. Findings borrow from the records;
@@ -255,37 +256,35 @@ pub fn json(out: &mut impl Write, files: &[FileReport], summary: &Summary) -> io
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: &'static str,
-    findings: JsonFindings<'a>,
+    /// Filled with every finding of every file, in order.
+    findings: [&'static str; 1],
     summary: JsonSummary<'a>,
     errors: &'a [crate::walk::Problem],
 }
 
-/// Every finding of every file, serialised one at a time.
-struct JsonFindings<'a>(&'a [FileReport]);
-
-impl Serialize for JsonFindings<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().flat_map(|file| {
-            file.tokens.iter().flat_map(move |token| {
-                token.findings.iter().map(move |finding| JsonFinding {
-                    path: &file.path,
-                    code: finding.rule.code,
-                    name: finding.rule.name,
-                    severity: finding.level.as_str(),
-                    message: &finding.message,
-                    range: JsonRange {
-                        start: token.start,
-                        end: token.end,
-                    },
-                    provider: token.provider.as_ref(),
-                    fixture: token.fixture.as_deref(),
-                    fingerprint: &token.fingerprint,
-                    token: token.text.as_deref(),
-                    provenance: token.provenance.as_deref().map(ProvenanceFields),
-                })
-            })
-        }))
+/// The findings of one file, pushed into the report's `findings`.
+fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<()> {
+    for token in &file.tokens {
+        for finding in &token.findings {
+            elements.push(&JsonFinding {
+                path: &file.path,
+                code: finding.rule.code,
+                name: finding.rule.name,
+                severity: finding.level.as_str(),
+                message: &finding.message,
+                range: JsonRange {
+                    start: token.start,
+                    end: token.end,
+                },
+                provider: token.provider.as_ref(),
+                fixture: token.fixture.as_deref(),
+                fingerprint: &token.fingerprint,
+                token: token.text.as_deref(),
+                provenance: token.provenance.as_deref().map(ProvenanceFields),
+            })?;
+        }
     }
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -8,7 +8,7 @@ use std::ops::Range;
 use jwtlens_jose::fingerprint;
 
 use jwtlens_engine::analysis::{Finding, TokenReport};
-use jwtlens_engine::lines::{LineIndex, Unit};
+use jwtlens_engine::lines::{line_content, LineCounter, Unit};
 use jwtlens_engine::rules::Rule;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_settings::Level;
@@ -116,10 +116,9 @@ pub fn file_report(
         return None;
     }
     let ranges: Vec<Range<usize>> = reports.iter().map(|r| r.token.range.clone()).collect();
-    let lines = LineIndex::new(text);
-    let mut cursor = lines.cursor(text, Unit::CodePoint);
+    let mut lines = LineCounter::new(text, Unit::CodePoint);
     let mut position = |byte: usize| {
-        let at = cursor.line_column(byte);
+        let at = lines.line_column(byte);
         Position {
             byte,
             line: at.line + 1,
@@ -130,18 +129,19 @@ pub fn file_report(
     for report in reports.iter().filter(|r| !r.findings.is_empty()) {
         let range = report.token.range.clone();
         let compact = report.token.compact(text);
-        let token_text = String::from_utf8_lossy(compact);
         let start = position(range.start);
-        let line = lines.line_at(text, range.start).content;
         let end = position(range.end);
-        let snippet = options
-            .snippets
-            .then(|| snippet(text, line, &range, &ranges, options.show_tokens));
+        let snippet = options.snippets.then(|| {
+            let line = line_content(text, range.start);
+            snippet(text, line, &range, &ranges, options.show_tokens)
+        });
         tokens.push(TokenRecord {
             start,
             end,
             fingerprint: fingerprint(compact),
-            text: options.show_tokens.then(|| token_text.into_owned()),
+            text: options
+                .show_tokens
+                .then(|| String::from_utf8_lossy(compact).into_owned()),
             provider: report.facts.provider.as_ref().map(|p| ProviderName {
                 id: p.id.clone(),
                 name: match &p.variant {
@@ -164,7 +164,7 @@ pub fn file_report(
             .iter()
             .take_while(|finding| finding.range == range)
             .count();
-        let line = lines.line_at(text, range.start).content;
+        let line = line_content(text, range.start);
         let (start, end) = (position(range.start), position(range.end));
         tokens.push(TokenRecord {
             start,

@@ -5,11 +5,11 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use serde::ser::SerializeSeq;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value};
 use url::Url;
 
+use crate::json::{write_pretty_spliced, Elements, SPLICE};
 use crate::output::ProvenanceFields;
 use crate::report::FileReport;
 use crate::Summary;
@@ -81,32 +81,35 @@ pub fn write(
                 execution_successful: summary.errors == 0,
                 tool_execution_notifications: notifications,
             }],
-            results: Results { files, root },
+            results: [SPLICE],
             version_control_provenance: version_control,
         }],
     };
-    crate::json::write_pretty(out, &log)
+    write_pretty_spliced(out, &log, files, |file, elements| {
+        push_results(file, root, elements)
+    })
 }
 
 // The log, field by field in output order. Results borrow from the records; a new field
 // is one more (optional, `skip_serializing_if`) member here.
 
 #[derive(Serialize)]
-struct Log<'a> {
+struct Log {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run<'a>; 1],
+    runs: [Run; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run {
     tool: Tool,
     original_uri_base_ids: Value,
     column_kind: &'static str,
     invocations: [Invocation; 1],
-    results: Results<'a>,
+    /// Filled with every finding of every file, in order.
+    results: [&'static str; 1],
     /// Only in `--history`: the repository and the commits findings were introduced in.
     #[serde(skip_serializing_if = "Option::is_none")]
     version_control_provenance: Option<Value>,
@@ -134,63 +137,52 @@ struct Invocation {
     tool_execution_notifications: Vec<Value>,
 }
 
-/// Every finding of every file, serialised one at a time; a file's artifact location is
-/// built once for all its results.
-struct Results<'a> {
-    files: &'a [FileReport],
-    root: &'a Path,
-}
-
-impl Serialize for Results<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
-        for file in self.files {
-            let artifact = artifact_location(&file.absolute, self.root);
-            for token in &file.tokens {
-                let properties = (token.provider.is_some()
-                    || token.fixture.is_some()
-                    || token.provenance.is_some())
+/// The results of one file, pushed into the run's `results`; its artifact location is
+/// built once for all of them.
+fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> io::Result<()> {
+    let artifact = artifact_location(&file.absolute, root);
+    for token in &file.tokens {
+        let properties =
+            (token.provider.is_some() || token.fixture.is_some() || token.provenance.is_some())
                 .then(|| Properties {
                     provider: token.provider.as_ref().map(|p| p.name.as_str()),
                     fixture: token.fixture.as_deref(),
                     provenance: token.provenance.as_deref().map(ProvenanceFields),
                 });
-                for finding in &token.findings {
-                    let rule_index = RULES
-                        .iter()
-                        .position(|rule| rule.code == finding.rule.code)
-                        .unwrap_or(0);
-                    seq.serialize_element(&SarifResult {
-                        rule_id: finding.rule.code,
-                        rule_index,
-                        level: level(finding.level),
-                        message: Message {
-                            text: &finding.message,
+        for finding in &token.findings {
+            let rule_index = RULES
+                .iter()
+                .position(|rule| rule.code == finding.rule.code)
+                .unwrap_or(0);
+            elements.push(&SarifResult {
+                rule_id: finding.rule.code,
+                rule_index,
+                level: level(finding.level),
+                message: Message {
+                    text: &finding.message,
+                },
+                locations: [Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: &artifact,
+                        region: Region {
+                            start_line: token.start.line,
+                            start_column: token.start.column,
+                            end_line: token.end.line,
+                            end_column: token.end.column,
+                            byte_offset: token.start.byte,
+                            byte_length: token.end.byte - token.start.byte,
                         },
-                        locations: [Location {
-                            physical_location: PhysicalLocation {
-                                artifact_location: &artifact,
-                                region: Region {
-                                    start_line: token.start.line,
-                                    start_column: token.start.column,
-                                    end_line: token.end.line,
-                                    end_column: token.end.column,
-                                    byte_offset: token.start.byte,
-                                    byte_length: token.end.byte - token.start.byte,
-                                },
-                            },
-                        }],
-                        partial_fingerprints: PartialFingerprints {
-                            token: &token.fingerprint,
-                            commit: token.provenance.as_ref().map(|p| p.commit.as_str()),
-                        },
-                        properties: properties.as_ref(),
-                    })?;
-                }
-            }
+                    },
+                }],
+                partial_fingerprints: PartialFingerprints {
+                    token: &token.fingerprint,
+                    commit: token.provenance.as_ref().map(|p| p.commit.as_str()),
+                },
+                properties: properties.as_ref(),
+            })?;
         }
-        seq.end()
     }
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -195,6 +195,91 @@ impl LineCursor<'_> {
     }
 }
 
+/// Lines and columns of offsets in ascending order, counted as it goes: no index of the
+/// whole text is built and nothing past the last offset asked for is read. For
+/// `jwtlens check`, which converts a few offsets per file and then drops the text, where
+/// an index of every line of every file cost more than the rest of the conversion.
+pub struct LineCounter<'a> {
+    text: &'a [u8],
+    unit: Unit,
+    /// The last converted offset, its 0-based line and its column.
+    at: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(text: &'a [u8], unit: Unit) -> LineCounter<'a> {
+        LineCounter {
+            text,
+            unit,
+            at: 0,
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// The line and column of `offset` (clamped to the text, moved back to the start of
+    /// its character), as [`LineIndex::line_column`] gives them. An offset before the
+    /// previous call's is counted again from the start of the text: correct, but slow.
+    pub fn line_column(&mut self, offset: usize) -> LineColumn {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        if offset < self.at {
+            *self = LineCounter::new(self.text, self.unit);
+        }
+        let breaks = count_line_starts(self.text, self.at, offset);
+        if breaks > 0 {
+            self.line += breaks;
+            self.at = last_line_start(self.text, self.at, offset);
+            self.column = 0;
+        }
+        self.column += self.unit.len(&self.text[self.at..offset]);
+        self.at = offset;
+        LineColumn {
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// The content of the line holding `offset` (clamped to the text), without its line
+/// break: [`LineIndex::line_at`]'s `content`, found without an index.
+pub fn line_content(text: &[u8], offset: usize) -> Range<usize> {
+    let offset = offset.min(text.len());
+    let start = last_line_start(text, 0, offset);
+    let mut end =
+        memchr::memchr2(b'\n', b'\r', &text[offset..]).map_or(text.len(), |at| offset + at);
+    if text.get(end) == Some(&b'\n') && end > start && text[end - 1] == b'\r' {
+        end -= 1;
+    }
+    start..end
+}
+
+/// How many lines start in `from + 1..=to`: after each `\n`, and after each `\r` that no
+/// `\n` follows (in the whole text, which may go on past `to`).
+fn count_line_starts(text: &[u8], from: usize, to: usize) -> usize {
+    let between = &text[from..to];
+    if memchr::memchr(b'\r', between).is_none() {
+        return memchr::memchr_iter(b'\n', between).count();
+    }
+    memchr::memchr2_iter(b'\n', b'\r', between)
+        .filter(|&at| between[at] == b'\n' || text.get(from + at + 1) != Some(&b'\n'))
+        .count()
+}
+
+/// The last line start in `from + 1..=to`, else `from`.
+fn last_line_start(text: &[u8], from: usize, to: usize) -> usize {
+    let mut end = to;
+    while let Some(at) = memchr::memrchr2(b'\n', b'\r', &text[from..end]) {
+        let at = from + at;
+        if text[at] == b'\n' || text.get(at + 1) != Some(&b'\n') {
+            return at + 1;
+        }
+        end = at;
+    }
+    from
+}
+
 /// Whether `byte` continues a UTF-8 sequence (and so starts no character).
 fn is_continuation(byte: u8) -> bool {
     (byte as i8) < -0x40
@@ -231,6 +316,7 @@ mod tests {
         let text = text.as_bytes();
         let index = LineIndex::new(text);
         let mut cursor = index.cursor(text, unit);
+        let mut counter = LineCounter::new(text, unit);
         let boundaries = (0..=text.len()).filter(|&i| i == text.len() || !is_continuation(text[i]));
         for offset in boundaries {
             let position = index.line_column(text, offset, unit);
@@ -238,6 +324,21 @@ mod tests {
                 cursor.line_column(offset),
                 position,
                 "cursor at {offset} in {text:?}"
+            );
+            assert_eq!(
+                counter.line_column(offset),
+                position,
+                "counter at {offset} in {text:?}"
+            );
+            // From the start in one jump, and back from the end of the text.
+            assert_eq!(LineCounter::new(text, unit).line_column(offset), position);
+            let mut from_end = LineCounter::new(text, unit);
+            from_end.line_column(text.len());
+            assert_eq!(from_end.line_column(offset), position);
+            assert_eq!(
+                line_content(text, offset),
+                index.line_at(text, offset).content,
+                "line content at {offset} in {text:?}"
             );
             let back = index.offset(text, position, unit);
             let at_line_break = matches!(text.get(offset), Some(b'\r' | b'\n'));

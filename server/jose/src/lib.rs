@@ -98,10 +98,7 @@ pub fn numeric_date_problem(claims: &Map<String, Value>) -> Option<String> {
 /// store where the token itself must not be.
 pub fn fingerprint(token_text: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(token_text)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    base16ct::lower::encode_string(&Sha256::digest(token_text))
 }
 
 #[cfg(test)]
