@@ -5,27 +5,22 @@
 //! `jwtlens_engine::untrusted::escape_controls_in_json`).
 //!
 //! A report's long list (the findings, SARIF's results) is rendered on worker threads,
-//! a few chunks ahead of the one writing them in order ([`write_pretty_spliced`]): the
-//! serialisation costs its CPU time across cores, and the memory of the chunks in flight
-//! only.
+//! a few chunks ahead of the one writing them in order ([`write_pretty_spliced`], through
+//! [`render_in_order`]).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::{Condvar, Mutex, PoisonError};
 
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
 use jwtlens_engine::untrusted::is_unsafe;
 
+use crate::render::{render_in_order, CHUNK};
+
 /// Stands in a document for the sequence [`write_pretty_spliced`] fills: the document
 /// serialises `[SPLICE]` there. No text of a report can be it (it holds NUL characters,
 /// which JSON escapes, and the search is for the escaped string with its quotes).
 pub const SPLICE: &str = "\0jwtlens: the elements go here\0";
-
-/// Items rendered per chunk, and chunks rendered ahead of the writer per thread.
-const CHUNK: usize = 32;
-const AHEAD_PER_THREAD: usize = 4;
 
 /// Writes `value` pretty-printed (two-space indent), then a line feed.
 pub fn write_pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
@@ -59,8 +54,20 @@ pub fn write_pretty_spliced<T: Sync>(
         return Err(io::Error::other("no sequence to fill in the report"));
     };
     out.write_all(&skeleton[..line_start])?;
+    let depth = indent / 2;
+    let render_chunk = |chunk: &[T]| -> io::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        let mut elements = Elements {
+            buf: &mut buf,
+            depth,
+        };
+        for item in chunk {
+            render(item, &mut elements)?;
+        }
+        Ok(buf)
+    };
     let mut first = true;
-    render_in_order(items, &render, indent / 2, |chunk| {
+    render_in_order(items, render_chunk, |chunk| {
         // Every element starts with its comma; the first one written drops it.
         let chunk = match (first, chunk.split_first()) {
             (_, None) => return Ok(()),
@@ -93,93 +100,6 @@ impl Elements<'_> {
             serde_json::Serializer::with_formatter(&mut *self.buf, SafePretty::at(self.depth));
         value.serialize(&mut serializer).map_err(io::Error::from)
     }
-}
-
-/// Renders `items` a chunk at a time at `depth`, on worker threads when there is more
-/// than a chunk, and hands the chunks to `write` in order. Workers stay at most a few
-/// chunks ahead of `write`; an error stops them.
-fn render_in_order<T: Sync>(
-    items: &[T],
-    render: &(impl Fn(&T, &mut Elements<'_>) -> io::Result<()> + Sync),
-    depth: usize,
-    mut write: impl FnMut(Vec<u8>) -> io::Result<()>,
-) -> io::Result<()> {
-    let render_chunk = |chunk: &[T]| -> io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        let mut elements = Elements {
-            buf: &mut buf,
-            depth,
-        };
-        for item in chunk {
-            render(item, &mut elements)?;
-        }
-        Ok(buf)
-    };
-    let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if chunks.len() < 2 || threads < 2 {
-        for chunk in chunks {
-            write(render_chunk(chunk)?)?;
-        }
-        return Ok(());
-    }
-
-    struct Pipeline {
-        /// The next chunk to claim, and how many are written.
-        claimed: usize,
-        written: usize,
-        done: BTreeMap<usize, io::Result<Vec<u8>>>,
-        stopped: bool,
-    }
-    let ahead = threads * AHEAD_PER_THREAD;
-    let state = Mutex::new(Pipeline {
-        claimed: 0,
-        written: 0,
-        done: BTreeMap::new(),
-        stopped: false,
-    });
-    let changed = Condvar::new();
-    let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
-    let wait = |guard| changed.wait(guard).unwrap_or_else(PoisonError::into_inner);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(chunks.len()) {
-            scope.spawn(|| loop {
-                let mut pipeline = lock();
-                while !pipeline.stopped && pipeline.claimed >= pipeline.written + ahead {
-                    pipeline = wait(pipeline);
-                }
-                let index = pipeline.claimed;
-                if pipeline.stopped || index >= chunks.len() {
-                    return;
-                }
-                pipeline.claimed += 1;
-                drop(pipeline);
-                let rendered = render_chunk(chunks[index]);
-                lock().done.insert(index, rendered);
-                changed.notify_all();
-            });
-        }
-        let mut result = Ok(());
-        for index in 0..chunks.len() {
-            let mut pipeline = lock();
-            let rendered = loop {
-                match pipeline.done.remove(&index) {
-                    Some(rendered) => break rendered,
-                    None => pipeline = wait(pipeline),
-                }
-            };
-            pipeline.written = index + 1;
-            drop(pipeline);
-            changed.notify_all();
-            result = rendered.and_then(&mut write);
-            if result.is_err() {
-                break;
-            }
-        }
-        lock().stopped = true;
-        changed.notify_all();
-        result
-    })
 }
 
 /// A line feed and `depth` levels of two-space indent.

@@ -12,6 +12,7 @@ pub mod history;
 mod json;
 pub mod output;
 pub mod progress;
+mod render;
 pub mod report;
 pub mod sarif;
 pub mod walk;

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::history::{GitSummary, Provenance};
 use crate::json::{write_pretty_spliced, Elements, SPLICE};
+use crate::render::render_in_order;
 use crate::report::{count_levels, FileReport, Position, ProviderName, TokenRecord};
 use crate::Summary;
 use jwtlens_engine::untrusted::escape_controls;
@@ -47,35 +48,49 @@ pub fn human(
     summary: &Summary,
     style: Style,
 ) -> io::Result<()> {
-    for file in files {
-        for token in &file.tokens {
-            for finding in &token.findings {
-                writeln!(
-                    out,
-                    "{}: {} {} {}: {}",
-                    style.paint(
-                        "1",
-                        &format!(
-                            "{}:{}:{}",
-                            escape_controls(&file.path),
-                            token.start.line,
-                            token.start.column
-                        )
-                    ),
-                    style.level(finding.level),
-                    finding.rule.code,
-                    finding.rule.name,
-                    escape_controls(&finding.message)
-                )?;
+    render_in_order(
+        files,
+        |chunk| {
+            let mut buf = Vec::new();
+            for file in chunk {
+                write_file(&mut buf, file, style)?;
             }
-            write_snippet(out, token, style)?;
-            if let Some(provenance) = &token.provenance {
-                writeln!(out, "  {}", style.paint("2", &provenance.describe()))?;
-            }
-            writeln!(out)?;
-        }
-    }
+            Ok(buf)
+        },
+        |rendered| out.write_all(&rendered),
+    )?;
     writeln!(out, "{}", summary_line(files, summary, style))
+}
+
+/// One file's findings, each token's with its snippet.
+fn write_file(out: &mut impl Write, file: &FileReport, style: Style) -> io::Result<()> {
+    for token in &file.tokens {
+        for finding in &token.findings {
+            writeln!(
+                out,
+                "{}: {} {} {}: {}",
+                style.paint(
+                    "1",
+                    &format!(
+                        "{}:{}:{}",
+                        escape_controls(&file.path),
+                        token.start.line,
+                        token.start.column
+                    )
+                ),
+                style.level(finding.level),
+                finding.rule.code,
+                finding.rule.name,
+                escape_controls(&finding.message)
+            )?;
+        }
+        write_snippet(out, token, style)?;
+        if let Some(provenance) = &token.provenance {
+            writeln!(out, "  {}", style.paint("2", &provenance.describe()))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 fn write_snippet(out: &mut impl Write, token: &TokenRecord, style: Style) -> io::Result<()> {
