@@ -15,7 +15,7 @@ use serde_json::ser::Formatter;
 
 use jwtlens_engine::untrusted::is_unsafe;
 
-use crate::render::{render_in_order, CHUNK};
+use crate::render::render_in_order;
 
 /// Stands in a document for the sequence [`write_pretty_spliced`] fills: the document
 /// serialises `[SPLICE]` there. No text of a report can be it (it holds NUL characters,
@@ -226,6 +226,7 @@ impl Formatter for SafePretty {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::CHUNK;
     use jwtlens_engine::untrusted::escape_controls_in_json;
     use serde_json::json;
 

@@ -130,12 +130,34 @@ pub fn push_unique(out: &mut Vec<String>, s: Cow<'_, str>) {
     }
 }
 
+/// Objects up to this many keys are searched key by key rather than hashed.
+const LINEAR_SCAN: usize = 16;
+
 /// Splits `path` at the key it names in `object`: the whole path if that is a key, else
 /// the shortest prefix ending before a `.` that is one.
 fn enter<'a, 'p>(
     object: &'a Map<String, Value>,
     path: &'p str,
 ) -> Option<(&'a str, &'a Value, &'p str)> {
+    // A token has a handful of claims, and profiles' paths are namespaced URLs with many
+    // dots: comparing each key costs less than hashing the path and each prefix.
+    if object.len() <= LINEAR_SCAN {
+        let mut shortest: Option<(&'a str, &'a Value, &'p str)> = None;
+        for (key, value) in object {
+            if key == path {
+                return Some((key, value, ""));
+            }
+            let prefix = path
+                .strip_prefix(key.as_str())
+                .and_then(|rest| rest.strip_prefix('.'));
+            if let Some(rest) = prefix {
+                if shortest.is_none_or(|(best, _, _)| key.len() < best.len()) {
+                    shortest = Some((key, value, rest));
+                }
+            }
+        }
+        return shortest;
+    }
     if let Some((key, value)) = object.get_key_value(path) {
         return Some((key, value, ""));
     }
@@ -221,6 +243,29 @@ mod tests {
             ["2371"]
         );
         assert_eq!(strings(&claims, "a.b", Split::Whole), ["literal"]);
+    }
+
+    #[test]
+    fn small_and_large_objects_split_paths_alike() {
+        // Key by key up to LINEAR_SCAN keys, hashed above: the same key wins either way.
+        let mut claims = object(json!({
+            "a": {"b.c": "shortest prefix", "b": {"c": "deeper"}},
+            "a.b": {"c": "longer prefix"},
+            "x.y": "whole",
+            "x": {"y": "nested"},
+        }));
+        for padding in 0..2 * LINEAR_SCAN {
+            assert_eq!(
+                first(&claims, "a.b.c").map(|(key, _)| key),
+                Some("a"),
+                "{} keys",
+                claims.len()
+            );
+            assert_eq!(strings(&claims, "a.b.c", Split::Whole), ["shortest prefix"]);
+            assert_eq!(strings(&claims, "x.y", Split::Whole), ["whole"]);
+            assert!(!is_present(&claims, "a.c") && !is_present(&claims, "z"));
+            claims.insert(format!("pad{padding}"), json!(padding));
+        }
     }
 
     #[test]
