@@ -150,7 +150,7 @@ fn report(
 ) -> TokenReport {
     let facts = token
         .claims()
-        .map(|claims| cx.config.providers.facts(&token.header, claims))
+        .map(|claims| cx.config.providers().facts(&token.header, claims))
         .unwrap_or_default();
     let known_secret = known_secrets::find_known_secret(
         token.alg(),

@@ -54,7 +54,9 @@ pub struct Config {
     ignore_globs: GlobSet,
     clerk_template_globs: GlobSet,
     levels: BTreeMap<&'static str, Level>,
-    pub providers: ProviderRegistry,
+    /// Custom profiles with the built-ins; `None` for the built-ins alone, which are
+    /// compiled the first time a token needs them (see [`Config::providers`]).
+    providers: Option<ProviderRegistry>,
     /// The workspace's keys for offline verification.
     pub keys: Arc<KeyRing>,
     /// The keys of each named policy that lists its own key files, by policy name.
@@ -114,11 +116,15 @@ impl Config {
             }
         }
         check_paths(&settings)?;
-        let providers =
-            ProviderRegistry::with_custom(&settings.providers).map_err(|message| ConfigError {
-                message: format!("providers: {message}"),
-                span: None,
-            })?;
+        let providers = match settings.providers.as_slice() {
+            [] => None,
+            custom => Some(ProviderRegistry::with_custom(custom).map_err(|message| {
+                ConfigError {
+                    message: format!("providers: {message}"),
+                    span: None,
+                }
+            })?),
+        };
         check_policy_names(&settings)?;
         let policy_keys = match (root, trust) {
             (Some(root), Trust::Trusted) => settings
@@ -155,6 +161,15 @@ impl Config {
             repository_policy_jwks: BTreeSet::new(),
             notes: Vec::new(),
         })
+    }
+
+    /// The provider profiles tokens are read with. The built-in ones are compiled once per
+    /// process, when the first token is read: `jwtlens check` on files without a token,
+    /// and every configuration `check` finds, do without them.
+    pub fn providers(&self) -> &ProviderRegistry {
+        self.providers
+            .as_ref()
+            .unwrap_or_else(|| ProviderRegistry::shared_builtin())
     }
 
     /// The workspace test keys (in the current directory when there is no root). Refused

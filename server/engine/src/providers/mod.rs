@@ -52,9 +52,16 @@ pub struct ProviderRegistry {
 impl ProviderRegistry {
     /// The built-in profiles only.
     pub fn builtin() -> Self {
+        Self::shared_builtin().clone()
+    }
+
+    /// The built-in profiles, compiled the first time they are asked for and shared by
+    /// every configuration without custom profiles.
+    pub fn shared_builtin() -> &'static ProviderRegistry {
+        static BUILTIN: OnceLock<ProviderRegistry> = OnceLock::new();
         // `providers.toml` is part of the binary and a unit test compiles it, so this
         // cannot fail at run time.
-        Self::with_custom(&[]).expect("built-in providers.toml is valid")
+        BUILTIN.get_or_init(|| Self::compile(&[]).expect("built-in providers.toml is valid"))
     }
 
     /// The built-ins plus workspace profiles. Custom profiles are tried before the
@@ -64,11 +71,9 @@ impl ProviderRegistry {
     /// Every profile reads the claim-path fields it leaves empty through the generic
     /// fallback's paths, so `act` or a plain `roles` claim surfaces whatever the provider.
     pub fn with_custom(custom: &[ProviderProfile]) -> Result<Self, String> {
-        // Compiling the built-ins takes milliseconds; every configuration without custom
-        // profiles (each `.jwtlens.toml` a `check` finds) shares one compiled copy.
-        static BUILTIN_REGISTRY: OnceLock<Result<ProviderRegistry, String>> = OnceLock::new();
+        // Compiling the built-ins takes milliseconds: without custom profiles, one copy.
         if custom.is_empty() {
-            return BUILTIN_REGISTRY.get_or_init(|| Self::compile(&[])).clone();
+            return Ok(Self::builtin());
         }
         Self::compile(custom)
     }

@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use super::detection::{compile, Matcher};
 
-/// The built-in profiles: a `[fallback]` table and `[[provider]]` entries.
-const BUILTIN: &str = include_str!("providers.toml");
+/// The built-in profiles, `providers.toml` (a `[fallback]` table and `[[provider]]`
+/// entries) as the build script wrote it in JSON.
+const BUILTIN: &str = include_str!(concat!(env!("OUT_DIR"), "/providers.json"));
 
 /// The embedded `providers.toml`.
 #[derive(Deserialize)]
@@ -21,7 +22,7 @@ pub(super) struct ProfileFile {
 impl ProfileFile {
     /// The built-in profiles, parsed (a unit test checks that they parse).
     pub fn builtin() -> Result<ProfileFile, String> {
-        toml::from_str(BUILTIN).map_err(|e| e.to_string())
+        serde_json::from_str(BUILTIN).map_err(|e| e.to_string())
     }
 }
 
@@ -154,6 +155,16 @@ mod tests {
     use super::*;
     use crate::providers::tests::{custom, provider, read};
     use crate::providers::ProviderRegistry;
+
+    #[test]
+    fn the_embedded_json_holds_what_providers_toml_says() {
+        let from_toml: ProfileFile =
+            toml::from_str(include_str!("providers.toml")).expect("providers.toml parses");
+        let from_json = ProfileFile::builtin().expect("the embedded JSON parses");
+        assert_eq!(from_json.fallback, from_toml.fallback);
+        assert_eq!(from_json.provider, from_toml.provider);
+        assert!(from_json.provider.len() > 10);
+    }
 
     #[test]
     fn embedded_profiles_parse_and_every_regex_compiles() {
