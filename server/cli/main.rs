@@ -19,12 +19,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-/// Checking a tree makes and frees small objects per token (decoded claims, findings,
-/// records) from every worker thread; mimalloc's thread-local free lists make that
-/// cheaper than glibc's malloc (docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     log_to_stderr();
     command::Cli::parse().run().into()

@@ -12,6 +12,5 @@ fn main() {
     let value: toml::Value = toml::from_str(&text).expect("providers.toml is TOML");
     let json = serde_json::to_string(&value).expect("TOML values are JSON values");
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
-    std::fs::write(Path::new(&out_dir).join("providers.json"), json)
-        .expect("OUT_DIR is writable");
+    std::fs::write(Path::new(&out_dir).join("providers.json"), json).expect("OUT_DIR is writable");
 }

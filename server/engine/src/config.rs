@@ -118,12 +118,14 @@ impl Config {
         check_paths(&settings)?;
         let providers = match settings.providers.as_slice() {
             [] => None,
-            custom => Some(ProviderRegistry::with_custom(custom).map_err(|message| {
-                ConfigError {
-                    message: format!("providers: {message}"),
-                    span: None,
-                }
-            })?),
+            custom => {
+                Some(
+                    ProviderRegistry::with_custom(custom).map_err(|message| ConfigError {
+                        message: format!("providers: {message}"),
+                        span: None,
+                    })?,
+                )
+            }
         };
         check_policy_names(&settings)?;
         let policy_keys = match (root, trust) {
