@@ -128,9 +128,7 @@ impl LineIndex {
             index: self,
             text,
             unit,
-            line: 0,
-            at: 0,
-            column: 0,
+            progress: Progress::default(),
         }
     }
 
@@ -161,10 +159,39 @@ pub struct LineCursor<'a> {
     index: &'a LineIndex,
     text: &'a [u8],
     unit: Unit,
-    line: usize,
-    /// The last converted offset and its column.
+    progress: Progress,
+}
+
+/// Where a forward conversion stands: the last offset converted, its line and column.
+#[derive(Default)]
+struct Progress {
     at: usize,
+    line: usize,
     column: usize,
+}
+
+impl Progress {
+    /// The line and column of `offset` (not before the last one), which is on the line
+    /// `new_line` gives (its number and start) or, when `None`, on the last one's line.
+    fn advance(
+        &mut self,
+        text: &[u8],
+        unit: Unit,
+        offset: usize,
+        new_line: Option<(usize, usize)>,
+    ) -> LineColumn {
+        if let Some((line, start)) = new_line {
+            self.line = line;
+            self.at = start;
+            self.column = 0;
+        }
+        self.column += unit.len(&text[self.at..offset]);
+        self.at = offset;
+        LineColumn {
+            line: self.line,
+            column: self.column,
+        }
+    }
 }
 
 impl LineCursor<'_> {
@@ -172,26 +199,21 @@ impl LineCursor<'_> {
     /// offset (earlier offsets are converted from scratch, correctly but slowly).
     pub fn line_column(&mut self, offset: usize) -> LineColumn {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-        if offset < self.at {
+        if offset < self.progress.at {
             return self.index.line_column(self.text, offset, self.unit);
         }
         let next_line_start = self
             .index
             .line_starts
-            .get(self.line + 1)
+            .get(self.progress.line + 1)
             .copied()
             .unwrap_or(usize::MAX);
-        if offset >= next_line_start {
-            self.line = self.index.line_of(offset);
-            self.at = self.index.line_starts[self.line];
-            self.column = 0;
-        }
-        self.column += self.unit.len(&self.text[self.at..offset]);
-        self.at = offset;
-        LineColumn {
-            line: self.line,
-            column: self.column,
-        }
+        let new_line = (offset >= next_line_start).then(|| {
+            let line = self.index.line_of(offset);
+            (line, self.index.line_starts[line])
+        });
+        self.progress
+            .advance(self.text, self.unit, offset, new_line)
     }
 }
 
@@ -202,10 +224,7 @@ impl LineCursor<'_> {
 pub struct LineCounter<'a> {
     text: &'a [u8],
     unit: Unit,
-    /// The last converted offset, its 0-based line and its column.
-    at: usize,
-    line: usize,
-    column: usize,
+    progress: Progress,
 }
 
 impl<'a> LineCounter<'a> {
@@ -213,9 +232,7 @@ impl<'a> LineCounter<'a> {
         LineCounter {
             text,
             unit,
-            at: 0,
-            line: 0,
-            column: 0,
+            progress: Progress::default(),
         }
     }
 
@@ -224,21 +241,19 @@ impl<'a> LineCounter<'a> {
     /// previous call's is counted again from the start of the text: correct, but slow.
     pub fn line_column(&mut self, offset: usize) -> LineColumn {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-        if offset < self.at {
-            *self = LineCounter::new(self.text, self.unit);
+        if offset < self.progress.at {
+            self.progress = Progress::default();
         }
-        let breaks = count_line_starts(self.text, self.at, offset);
-        if breaks > 0 {
-            self.line += breaks;
-            self.at = last_line_start(self.text, self.at, offset);
-            self.column = 0;
-        }
-        self.column += self.unit.len(&self.text[self.at..offset]);
-        self.at = offset;
-        LineColumn {
-            line: self.line,
-            column: self.column,
-        }
+        let from = self.progress.at;
+        let breaks = count_line_starts(self.text, from, offset);
+        let new_line = (breaks > 0).then(|| {
+            (
+                self.progress.line + breaks,
+                last_line_start(self.text, from, offset),
+            )
+        });
+        self.progress
+            .advance(self.text, self.unit, offset, new_line)
     }
 }
 
