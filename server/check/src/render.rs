@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 /// Items rendered per chunk, and chunks rendered ahead of the writer per thread.
@@ -13,12 +14,18 @@ const AHEAD_PER_THREAD: usize = 4;
 
 /// Renders `items` [`CHUNK`] at a time with `render_chunk`, on one worker thread per
 /// core when there is more than a chunk, and hands the chunks to `write` in order.
-/// Workers stay at most a few chunks ahead of `write`; an error stops them.
+/// Workers stay at most a few chunks ahead of `write`; an error stops them, and so does
+/// a panic in `render_chunk`, which becomes an error (the writer waits for every chunk in
+/// turn, and would otherwise wait for a panicked one forever).
 pub fn render_in_order<T: Sync>(
     items: &[T],
     render_chunk: impl Fn(&[T]) -> io::Result<Vec<u8>> + Sync,
     mut write: impl FnMut(Vec<u8>) -> io::Result<()>,
 ) -> io::Result<()> {
+    let render_chunk = |chunk: &[T]| {
+        panic::catch_unwind(AssertUnwindSafe(|| render_chunk(chunk)))
+            .unwrap_or_else(|_| Err(io::Error::other("rendering the report failed")))
+    };
     let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if chunks.len() < 2 || threads < 2 {
@@ -115,6 +122,18 @@ mod tests {
             |_| Ok(()),
         );
         assert_eq!(failed.unwrap_err().to_string(), "render failed");
+        let panicked = render_in_order(
+            &items,
+            |chunk| match chunk.contains(&(30 * CHUNK)) {
+                true => panic!("a bug in a renderer"),
+                false => Ok(vec![0]),
+            },
+            |_| Ok(()),
+        );
+        assert_eq!(
+            panicked.unwrap_err().to_string(),
+            "rendering the report failed"
+        );
         let refused = render_in_order(&items, |_| Ok(vec![0]), |_| Err(io::Error::other("closed")));
         assert_eq!(refused.unwrap_err().to_string(), "closed");
     }
