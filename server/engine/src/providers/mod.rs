@@ -50,11 +50,6 @@ pub struct ProviderRegistry {
 }
 
 impl ProviderRegistry {
-    /// The built-in profiles only.
-    pub fn builtin() -> Self {
-        Self::shared_builtin().clone()
-    }
-
     /// The built-in profiles, compiled the first time they are asked for and shared by
     /// every configuration without custom profiles.
     pub fn shared_builtin() -> &'static ProviderRegistry {
@@ -73,7 +68,7 @@ impl ProviderRegistry {
     pub fn with_custom(custom: &[ProviderProfile]) -> Result<Self, String> {
         // Compiling the built-ins takes milliseconds: without custom profiles, one copy.
         if custom.is_empty() {
-            return Ok(Self::builtin());
+            return Ok(Self::shared_builtin().clone());
         }
         Self::compile(custom)
     }
@@ -170,12 +165,6 @@ impl ProviderRegistry {
     }
 }
 
-impl Default for ProviderRegistry {
-    fn default() -> Self {
-        Self::builtin()
-    }
-}
-
 /// What a token is made of, for conditions that look at both parts.
 #[derive(Clone, Copy)]
 struct Token<'a> {
@@ -196,8 +185,6 @@ fn custom_claims(claims: &Map<String, Value>, used: &[&str]) -> Vec<String> {
 pub(crate) mod tests {
     //! Reading tokens through the built-in registry, for the tests of every part.
 
-    use std::sync::OnceLock;
-
     use serde::Deserialize;
     use serde_json::json;
 
@@ -205,8 +192,7 @@ pub(crate) mod tests {
     use crate::facts::ProviderMatch;
 
     pub(super) fn registry() -> &'static ProviderRegistry {
-        static REGISTRY: OnceLock<ProviderRegistry> = OnceLock::new();
-        REGISTRY.get_or_init(ProviderRegistry::builtin)
+        ProviderRegistry::shared_builtin()
     }
 
     pub(super) fn object(value: Value) -> Map<String, Value> {
