@@ -81,7 +81,7 @@ pub struct CheckArgs {
     /// Skip files larger than this (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "20M")]
     pub max_filesize: u64,
-    /// Worker threads (default: one per core).
+    /// Worker threads, for the walk and for rendering the report (default: one per core).
     #[arg(
         long,
         short = 'j',
@@ -348,8 +348,8 @@ pub fn run(args: &CheckArgs) -> Exit {
     };
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {
-        Format::Human => output::human(&mut out, &files, &summary, Style { color }),
-        Format::Json => output::json(&mut out, &files, &summary),
+        Format::Human => output::human(&mut out, &files, &summary, Style { color }, args.threads),
+        Format::Json => output::json(&mut out, &files, &summary, args.threads),
         Format::Sarif => {
             let root = repository_root(&cwd);
             let docs_url = configs
@@ -358,7 +358,7 @@ pub fn run(args: &CheckArgs) -> Exit {
                 .settings
                 .docs_url
                 .clone();
-            sarif::write(&mut out, &files, &summary, &root, &docs_url)
+            sarif::write(&mut out, &files, &summary, &root, &docs_url, args.threads)
         }
     };
     // A closed pipe (`| head`) is not an error worth reporting.

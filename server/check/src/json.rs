@@ -31,12 +31,13 @@ pub fn write_pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<
 
 /// Writes `document` as [`write_pretty`] does, with the sequence in it that holds
 /// [`SPLICE`] holding instead the elements that `render` pushes for each of `items`, in
-/// order: the same bytes as a document that held those elements. `render` runs on up to
-/// one thread per core.
+/// order: the same bytes as a document that held those elements. `render` runs on
+/// `threads` threads (0: one per core).
 pub fn write_pretty_spliced<T: Sync>(
     out: &mut impl Write,
     document: &impl Serialize,
     items: &[T],
+    threads: usize,
     render: impl Fn(&T, &mut Elements<'_>) -> io::Result<()> + Sync,
 ) -> io::Result<()> {
     let mut skeleton = Vec::new();
@@ -67,7 +68,7 @@ pub fn write_pretty_spliced<T: Sync>(
         Ok(buf)
     };
     let mut first = true;
-    render_in_order(items, render_chunk, |chunk| {
+    render_in_order(items, threads, render_chunk, |chunk| {
         // Every element starts with its comma; the first one written drops it.
         let chunk = match (first, chunk.split_first()) {
             (_, None) => return Ok(()),
@@ -249,7 +250,7 @@ mod tests {
     fn spliced(items: &[serde_json::Value]) -> String {
         let document = json!({"version": "1", "findings": [SPLICE], "summary": {"n": items.len()}});
         let mut out = Vec::new();
-        write_pretty_spliced(&mut out, &document, items, |item, elements| {
+        write_pretty_spliced(&mut out, &document, items, 0, |item, elements| {
             // An item may stand for no element, or for several.
             match item["n"].as_u64().unwrap() % 3 {
                 0 => Ok(()),
@@ -294,12 +295,13 @@ mod tests {
     fn a_failing_element_fails_the_write() {
         let items: Vec<u32> = (0..10 * CHUNK as u32).collect();
         let document = json!({"findings": [SPLICE]});
-        let result = write_pretty_spliced(&mut Vec::new(), &document, &items, |item, elements| {
-            if *item == 5 * CHUNK as u32 {
-                return Err(io::Error::other("broken"));
-            }
-            elements.push(item)
-        });
+        let result =
+            write_pretty_spliced(&mut Vec::new(), &document, &items, 0, |item, elements| {
+                if *item == 5 * CHUNK as u32 {
+                    return Err(io::Error::other("broken"));
+                }
+                elements.push(item)
+            });
         assert_eq!(result.unwrap_err().to_string(), "broken");
     }
 }

@@ -41,15 +41,18 @@ impl Style {
 }
 
 /// `file:line:col: severity CODE name: message` per finding, then the token's line with
-/// a caret under it, then one summary line.
+/// a caret under it, then one summary line. Rendered on `threads` threads (0: one per
+/// core).
 pub fn human(
     out: &mut impl Write,
     files: &[FileReport],
     summary: &Summary,
     style: Style,
+    threads: usize,
 ) -> io::Result<()> {
     render_in_order(
         files,
+        threads,
         |chunk| {
             let mut buf = Vec::new();
             for file in chunk {
@@ -235,7 +238,13 @@ fn elapsed(duration: Duration) -> String {
 
 /// The JSON format: one object per finding, a summary and the problems, written as it is
 /// serialised (no JSON tree in memory), pretty, with unsafe characters escaped.
-pub fn json(out: &mut impl Write, files: &[FileReport], summary: &Summary) -> io::Result<()> {
+/// Rendered on `threads` threads (0: one per core).
+pub fn json(
+    out: &mut impl Write,
+    files: &[FileReport],
+    summary: &Summary,
+    threads: usize,
+) -> io::Result<()> {
     let counts = count_levels(files);
     let count = |level| counts.get(&level).copied().unwrap_or(0);
     let report = JsonReport {
@@ -262,7 +271,7 @@ pub fn json(out: &mut impl Write, files: &[FileReport], summary: &Summary) -> io
         },
         errors: &summary.problems,
     };
-    write_pretty_spliced(out, &report, files, push_findings)
+    write_pretty_spliced(out, &report, files, threads, push_findings)
 }
 
 // The JSON document, field by field in output order. Findings borrow from the records;

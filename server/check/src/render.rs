@@ -12,13 +12,15 @@ use std::sync::{Condvar, Mutex, PoisonError};
 pub const CHUNK: usize = 32;
 const AHEAD_PER_THREAD: usize = 4;
 
-/// Renders `items` [`CHUNK`] at a time with `render_chunk`, on one worker thread per
-/// core when there is more than a chunk, and hands the chunks to `write` in order.
+/// Renders `items` [`CHUNK`] at a time with `render_chunk`, on `threads` worker threads
+/// (0: one per core) when there is more than a chunk, and hands the chunks to `write` in
+/// order.
 /// Workers stay at most a few chunks ahead of `write`; an error stops them, and so does
 /// a panic in `render_chunk`, which becomes an error (the writer waits for every chunk in
 /// turn, and would otherwise wait for a panicked one forever).
 pub fn render_in_order<T: Sync>(
     items: &[T],
+    threads: usize,
     render_chunk: impl Fn(&[T]) -> io::Result<Vec<u8>> + Sync,
     mut write: impl FnMut(Vec<u8>) -> io::Result<()>,
 ) -> io::Result<()> {
@@ -27,7 +29,10 @@ pub fn render_in_order<T: Sync>(
             .unwrap_or_else(|_| Err(io::Error::other("rendering the report failed")))
     };
     let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     if chunks.len() < 2 || threads < 2 {
         for chunk in chunks {
             write(render_chunk(chunk)?)?;
@@ -100,21 +105,27 @@ mod tests {
     #[test]
     fn chunks_arrive_in_order_and_errors_stop_the_render() {
         let items: Vec<usize> = (0..40 * CHUNK + 5).collect();
-        let mut written = Vec::new();
-        render_in_order(
-            &items,
-            |chunk| Ok(chunk.iter().map(|&n| n as u8).collect()),
-            |bytes| {
-                written.extend(bytes);
-                Ok(())
-            },
-        )
-        .unwrap();
         let expected: Vec<u8> = items.iter().map(|&n| n as u8).collect();
-        assert_eq!(written, expected);
+        // One per core, one (`-j 1`: no worker thread), and more than the cores.
+        for threads in [0, 1, 3] {
+            let mut written = Vec::new();
+            render_in_order(
+                &items,
+                threads,
+                |chunk| Ok(chunk.iter().map(|&n| n as u8).collect()),
+                |bytes| {
+                    written.extend(bytes);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(written, expected, "{threads} threads");
+        }
 
+        // On worker threads, whatever the cores: where a lost chunk would hang the writer.
         let failed = render_in_order(
             &items,
+            3,
             |chunk| match chunk.contains(&(20 * CHUNK)) {
                 true => Err(io::Error::other("render failed")),
                 false => Ok(vec![0]),
@@ -124,6 +135,7 @@ mod tests {
         assert_eq!(failed.unwrap_err().to_string(), "render failed");
         let panicked = render_in_order(
             &items,
+            3,
             |chunk| match chunk.contains(&(30 * CHUNK)) {
                 true => panic!("a bug in a renderer"),
                 false => Ok(vec![0]),
@@ -134,7 +146,12 @@ mod tests {
             panicked.unwrap_err().to_string(),
             "rendering the report failed"
         );
-        let refused = render_in_order(&items, |_| Ok(vec![0]), |_| Err(io::Error::other("closed")));
+        let refused = render_in_order(
+            &items,
+            3,
+            |_| Ok(vec![0]),
+            |_| Err(io::Error::other("closed")),
+        );
         assert_eq!(refused.unwrap_err().to_string(), "closed");
     }
 }

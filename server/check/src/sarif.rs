@@ -25,13 +25,14 @@ const SRCROOT: &str = "%SRCROOT%";
 /// Writes the SARIF log of one run, as it is serialised (no JSON tree of the results in
 /// memory), pretty, with unsafe characters escaped. `root` is the absolute directory that
 /// artifact URIs are relative to (the repository root); `docs_url` the rule
-/// documentation page.
+/// documentation page. The results are rendered on `threads` threads (0: one per core).
 pub fn write(
     out: &mut impl Write,
     files: &[FileReport],
     summary: &Summary,
     root: &Path,
     docs_url: &str,
+    threads: usize,
 ) -> io::Result<()> {
     let rules: Vec<Value> = RULES
         .iter()
@@ -85,7 +86,7 @@ pub fn write(
             version_control_provenance: version_control,
         }],
     };
-    write_pretty_spliced(out, &log, files, |file, elements| {
+    write_pretty_spliced(out, &log, files, threads, |file, elements| {
         push_results(file, root, elements)
     })
 }
@@ -367,6 +368,7 @@ mod tests {
             &summary,
             Path::new("/repo"),
             "https://x/rules.md",
+            0,
         )
         .unwrap();
         let log: Value = serde_json::from_slice(&out).unwrap();

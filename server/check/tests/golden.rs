@@ -150,7 +150,7 @@ fn human(color: bool) -> Vec<u8> {
         snippets: true,
     });
     let mut out = Vec::new();
-    output::human(&mut out, &files, &summary(), Style { color }).unwrap();
+    output::human(&mut out, &files, &summary(), Style { color }, 0).unwrap();
     out
 }
 
@@ -160,14 +160,14 @@ fn json(show_tokens: bool) -> Vec<u8> {
         snippets: false,
     });
     let mut out = Vec::new();
-    output::json(&mut out, &files, &summary()).unwrap();
+    output::json(&mut out, &files, &summary(), 0).unwrap();
     out
 }
 
 fn sarif() -> Vec<u8> {
     let files = reports(RecordOptions::default());
     let mut out = Vec::new();
-    sarif::write(&mut out, &files, &summary(), Path::new(ROOT), DOCS).unwrap();
+    sarif::write(&mut out, &files, &summary(), Path::new(ROOT), DOCS, 0).unwrap();
     out
 }
 
