@@ -104,6 +104,16 @@ fn verify_takes_secrets_pem_jwk_and_jwks() {
     );
     assert_eq!(unset.status.code(), Some(2));
 
+    // One generated base64url secret in 64 starts with `-`: it is the secret, not a flag.
+    let dashed = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &serde_json::json!({"sub": "s"}),
+        &jsonwebtoken::EncodingKey::from_secret(b"-Xq3"),
+    )
+    .unwrap();
+    let by_dashed = jwtlens(dir.path(), &["verify", "--secret", "-Xq3", &dashed]);
+    assert_eq!(by_dashed.status.code(), Some(0), "{}", stdout(&by_dashed));
+
     let es = mint(dir.path(), &["--alg", "ES256"]);
     let jwks_path = dir.path().join(".jwtlens/test-keys.jwks.json");
     let jwks: Value = serde_json::from_str(&std::fs::read_to_string(&jwks_path).unwrap()).unwrap();

@@ -19,8 +19,9 @@ use crate::input::{current_config, fail, first_token, read_input};
 #[derive(clap::Args)]
 #[group(multiple = false)]
 pub struct VerifyKeys {
-    /// An HMAC secret.
-    #[arg(long)]
+    /// An HMAC secret. It may start with `-`, as a random base64url secret does one time
+    /// in 64.
+    #[arg(long, allow_hyphen_values = true)]
     secret: Option<String>,
     /// The environment variable holding the HMAC secret.
     #[arg(long)]
