@@ -17,7 +17,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 fn main() -> ExitCode {
     log_to_stderr();
@@ -25,17 +27,28 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr (stdout carries the protocol), filtered by `JWTLENS_LOG` or
-/// `RUST_LOG`, `info` by default.
+/// `RUST_LOG` (`info`, `debug`, `jwtlens_lsp=trace,info`: levels per target), `info` by
+/// default. A `Targets` filter rather than an `EnvFilter`: the latter's span and field
+/// matching pulls in `regex-automata`'s full-DFA builder, and with it every regex in the
+/// binary (the provider patterns included) builds dense DFAs at start-up.
 fn log_to_stderr() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_env("JWTLENS_LOG")
-                .or_else(|_| EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| EnvFilter::new("info"))
-                // tower-lsp traces whole messages (diagnostics, URIs) it declines to send.
-                .add_directive("tower_lsp=debug".parse().expect("a valid directive")),
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
         )
+        .with(log_filter())
         .init();
+}
+
+fn log_filter() -> Targets {
+    ["JWTLENS_LOG", "RUST_LOG"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|directives| !directives.trim().is_empty())
+        .find_map(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
+        // tower-lsp traces whole messages (diagnostics, URIs) it declines to send.
+        .with_target("tower_lsp", LevelFilter::DEBUG)
 }
