@@ -61,15 +61,19 @@ impl Pattern {
 }
 
 impl Matcher {
-    /// `what` names the condition's owner in error messages.
-    pub fn new(condition: &Condition, what: &str) -> Result<Self, String> {
+    /// `what` names the condition's owner in error messages (made only for an error).
+    pub fn new(
+        condition: &Condition,
+        syntax: Syntax,
+        what: impl Fn() -> String,
+    ) -> Result<Self, String> {
         let compile_all = |patterns: &BTreeMap<String, String>, kind: &str| {
             patterns
                 .iter()
                 .map(|(path, pattern)| {
-                    compile(pattern)
+                    compile(pattern, syntax)
                         .map(|regex| (path.clone(), regex))
-                        .map_err(|e| format!("{what}: {kind} `{path}` = `{pattern}`: {e}"))
+                        .map_err(|e| format!("{}: {kind} `{path}` = `{pattern}`: {e}", what()))
                 })
                 .collect::<Result<Vec<_>, _>>()
         };
@@ -192,13 +196,26 @@ pub(super) fn anchor(pattern: &str) -> String {
     format!("^(?:{pattern})$")
 }
 
-/// Checks `pattern`'s syntax (the regex crate's parser, so the errors are the ones
-/// `Regex::new` gives) without compiling it: see [`Pattern`].
-pub(super) fn compile(pattern: &str) -> Result<Pattern, String> {
+/// Whether a profile's patterns are parsed when it is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Syntax {
+    /// A workspace's profile: a bad pattern is a configuration error that names it.
+    Check,
+    /// The built-in profiles: a unit test parses and compiles every pattern, so a run
+    /// (`jwtlens check` on one small file) does not parse them again.
+    Trusted,
+}
+
+/// The pattern, compiled when first used (see [`Pattern`]). With [`Syntax::Check`] its
+/// syntax is checked now, with the regex crate's parser, so that the errors are the ones
+/// `Regex::new` gives.
+pub(super) fn compile(pattern: &str, syntax: Syntax) -> Result<Pattern, String> {
     let anchored = anchor(pattern);
-    regex_syntax::Parser::new()
-        .parse(&anchored)
-        .map_err(|e| one_line(&e))?;
+    if syntax == Syntax::Check {
+        regex_syntax::Parser::new()
+            .parse(&anchored)
+            .map_err(|e| one_line(&e))?;
+    }
     Ok(Pattern {
         compiled: Arc::new((anchored, OnceLock::new())),
     })

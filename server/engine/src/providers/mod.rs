@@ -31,7 +31,7 @@ use regex::RegexSet;
 use serde_json::{Map, Value};
 
 use crate::facts::TokenFacts;
-use detection::{anchor, one_line, Detection};
+use detection::{anchor, one_line, Detection, Syntax};
 use profiles::{inherit, CompiledProfile, ProfileFile};
 
 /// Registered claims (RFC 7519 §4.1), never reported as custom claims.
@@ -92,16 +92,16 @@ impl ProviderRegistry {
                     }
                 },
             };
-            let compiled = CompiledProfile::new(inherit(profile, &file.fallback))?;
+            let compiled = CompiledProfile::new(inherit(profile, &file.fallback), Syntax::Check)?;
             compiled.compile_now()?;
             profiles.push(compiled);
         }
         for profile in &file.provider {
             if !custom.iter().any(|c| c.id == profile.id) {
-                profiles.push(CompiledProfile::new(inherit(
-                    profile.clone(),
-                    &file.fallback,
-                ))?);
+                profiles.push(CompiledProfile::new(
+                    inherit(profile.clone(), &file.fallback),
+                    Syntax::Trusted,
+                )?);
             }
         }
 
@@ -117,7 +117,7 @@ impl ProviderRegistry {
             RegexSet::new(&patterns).map_err(|e| format!("issuer patterns: {}", one_line(&e)))?;
         Ok(Self {
             profiles,
-            fallback: CompiledProfile::new(file.fallback)?,
+            fallback: CompiledProfile::new(file.fallback, Syntax::Trusted)?,
             issuers,
             issuer_owner,
         })

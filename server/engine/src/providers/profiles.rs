@@ -5,7 +5,7 @@
 use jwtlens_settings::provider_profile::{ClaimFormat, Note, ProviderProfile};
 use serde::Deserialize;
 
-use super::detection::{compile, Matcher};
+use super::detection::{compile, Matcher, Syntax};
 
 /// The built-in profiles, `providers.toml` (a `[fallback]` table and `[[provider]]`
 /// entries) as the build script wrote it in JSON.
@@ -70,7 +70,7 @@ pub(super) struct CompiledProfile {
 impl CompiledProfile {
     /// Checks a profile (id and name, every pattern, no empty detect rule) and compiles
     /// its conditions; the error names the profile and the part that is wrong.
-    pub fn new(profile: ProviderProfile) -> Result<Self, String> {
+    pub fn new(profile: ProviderProfile, syntax: Syntax) -> Result<Self, String> {
         let context = |what: &str| format!("provider `{}`: {what}", profile.id);
         if profile.id.trim().is_empty() || profile.name.trim().is_empty() {
             return Err(format!(
@@ -81,34 +81,40 @@ impl CompiledProfile {
         // Issuers are matched through the registry's `RegexSet`; each is checked alone
         // here only so that an error can name the bad pattern.
         for pattern in &profile.issuer {
-            compile(pattern).map_err(|e| context(&format!("issuer `{pattern}`: {e}")))?;
+            compile(pattern, syntax).map_err(|e| context(&format!("issuer `{pattern}`: {e}")))?;
         }
         let detect = profile
             .detect
             .iter()
             .enumerate()
             .map(|(i, condition)| {
-                let what = context(&format!("detect rule {}", i + 1));
+                let what = || context(&format!("detect rule {}", i + 1));
                 if condition.claims.is_empty()
                     && condition.matches.is_empty()
                     && condition.header.is_empty()
                 {
-                    return Err(format!("{what}: names no claim or header to look for"));
+                    return Err(format!("{}: names no claim or header to look for", what()));
                 }
-                Matcher::new(condition, &what)
+                Matcher::new(condition, syntax, what)
             })
             .collect::<Result<_, _>>()?;
         let variants = profile
             .variants
             .iter()
-            .map(|v| Matcher::new(&v.when, &context(&format!("variant `{}`", v.name))))
+            .map(|v| {
+                Matcher::new(&v.when, syntax, || {
+                    context(&format!("variant `{}`", v.name))
+                })
+            })
             .collect::<Result<_, _>>()?;
         let deprecated = profile
             .deprecated
             .iter()
             .enumerate()
             .map(|(i, rule)| {
-                Matcher::new(&rule.when, &context(&format!("deprecated rule {}", i + 1)))
+                Matcher::new(&rule.when, syntax, || {
+                    context(&format!("deprecated rule {}", i + 1))
+                })
             })
             .collect::<Result<_, _>>()?;
         let notes = profile
@@ -116,9 +122,10 @@ impl CompiledProfile {
             .iter()
             .map(|note| match note {
                 Note::Always(_) => Ok(None),
-                Note::When(note) => {
-                    Matcher::new(&note.when, &context(&format!("note `{}`", note.text))).map(Some)
-                }
+                Note::When(note) => Matcher::new(&note.when, syntax, || {
+                    context(&format!("note `{}`", note.text))
+                })
+                .map(Some),
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
@@ -173,12 +180,16 @@ mod tests {
         // a token first needs them, so compile each of them here.
         let registry = ProviderRegistry::with_custom(&[]).expect("providers.toml compiles");
         for profile in &file.provider {
-            let compiled = CompiledProfile::new(inherit(profile.clone(), &file.fallback))
-                .expect("a built-in profile checks");
+            let compiled =
+                CompiledProfile::new(inherit(profile.clone(), &file.fallback), Syntax::Check)
+                    .expect("a built-in profile checks");
             compiled
                 .compile_now()
                 .expect("every built-in pattern compiles");
         }
+        CompiledProfile::new(file.fallback.clone(), Syntax::Check)
+            .and_then(|fallback| fallback.compile_now())
+            .expect("the fallback's patterns compile");
         let ids: Vec<&str> = registry.profiles().map(|p| p.id.as_str()).collect();
         assert_eq!(
             ids,
