@@ -52,6 +52,14 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &[u8]) -> LineIndex {
+        Self::up_to_line(text, usize::MAX)
+    }
+
+    /// The index of lines `0..=last` only, and of where the line after them starts: what
+    /// converting positions on those lines needs. Applying one edit to a long document
+    /// then reads up to the edit, not the whole text. Positions on later lines convert
+    /// as if `last` were the text's last line.
+    pub fn up_to_line(text: &[u8], last: usize) -> LineIndex {
         let mut line_starts = vec![0];
         for at in memchr::memchr2_iter(b'\n', b'\r', text) {
             // `\r\n` is one line break: the line starts after the `\n`.
@@ -59,6 +67,9 @@ impl LineIndex {
                 continue;
             }
             line_starts.push(at + 1);
+            if line_starts.len() > last.saturating_add(1) {
+                break;
+            }
         }
         LineIndex { line_starts }
     }
@@ -395,6 +406,30 @@ mod tests {
         assert_eq!(line_column('d'), at(3, 0));
         // Past the end of line 0 clamps before the `\r\n`.
         assert_eq!(index.offset(bytes, at(0, 99), Unit::Utf16), 1);
+    }
+
+    #[test]
+    fn an_index_up_to_a_line_converts_positions_on_it_as_the_whole_index_does() {
+        let text = "a\r\nbé😀\r\rc\ncc\r\n\nd";
+        let bytes = text.as_bytes();
+        let whole = LineIndex::new(bytes);
+        let lines = whole.line_starts.len();
+        for last in 0..lines + 2 {
+            let partial = LineIndex::up_to_line(bytes, last);
+            for line in 0..=last.min(lines - 1) {
+                for column in 0..6 {
+                    for unit in [Unit::Utf8, Unit::Utf16, Unit::CodePoint] {
+                        assert_eq!(
+                            partial.offset(bytes, at(line, column), unit),
+                            whole.offset(bytes, at(line, column), unit),
+                            "up to line {last}, at {line}:{column} in {unit:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // Stops after the start of the line past `last`: it does not read the rest.
+        assert_eq!(LineIndex::up_to_line(bytes, 1).line_starts, [0, 3, 11]);
     }
 
     #[test]

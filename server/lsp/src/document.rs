@@ -40,7 +40,7 @@ impl DocumentText {
             self.text = Arc::new(change.text);
             return;
         };
-        let bytes = PositionIndex::new(&self.text, encoding).byte_range(&self.text, range);
+        let bytes = PositionIndex::edit_range(&self.text, range, encoding);
         match Arc::get_mut(&mut self.text) {
             Some(text) => text.replace_range(bytes, &change.text),
             None => {

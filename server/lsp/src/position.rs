@@ -90,6 +90,17 @@ impl PositionIndex {
         start.min(end)..start.max(end)
     }
 
+    /// [`PositionIndex::byte_range`] for one edit, indexing only the lines up to the
+    /// range's last: typing near the top of a 10 MB document reads a few lines, not all.
+    pub fn edit_range(text: &str, range: Range, encoding: Encoding) -> std::ops::Range<usize> {
+        let last = range.start.line.max(range.end.line) as usize;
+        PositionIndex {
+            lines: LineIndex::up_to_line(text.as_bytes(), last),
+            encoding,
+        }
+        .byte_range(text, range)
+    }
+
     /// The line holding byte `offset` (clamped to the text): its content and its line
     /// break (`\n`, `\r\n` or a lone `\r`; empty on the last line).
     pub fn line_at(&self, text: &str, offset: usize) -> LineSpan {
