@@ -35,6 +35,7 @@ use document::DocumentText;
 use jwtlens_engine::analysis::{self, DocumentContext, Finding, TokenReport};
 use jwtlens_engine::config::{read_config_file, Config};
 use jwtlens_engine::hover;
+use jwtlens_engine::rules::Rule;
 use jwtlens_engine::timefmt;
 use jwtlens_engine::untrusted::escape_controls;
 use jwtlens_keys::verify::{RemoteOutcome, RemoteResults};
@@ -148,6 +149,9 @@ struct PendingAnalysis {
     analysis: SharedFuture<BoxFuture<'static, Option<Arc<Analysis>>>>,
 }
 
+/// From this length on, a document's line index is built beside the engine's analysis.
+const INDEX_BESIDE_ANALYSIS_FROM: usize = 1 << 20;
+
 /// The engine's output for one document version under one configuration.
 pub struct Analysis {
     version: i32,
@@ -177,9 +181,24 @@ impl Analysis {
             now: timefmt::now(),
             remote: Some(&snapshot.remote),
         };
-        let reports = analysis::analyse(snapshot.text.as_bytes(), &cx);
-        let template_findings = analysis::analyse_template(snapshot.text.as_bytes(), &cx);
-        let index = PositionIndex::new(&snapshot.text, snapshot.encoding);
+        let text = snapshot.text.as_bytes();
+        let positions = || PositionIndex::new(&snapshot.text, snapshot.encoding);
+        let (reports, index) = if text.len() < INDEX_BESIDE_ANALYSIS_FROM {
+            (analysis::analyse(text, &cx), positions())
+        } else {
+            // A long document's line index (250,000 lines in 10 MB) is built on a thread
+            // of its own while the engine reads the same text: a keystroke's diagnostics
+            // come sooner by the time that takes.
+            std::thread::scope(|scope| {
+                let index = scope.spawn(positions);
+                let reports = analysis::analyse(text, &cx);
+                let index = index
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (reports, index)
+            })
+        };
+        let template_findings = analysis::analyse_template(text, &cx);
         Analysis {
             version: snapshot.version,
             generation: snapshot.generation,
@@ -297,6 +316,7 @@ impl Analysis {
         let mut cursor = self.index.ranges(&self.text);
         let mut diagnostics = Vec::new();
         let mut left_out = 0;
+        let mut links = RuleLinks::new(&settings.docs_url);
         for report in &self.reports {
             let range = cursor.range(report.token.range.clone());
             if let (Some(RemoteOutcome::Verified { .. }), Some(note)) =
@@ -315,7 +335,7 @@ impl Analysis {
                     left_out += 1;
                     continue;
                 }
-                diagnostics.push(finding_diagnostic(range, finding, settings));
+                diagnostics.push(finding_diagnostic(range, finding, &mut links));
             }
         }
         let mut cursor = self.index.ranges(&self.text);
@@ -325,7 +345,7 @@ impl Analysis {
                 continue;
             }
             let range = cursor.range(finding.range.clone());
-            diagnostics.push(finding_diagnostic(range, finding, settings));
+            diagnostics.push(finding_diagnostic(range, finding, &mut links));
         }
         if left_out > 0 {
             diagnostics.push(Diagnostic {
@@ -363,21 +383,43 @@ fn compute_off_runtime(
     .shared()
 }
 
+/// Each rule's documentation link, parsed once per set of diagnostics rather than once
+/// per finding (a 10 MB document has thousands of findings and a few dozen rules).
+struct RuleLinks<'a> {
+    docs_url: &'a str,
+    parsed: HashMap<&'static str, Option<CodeDescription>>,
+}
+
+impl<'a> RuleLinks<'a> {
+    fn new(docs_url: &'a str) -> Self {
+        RuleLinks {
+            docs_url,
+            parsed: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, rule: &Rule) -> Option<CodeDescription> {
+        let docs_url = self.docs_url;
+        self.parsed
+            .entry(rule.code)
+            .or_insert_with(|| {
+                let anchor = format!("{}-{}", rule.code.to_ascii_lowercase(), rule.name);
+                Url::parse(&format!("{docs_url}#{anchor}"))
+                    .ok()
+                    .map(|href| CodeDescription { href })
+            })
+            .clone()
+    }
+}
+
 /// The diagnostic of one finding, at `range`.
-fn finding_diagnostic(range: Range, finding: &Finding, settings: &Settings) -> Diagnostic {
+fn finding_diagnostic(range: Range, finding: &Finding, links: &mut RuleLinks) -> Diagnostic {
     let rule = finding.rule;
     Diagnostic {
         range,
         severity: Some(severity(finding.level)),
         code: Some(NumberOrString::String(rule.code.to_owned())),
-        code_description: Url::parse(&format!(
-            "{}#{}-{}",
-            settings.docs_url,
-            rule.code.to_ascii_lowercase(),
-            rule.name
-        ))
-        .ok()
-        .map(|href| CodeDescription { href }),
+        code_description: links.of(rule),
         source: Some("jwtlens".to_owned()),
         message: escape_controls(&finding.message).into_owned(),
         data: Some(json!({
@@ -531,8 +573,24 @@ impl Shared {
         // Let go of the analysis before sending: once the client has the diagnostics it
         // may close the document, whose memory is released then (see `memory`).
         drop(analysis);
-        self.client
-            .publish_diagnostics(uri.clone(), diagnostics, Some(this.0))
+        self.publish_diagnostics(uri.clone(), diagnostics, Some(this.0))
+            .await;
+    }
+
+    /// Sends a document's diagnostics (all of them, through [`ClientRequests::notify`]).
+    async fn publish_diagnostics(
+        &self,
+        uri: Url,
+        diagnostics: Vec<Diagnostic>,
+        version: Option<i32>,
+    ) {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.requests
+            .notify::<notification::PublishDiagnostics>(&params)
             .await;
     }
 
@@ -648,9 +706,7 @@ impl Shared {
         for note in &config.notes {
             diagnostics.push(diagnostic(DiagnosticSeverity::INFORMATION, note.clone()));
         }
-        self.client
-            .publish_diagnostics(uri, diagnostics, None)
-            .await;
+        self.publish_diagnostics(uri, diagnostics, None).await;
         if let Some(error) = error {
             self.client
                 .show_message(
@@ -988,10 +1044,7 @@ impl LanguageServer for Backend {
         let mut published = self.shared.published.lock().await;
         published.remove(&uri);
         drop(published);
-        self.shared
-            .client
-            .publish_diagnostics(uri, Vec::new(), None)
-            .await;
+        self.shared.publish_diagnostics(uri, Vec::new(), None).await;
         drop(closed);
         memory::release_freed();
     }
