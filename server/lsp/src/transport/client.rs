@@ -8,7 +8,8 @@
 //! tower-lsp's `Client` has requests of its own, with no timeout, and its reply table
 //! panics when a reply comes for a request whose waiter is gone (a timed-out or cancelled
 //! one). Replies are therefore never routed to it: the server sends every request to the
-//! client through [`ClientRequests`], and uses tower-lsp's `Client` for notifications only.
+//! client through [`ClientRequests`], and uses tower-lsp's `Client` for notifications only
+//! (except diagnostics, which [`ClientRequests::notify`] writes without a copy).
 
 use std::collections::HashMap;
 use std::fmt;
