@@ -57,8 +57,8 @@ impl LineIndex {
 
     /// The index of lines `0..=last` only, and of where the line after them starts: what
     /// converting positions on those lines needs. Applying one edit to a long document
-    /// then reads up to the edit, not the whole text. Positions on later lines convert
-    /// as if `last` were the text's last line.
+    /// then reads up to the edit, not the whole text. Positions on later lines are not
+    /// converted correctly: ask only about lines up to `last`.
     pub fn up_to_line(text: &[u8], last: usize) -> LineIndex {
         let mut line_starts = vec![0];
         for at in memchr::memchr2_iter(b'\n', b'\r', text) {

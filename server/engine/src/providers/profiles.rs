@@ -80,8 +80,11 @@ impl CompiledProfile {
         }
         // Issuers are matched through the registry's `RegexSet`; each is checked alone
         // here only so that an error can name the bad pattern.
-        for pattern in &profile.issuer {
-            compile(pattern, syntax).map_err(|e| context(&format!("issuer `{pattern}`: {e}")))?;
+        if syntax == Syntax::Check {
+            for pattern in &profile.issuer {
+                compile(pattern, syntax)
+                    .map_err(|e| context(&format!("issuer `{pattern}`: {e}")))?;
+            }
         }
         let detect = profile
             .detect
