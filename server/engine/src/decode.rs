@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use jwtlens_jose::segment::{decode_object, decode_segment, SegmentError};
+use jwtlens_jose::segment::{decode_object, decoded_len, SegmentError};
 use jwtlens_keys::ring::SignedToken;
 use serde_json::{Map, Value};
 
@@ -85,7 +85,7 @@ impl DecodedToken {
                     Ok(claims) => Body::Claims(claims),
                     Err(err) => Body::Malformed(err),
                 };
-                (body, decode_segment(segment(2)).ok().map(|sig| sig.len()))
+                (body, decoded_len(segment(2)).ok())
             }
         };
         Some(DecodedToken {

@@ -120,11 +120,29 @@ pub fn find_known_secret(
     if signature.is_empty() {
         return None;
     }
-    // Decoded once for all the secrets; a signature that is not base64url matches none.
-    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    // Decoded once for all the secrets, onto the stack; a signature that is not base64url,
+    // or longer than the largest MAC, matches none.
+    let mut decoded = [0; MAX_MAC_LEN];
+    let len = URL_SAFE_NO_PAD.decode_slice(signature, &mut decoded).ok()?;
+    // A signature of another length cannot be this algorithm's MAC under any secret.
+    if len != mac_len(algorithm) {
+        return None;
+    }
     KNOWN_SECRETS
         .iter()
-        .find(|known| known.signed(algorithm, signing_input, &signature))
+        .find(|known| known.signed(algorithm, signing_input, &decoded[..len]))
+}
+
+/// The MAC length of HS512, the longest.
+const MAX_MAC_LEN: usize = 64;
+
+/// The MAC length, in bytes, of an algorithm [`hmac_algorithm`] gives.
+fn mac_len(algorithm: Algorithm) -> usize {
+    match algorithm {
+        Algorithm::HS256 => 32,
+        Algorithm::HS384 => 48,
+        _ => MAX_MAC_LEN,
+    }
 }
 
 #[cfg(test)]
@@ -184,6 +202,9 @@ mod tests {
             );
             // Another size's algorithm, or a signature that is not base64url, matches none.
             assert!(find_known_secret("HS256", input.as_bytes(), "not base64!").is_none());
+            // Nor does the right signature with bytes after it.
+            let longer = format!("{signature}AAAA");
+            assert!(find_known_secret(&name, input.as_bytes(), &longer).is_none());
             if alg != Algorithm::HS256 {
                 assert!(find_known_secret("HS256", input.as_bytes(), signature).is_none());
             }
