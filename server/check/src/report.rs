@@ -294,15 +294,27 @@ fn push_plain(out: &mut String, bytes: &[u8]) {
 
 /// Findings per level, for summaries.
 pub fn count_levels<'a>(files: impl IntoIterator<Item = &'a FileReport>) -> BTreeMap<Level, usize> {
-    let mut counts = BTreeMap::new();
+    // Counted by discriminant first: a map entry per finding showed at 20,000 tokens.
+    const LEVELS: [Level; 5] = [
+        Level::Off,
+        Level::Hint,
+        Level::Info,
+        Level::Warning,
+        Level::Error,
+    ];
+    let mut counts = [0; LEVELS.len()];
     for file in files {
         for token in &file.tokens {
             for finding in &token.findings {
-                *counts.entry(finding.level).or_insert(0) += 1;
+                counts[finding.level as usize] += 1;
             }
         }
     }
-    counts
+    LEVELS
+        .into_iter()
+        .zip(counts)
+        .filter(|&(_, count)| count > 0)
+        .collect()
 }
 
 /// The records of `findings`, as every format reports them.
