@@ -143,7 +143,12 @@ fn enter<'a, 'p>(
     // dots: comparing each key costs less than hashing the path and each prefix.
     if object.len() <= LINEAR_SCAN {
         let mut shortest: Option<(&'a str, &'a Value, &'p str)> = None;
+        let first = path.as_bytes().first();
         for (key, value) in object {
+            // Most keys differ from the path in their first byte: no call to compare them.
+            if key.as_bytes().first().is_some_and(|b| Some(b) != first) {
+                continue;
+            }
             if key == path {
                 return Some((key, value, ""));
             }
