@@ -103,6 +103,61 @@ impl Elements<'_> {
     }
 }
 
+/// The members of an object rendered once, to end several elements with: what a token's
+/// findings share (its range, provider and fingerprint) is serialised once per token, not
+/// once per finding. Made by [`Elements::members`], used by [`Elements::push_with`].
+pub struct Members(Vec<u8>);
+
+impl Elements<'_> {
+    /// Renders `object`, which serialises as a JSON object, as members of this sequence's
+    /// elements.
+    pub fn members(&self, object: &impl Serialize) -> io::Result<Members> {
+        let mut buf = Vec::new();
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut buf, SafePretty::at(self.depth));
+        object.serialize(&mut serializer).map_err(io::Error::from)?;
+        // `{`, each member on its own line, then the closing line: keep the members.
+        let close = self.close_len();
+        if buf == b"{}" {
+            buf.clear();
+        } else if buf.first() == Some(&b'{') && buf.len() > close + 1 {
+            buf.truncate(buf.len() - close);
+            buf.remove(0);
+        } else {
+            return Err(io::Error::other("shared members must be an object"));
+        }
+        Ok(Members(buf))
+    }
+
+    /// Appends one element: the object `head`, with `members` after its own: the same
+    /// bytes as pushing one object that has both.
+    pub fn push_with(&mut self, head: &impl Serialize, members: &Members) -> io::Result<()> {
+        self.push(head)?;
+        if members.0.is_empty() {
+            return Ok(());
+        }
+        if self.buf.ends_with(b"{}") {
+            self.buf.pop();
+        } else if self.buf.ends_with(b"}") {
+            self.buf.truncate(self.buf.len() - self.close_len());
+            self.buf.push(b',');
+        } else {
+            return Err(io::Error::other(
+                "an element with members must be an object",
+            ));
+        }
+        self.buf.extend_from_slice(&members.0);
+        newline_and_indent(self.buf, self.depth)?;
+        self.buf.push(b'}');
+        Ok(())
+    }
+
+    /// Bytes of the line that closes an element's object: line feed, indent, `}`.
+    fn close_len(&self) -> usize {
+        1 + 2 * self.depth + 1
+    }
+}
+
 /// A line feed and `depth` levels of two-space indent.
 fn newline_and_indent<W: ?Sized + Write>(writer: &mut W, depth: usize) -> io::Result<()> {
     const SPACES: &[u8; 65] = b"\n                                                                ";
@@ -289,6 +344,57 @@ mod tests {
                 .collect();
             assert_eq!(spliced(&items), expected(&items), "{count} items");
         }
+    }
+
+    #[test]
+    fn shared_members_give_the_bytes_of_whole_objects() {
+        let unsafe_text = "x\u{9b}\u{202e}\u{7f}é";
+        let heads = [
+            json!({}),
+            json!({"code": "JWT001", "message": unsafe_text}),
+            json!({"nested": {"list": [1, [], {}]}, "empty": {}}),
+        ];
+        let tails = [
+            json!({}),
+            json!({"range": {"start": {"byte": 1}, "end": {"byte": 2}}, "fixture": null}),
+            json!({"fingerprint": unsafe_text, "deep": [[[[{"a": []}]]]]}),
+        ];
+        // Deeper than the indent written in one piece, as well as at the top.
+        for depth in [0, 1, 40] {
+            for head in &heads {
+                for tail in &tails {
+                    let mut whole = head.clone();
+                    for (key, value) in tail.as_object().unwrap() {
+                        whole[key] = value.clone();
+                    }
+                    let (mut expected, mut shared) = (Vec::new(), Vec::new());
+                    Elements {
+                        buf: &mut expected,
+                        depth,
+                    }
+                    .push(&whole)
+                    .unwrap();
+                    let mut elements = Elements {
+                        buf: &mut shared,
+                        depth,
+                    };
+                    let members = elements.members(tail).unwrap();
+                    elements.push_with(head, &members).unwrap();
+                    elements.push_with(head, &members).unwrap();
+                    let twice = [expected.clone(), expected].concat();
+                    assert_eq!(
+                        String::from_utf8(shared).unwrap(),
+                        String::from_utf8(twice).unwrap(),
+                        "{head} + {tail} at depth {depth}"
+                    );
+                }
+            }
+        }
+        let elements = Elements {
+            buf: &mut Vec::new(),
+            depth: 1,
+        };
+        assert!(elements.members(&[1, 2]).is_err());
     }
 
     #[test]

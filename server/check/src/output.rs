@@ -289,28 +289,32 @@ struct JsonReport<'a> {
 /// The findings of one file, pushed into the report's `findings`.
 fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<()> {
     for token in &file.tokens {
+        let about_token = elements.members(&JsonTokenMembers {
+            range: JsonRange {
+                start: token.start,
+                end: token.end,
+            },
+            provider: token.provider.as_ref(),
+            fixture: token.fixture.as_deref(),
+            fingerprint: &token.fingerprint,
+            token: token.text.as_deref(),
+            provenance: token.provenance.as_deref().map(ProvenanceFields),
+        })?;
         for finding in &token.findings {
-            elements.push(&JsonFinding {
+            let finding = JsonFinding {
                 path: &file.path,
                 code: finding.rule.code,
                 name: finding.rule.name,
                 severity: finding.level.as_str(),
                 message: &finding.message,
-                range: JsonRange {
-                    start: token.start,
-                    end: token.end,
-                },
-                provider: token.provider.as_ref(),
-                fixture: token.fixture.as_deref(),
-                fingerprint: &token.fingerprint,
-                token: token.text.as_deref(),
-                provenance: token.provenance.as_deref().map(ProvenanceFields),
-            })?;
+            };
+            elements.push_with(&finding, &about_token)?;
         }
     }
     Ok(())
 }
 
+/// A finding's own members; [`JsonTokenMembers`] follow.
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     path: &'a str,
@@ -318,6 +322,11 @@ struct JsonFinding<'a> {
     name: &'static str,
     severity: &'static str,
     message: &'a str,
+}
+
+/// The members that every finding of a token has alike, after [`JsonFinding`]'s.
+#[derive(Serialize)]
+struct JsonTokenMembers<'a> {
     range: JsonRange,
     provider: Option<&'a ProviderName>,
     fixture: Option<&'a str>,

@@ -150,42 +150,46 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
                     fixture: token.fixture.as_deref(),
                     provenance: token.provenance.as_deref().map(ProvenanceFields),
                 });
+        let about_token = elements.members(&SarifTokenMembers {
+            locations: [Location {
+                physical_location: PhysicalLocation {
+                    artifact_location: &artifact,
+                    region: Region {
+                        start_line: token.start.line,
+                        start_column: token.start.column,
+                        end_line: token.end.line,
+                        end_column: token.end.column,
+                        byte_offset: token.start.byte,
+                        byte_length: token.end.byte - token.start.byte,
+                    },
+                },
+            }],
+            partial_fingerprints: PartialFingerprints {
+                token: &token.fingerprint,
+                commit: token.provenance.as_ref().map(|p| p.commit.as_str()),
+            },
+            properties: properties.as_ref(),
+        })?;
         for finding in &token.findings {
             let rule_index = RULES
                 .iter()
                 .position(|rule| rule.code == finding.rule.code)
                 .unwrap_or(0);
-            elements.push(&SarifResult {
+            let result = SarifResult {
                 rule_id: finding.rule.code,
                 rule_index,
                 level: level(finding.level),
                 message: Message {
                     text: &finding.message,
                 },
-                locations: [Location {
-                    physical_location: PhysicalLocation {
-                        artifact_location: &artifact,
-                        region: Region {
-                            start_line: token.start.line,
-                            start_column: token.start.column,
-                            end_line: token.end.line,
-                            end_column: token.end.column,
-                            byte_offset: token.start.byte,
-                            byte_length: token.end.byte - token.start.byte,
-                        },
-                    },
-                }],
-                partial_fingerprints: PartialFingerprints {
-                    token: &token.fingerprint,
-                    commit: token.provenance.as_ref().map(|p| p.commit.as_str()),
-                },
-                properties: properties.as_ref(),
-            })?;
+            };
+            elements.push_with(&result, &about_token)?;
         }
     }
     Ok(())
 }
 
+/// A result's own members; [`SarifTokenMembers`] follow.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
@@ -193,6 +197,12 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Message<'a>,
+}
+
+/// The members that every result about one token has alike, after [`SarifResult`]'s.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifTokenMembers<'a> {
     locations: [Location<'a>; 1],
     partial_fingerprints: PartialFingerprints<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
