@@ -35,7 +35,7 @@ pub fn mint(options: MintOptions) -> Exit {
             };
             match first_token(&input, &config) {
                 Ok(report) => match report.token.claims() {
-                    Some(claims) => (report.token.header.clone(), claims.clone()),
+                    Some(claims) => (Map::clone(&report.token.header), claims.clone()),
                     None => {
                         return fail(
                             "--from: the token has no readable claims (encrypted or malformed)",

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::clerk_template::{self, RequiredClaim, TemplateContext};
 use crate::config::Config;
-use crate::decode::DecodedToken;
+use crate::decode::{DecodedToken, Headers};
 use crate::facts::TokenFacts;
 use crate::rules::{self, Context, InFixtures, Rule, RULES};
 use crate::scan;
@@ -64,9 +64,10 @@ pub fn analyse(text: &[u8], cx: &DocumentContext) -> Vec<TokenReport> {
     }
     let fixture_path = cx.path.is_some_and(|path| cx.config.is_fixture_path(path));
     let mut lines = SuppressionLines::new(text);
+    let mut headers = Headers::default();
     scan::scan(text)
         .iter()
-        .filter_map(|candidate| DecodedToken::decode(text, candidate))
+        .filter_map(|candidate| DecodedToken::decode_with(text, candidate, &mut headers))
         .map(|token| {
             let suppression = lines.for_token_at(token.range.start);
             report(text, token, fixture_path, suppression, cx)

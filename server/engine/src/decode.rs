@@ -1,6 +1,7 @@
 //! Decoding a scanned token into its header and claims. Pure; byte offsets only.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use jwtlens_jose::segment::{decode_object, decoded_len, SegmentError};
 use jwtlens_keys::ring::SignedToken;
@@ -49,8 +50,9 @@ pub struct DecodedToken {
     pub segments: Vec<Range<usize>>,
     /// The token put together, when the document splits it (see [`Candidate::joined`]).
     pub joined: Option<Box<str>>,
-    /// The header's members; empty when the header is broken.
-    pub header: Map<String, Value>,
+    /// The header's members; empty when the header is broken. Shared by the tokens of a
+    /// document that have the same header text (see [`Headers`]).
+    pub header: Arc<Map<String, Value>>,
     /// Why the header cannot be read ("is not valid base64url (Invalid symbol 42, offset
     /// 20.)", "is not JSON (…)"), for a token the scanner found by its payload (see
     /// [`Candidate::header_broken`]). Such a token is decoded as far as it goes: the claims
@@ -71,11 +73,16 @@ impl DecodedToken {
     /// a header that fails here yields `None` (it cannot, short of a scanner bug), unless
     /// the scanner found it broken: then the reason is kept in `header_error`.
     pub fn decode(text: &[u8], candidate: &Candidate) -> Option<Self> {
+        Self::decode_with(text, candidate, &mut Headers::default())
+    }
+
+    /// [`DecodedToken::decode`], with the headers already decoded in this document.
+    pub fn decode_with(text: &[u8], candidate: &Candidate, headers: &mut Headers) -> Option<Self> {
         let frame = candidate.frame(text);
         let segment = |i: usize| &frame[candidate.segments[i].clone()];
-        let (header, header_error) = match decode_object(segment(0)) {
+        let (header, header_error) = match headers.decode(segment(0)) {
             Ok(header) if !candidate.header_broken => (header, None),
-            Err(err) if candidate.header_broken => (Map::new(), Some(err)),
+            Err(err) if candidate.header_broken => (Arc::default(), Some(err)),
             _ => return None,
         };
         let (body, signature_len) = match candidate.kind {
@@ -175,6 +182,35 @@ impl DecodedToken {
     }
 }
 
+/// The headers last decoded in one document, by their text. A document's tokens mostly
+/// share a few headers, and decoding one costs as much as reading the rest of the token.
+#[derive(Default)]
+pub struct Headers {
+    recent: Vec<(Box<[u8]>, Arc<Map<String, Value>>)>,
+    /// The entry the next new header replaces, once `recent` is full.
+    next: usize,
+}
+
+impl Headers {
+    /// Distinct headers remembered: a document's tokens rarely have more kinds.
+    const KEPT: usize = 4;
+
+    fn decode(&mut self, segment: &[u8]) -> Result<Arc<Map<String, Value>>, SegmentError> {
+        if let Some((_, header)) = self.recent.iter().find(|(text, _)| **text == *segment) {
+            return Ok(Arc::clone(header));
+        }
+        let header = Arc::new(decode_object(segment)?);
+        let entry = (Box::from(segment), Arc::clone(&header));
+        if self.recent.len() < Self::KEPT {
+            self.recent.push(entry);
+        } else {
+            self.recent[self.next] = entry;
+            self.next = (self.next + 1) % Self::KEPT;
+        }
+        Ok(header)
+    }
+}
+
 /// The member `name` of a header or claims set. The rules ask for a dozen names per
 /// token, and finding one among a handful of keys costs less than hashing it (serde_json's
 /// map hashes with SipHash); a JSON object's keys are unique there, so both find the same.
@@ -245,6 +281,26 @@ pub(crate) mod tests {
         assert_eq!(token.str_claim("sub"), Some("u1"));
         assert_eq!(token.numeric_claim("exp"), Some(10));
         assert_eq!(token.signature_len, Some(10));
+    }
+
+    #[test]
+    fn tokens_with_the_same_header_text_share_its_decoding() {
+        let mut headers = Headers::default();
+        let decode = |headers: &mut Headers, alg: &str| {
+            let text = format!("{}.{}.", b64(&format!(r#"{{"alg":"{alg}"}}"#)), b64("{}"));
+            DecodedToken::decode_with(text.as_bytes(), &candidate(&text), headers).unwrap()
+        };
+        // More kinds of header than are kept: each still decodes as itself.
+        let algs = ["HS256", "RS256", "ES256", "PS256", "EdDSA", "none"];
+        let first: Vec<DecodedToken> = algs.iter().map(|alg| decode(&mut headers, alg)).collect();
+        for (alg, token) in algs.iter().zip(&first) {
+            assert_eq!(token.alg(), *alg);
+            let again = decode(&mut headers, alg);
+            assert_eq!(again.alg(), *alg);
+            assert_eq!(again.header, token.header);
+        }
+        let last = decode(&mut headers, "none");
+        assert!(Arc::ptr_eq(&last.header, &decode(&mut headers, "none").header));
     }
 
     #[test]

@@ -234,7 +234,7 @@ fn notes(out: &mut String, report: &TokenReport) {
 fn raw_parts(out: &mut String, report: &TokenReport, text: &[u8]) {
     let token = &report.token;
     match &token.header_error {
-        None => json_block(out, "Header", &Value::Object(token.header.clone())),
+        None => json_block(out, "Header", &Value::Object(Map::clone(&token.header))),
         Some(err) => {
             let _ = writeln!(out, "**Header** {}\n", escaped(&err.to_string()));
         }
@@ -449,7 +449,7 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
 /// Header and claims as one JSON document (`jwtlens decode`, the decode command).
 pub fn decoded_json(report: &TokenReport) -> Value {
     let mut out = Map::new();
-    out.insert("header".into(), Value::Object(report.token.header.clone()));
+    out.insert("header".into(), Value::Object(Map::clone(&report.token.header)));
     out.insert(
         "payload".into(),
         match &report.token.body {
