@@ -52,7 +52,7 @@ pub struct DecodedToken {
     pub joined: Option<Box<str>>,
     /// The header's members; empty when the header is broken. Shared by the tokens of a
     /// document that have the same header text (see [`Headers`]).
-    pub header: Arc<Map<String, Value>>,
+    pub header: SharedHeader,
     /// Why the header cannot be read ("is not valid base64url (Invalid symbol 42, offset
     /// 20.)", "is not JSON (…)"), for a token the scanner found by its payload (see
     /// [`Candidate::header_broken`]). Such a token is decoded as far as it goes: the claims
@@ -182,11 +182,14 @@ impl DecodedToken {
     }
 }
 
+/// A decoded header, shared by the tokens that have its text.
+pub type SharedHeader = Arc<Map<String, Value>>;
+
 /// The headers last decoded in one document, by their text. A document's tokens mostly
 /// share a few headers, and decoding one costs as much as reading the rest of the token.
 #[derive(Default)]
 pub struct Headers {
-    recent: Vec<(Box<[u8]>, Arc<Map<String, Value>>)>,
+    recent: Vec<(Box<[u8]>, SharedHeader)>,
     /// The entry the next new header replaces, once `recent` is full.
     next: usize,
 }
@@ -195,7 +198,7 @@ impl Headers {
     /// Distinct headers remembered: a document's tokens rarely have more kinds.
     const KEPT: usize = 4;
 
-    fn decode(&mut self, segment: &[u8]) -> Result<Arc<Map<String, Value>>, SegmentError> {
+    fn decode(&mut self, segment: &[u8]) -> Result<SharedHeader, SegmentError> {
         if let Some((_, header)) = self.recent.iter().find(|(text, _)| **text == *segment) {
             return Ok(Arc::clone(header));
         }
@@ -300,7 +303,10 @@ pub(crate) mod tests {
             assert_eq!(again.header, token.header);
         }
         let last = decode(&mut headers, "none");
-        assert!(Arc::ptr_eq(&last.header, &decode(&mut headers, "none").header));
+        assert!(Arc::ptr_eq(
+            &last.header,
+            &decode(&mut headers, "none").header
+        ));
     }
 
     #[test]

@@ -449,7 +449,10 @@ pub fn summary(report: &TokenReport, now: i64) -> String {
 /// Header and claims as one JSON document (`jwtlens decode`, the decode command).
 pub fn decoded_json(report: &TokenReport) -> Value {
     let mut out = Map::new();
-    out.insert("header".into(), Value::Object(Map::clone(&report.token.header)));
+    out.insert(
+        "header".into(),
+        Value::Object(Map::clone(&report.token.header)),
+    );
     out.insert(
         "payload".into(),
         match &report.token.body {
