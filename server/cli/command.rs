@@ -158,7 +158,10 @@ impl Cli {
                 json,
                 config,
             }) => decode::decode(&token, json, config.as_deref()),
-            Some(Command::Check(args)) => check::run(&args),
+            Some(Command::Check(args)) => {
+                crate::allocator::use_mimalloc();
+                check::run(&args)
+            }
             Some(Command::Explain(args)) => explain::explain(&args),
             Some(Command::Diff { a, b, format }) => diff::diff(&a, &b, format),
             None => {

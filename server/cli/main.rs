@@ -2,6 +2,7 @@
 //! one part of the command line ([`command`] lists them all); the work is done by the
 //! crates in server/ (README.md, "Layout").
 
+mod allocator;
 mod check;
 mod command;
 mod decode;
@@ -20,6 +21,9 @@ use clap::Parser;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
+
+#[global_allocator]
+static ALLOCATOR: allocator::ByCommand = allocator::ByCommand;
 
 fn main() -> ExitCode {
     log_to_stderr();
