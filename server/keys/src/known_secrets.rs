@@ -34,7 +34,9 @@ impl KnownSecret {
         fn check<M: Mac + Clone>(keyed: &M, input: &[u8], signature: &[u8]) -> bool {
             let mut mac = keyed.clone();
             mac.update(input);
-            mac.verify_slice(signature).is_ok()
+            // A plain comparison: the secret is public, so its timing tells nothing, and
+            // the constant-time one costs at 20 secrets per token.
+            mac.finalize().into_bytes()[..] == *signature
         }
         match algorithm {
             Algorithm::HS256 => check(&self.hs256, signing_input, signature),
