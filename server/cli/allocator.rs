@@ -4,9 +4,10 @@
 //! `check` makes a few small allocations per token on every thread (claims, messages,
 //! records), and glibc's allocator spent about a tenth of its time on them; mimalloc cuts
 //! a 20,000-token check by 10-20 %. The language server stays on the system allocator:
-//! under mimalloc, a closed 100 MB document left 150 MiB resident (mimalloc keeps freed
-//! pages for the thread that will allocate next, and the server's threads go idle), where
-//! the system allocator gives it back (`tests/adversarial.rs`).
+//! under mimalloc, a closed 100 MB document left 173 MiB resident (34 MiB even with its
+//! purge delay at zero: freed pages wait for their thread to allocate again, and the
+//! server's threads go idle), where the system allocator gives it back
+//! (`tests/adversarial.rs`).
 //!
 //! Memory allocated before the switch stays the system allocator's: every free and
 //! reallocation goes to the allocator that owns the block, which mimalloc answers for
