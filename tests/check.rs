@@ -227,6 +227,18 @@ fn ignore_files_hidden_files_and_explicit_paths() {
     // Named files are checked even when ignored or hidden: what a pre-commit hook needs.
     let named = tree.check(&["--format", "json", "dist/bundle.js", ".env", "src"]);
     assert_eq!(named.paths(), [".env", "dist/bundle.js", "src/app.ts"]);
+
+    // A file reached through two of the paths given is reported once.
+    let findings = |run: &Run| run.json()["findings"].as_array().unwrap().len();
+    let once = tree.check(&json);
+    for twice in [
+        &["--format", "json", ".", "src/app.ts"][..],
+        &["--format", "json", "src", "./src/../src/app.ts"],
+    ] {
+        let run = tree.check(twice);
+        assert_eq!(run.paths(), ["src/app.ts"], "{twice:?}");
+        assert_eq!(findings(&run), findings(&once), "{twice:?}");
+    }
 }
 
 #[test]
