@@ -296,11 +296,14 @@ pub fn run(args: &CheckArgs) -> Exit {
             progress_thread.thread().unpark();
         });
         let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
-        // A file named twice (`check . src/a.ts`) is reported once. One root never yields
-        // a file twice, and comparing paths component by component is slow enough to
-        // show in a run over thousands of files.
+        // A file named twice (`check . src/a.ts`) is reported once, under its shortest
+        // name, whichever thread found it first. One root never yields a file twice, and
+        // comparing paths component by component is slow enough to show in a run over
+        // thousands of files.
         if roots.len() > 1 {
-            found.sort_by(|a, b| a.absolute.cmp(&b.absolute));
+            found.sort_by(|a, b| {
+                (&a.absolute, a.path.len(), &a.path).cmp(&(&b.absolute, b.path.len(), &b.path))
+            });
             found.dedup_by(|a, b| a.absolute == b.absolute);
         }
         found.sort_by(|a, b| a.path.cmp(&b.path));
