@@ -227,6 +227,17 @@ fn ignore_files_hidden_files_and_explicit_paths() {
     // Named files are checked even when ignored or hidden: what a pre-commit hook needs.
     let named = tree.check(&["--format", "json", "dist/bundle.js", ".env", "src"]);
     assert_eq!(named.paths(), [".env", "dist/bundle.js", "src/app.ts"]);
+    // Named files alone are read without the walker, on one thread or several.
+    for threads in ["1", "2", "3"] {
+        let files = ["dist/bundle.js", ".env", "server.log", "src/app.ts"];
+        let named = tree.check(&[&["--format", "json", "-j", threads][..], &files].concat());
+        assert_eq!(
+            named.paths(),
+            [".env", "dist/bundle.js", "server.log", "src/app.ts"],
+            "-j {threads}"
+        );
+        assert_eq!(named.json()["summary"]["files_scanned"], 4, "-j {threads}");
+    }
 
     // A file reached through two of the paths given is reported once, under its shortest
     // name, whichever walker thread reaches it first.

@@ -374,6 +374,44 @@ pub fn walk<F, V>(
     F: Fn() -> V + Sync,
     V: FnMut(SourceFile<'_>) + Send,
 {
+    let reader = |visit| FileReader {
+        options,
+        configs,
+        stats,
+        report,
+        visit,
+        buf: Vec::new(),
+        last: None,
+    };
+    // A file named on the command line is checked whatever the ignore files say, so a run
+    // over named files alone (a pre-commit hook's) needs no walker: its threads, git's
+    // global excludes and the ignore matchers cost more than checking one small file.
+    // Symbolic links keep going through the walker, which decides whether to follow them.
+    let plain_file = |root: &PathBuf| std::fs::symlink_metadata(root).is_ok_and(|m| m.is_file());
+    if !roots.is_empty() && roots.iter().all(plain_file) {
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        let read_all = |paths: &[PathBuf]| {
+            let mut reader = reader(make_visitor());
+            for path in paths.iter().take_while(|_| !stats.is_cancelled()) {
+                reader.file(path);
+            }
+        };
+        let per_thread = roots.len().div_ceil(threads);
+        if per_thread == roots.len() {
+            read_all(roots);
+        } else {
+            std::thread::scope(|scope| {
+                for paths in roots.chunks(per_thread) {
+                    scope.spawn(|| read_all(paths));
+                }
+            });
+        }
+        return;
+    }
+
     let Some((first, rest)) = roots.split_first() else {
         return;
     };
@@ -396,10 +434,7 @@ pub fn walk<F, V>(
         builder.add_custom_ignore_filename(IGNORE_FILE);
     }
     builder.build_parallel().run(|| {
-        let mut visit = make_visitor();
-        let mut buf = Vec::new();
-        // Files come directory by directory: remember the last directory's scope.
-        let mut last: Option<(PathBuf, Arc<Scope>)> = None;
+        let mut reader = reader(make_visitor());
         Box::new(move |entry| {
             if stats.is_cancelled() {
                 return WalkState::Quit;
@@ -420,55 +455,75 @@ pub fn walk<F, V>(
             }
             // Only regular files: not directories, FIFOs, sockets or devices, which
             // could block or never end, nor links that are not followed.
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                return WalkState::Continue;
-            }
-            let path = entry.path();
-            let parent = path.parent().unwrap_or(Path::new(""));
-            let scope = match &last {
-                Some((dir, scope)) if dir == parent => scope.clone(),
-                _ => {
-                    let scope = configs.scope_for(path, report);
-                    last = Some((parent.to_path_buf(), scope.clone()));
-                    scope
-                }
-            };
-            let ignored = !scope.config.settings.ignore_paths.is_empty()
-                && scope
-                    .config
-                    .is_ignored_path(&configs.relative(&scope, path));
-            if ignored {
-                return WalkState::Continue;
-            }
-            match read_text(path, options.max_filesize, &mut buf) {
-                Ok(ReadOutcome::Text) => {
-                    Stats::add(&stats.files, 1);
-                    Stats::add(&stats.bytes, buf.len() as u64);
-                    visit(SourceFile {
-                        path,
-                        text: &buf,
-                        scope: &scope,
-                        configs,
-                    });
-                }
-                Ok(ReadOutcome::Binary) => Stats::add(&stats.binary, 1),
-                Ok(ReadOutcome::TooLarge(size)) => {
-                    tracing::debug!(size, "skipped: over the size limit");
-                    Stats::add(&stats.too_large, 1);
-                }
-                Err(err) => {
-                    report(Problem {
-                        message: format!("{}: {err}", path.display()),
-                        error: true,
-                    });
-                }
-            }
-            if buf.capacity() > KEEP_BUFFER {
-                buf = Vec::new();
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                reader.file(entry.path());
             }
             WalkState::Continue
         })
     });
+}
+
+/// One thread's reading of files for `walk`: the scope and the buffer carry from one
+/// file to the next.
+struct FileReader<'a, V> {
+    options: &'a WalkOptions,
+    configs: &'a Configs,
+    stats: &'a Stats,
+    report: &'a (dyn Fn(Problem) + Sync),
+    visit: V,
+    buf: Vec<u8>,
+    /// Files come directory by directory: the last directory's scope.
+    last: Option<(PathBuf, Arc<Scope>)>,
+}
+
+impl<V: FnMut(SourceFile<'_>)> FileReader<'_, V> {
+    /// Reads the regular file at `path` and visits it, unless its configuration ignores
+    /// it or it is binary or too large.
+    fn file(&mut self, path: &Path) {
+        let (configs, stats, report) = (self.configs, self.stats, self.report);
+        let parent = path.parent().unwrap_or(Path::new(""));
+        let scope = match &self.last {
+            Some((dir, scope)) if dir == parent => scope.clone(),
+            _ => {
+                let scope = configs.scope_for(path, report);
+                self.last = Some((parent.to_path_buf(), scope.clone()));
+                scope
+            }
+        };
+        let ignored = !scope.config.settings.ignore_paths.is_empty()
+            && scope
+                .config
+                .is_ignored_path(&configs.relative(&scope, path));
+        if ignored {
+            return;
+        }
+        match read_text(path, self.options.max_filesize, &mut self.buf) {
+            Ok(ReadOutcome::Text) => {
+                Stats::add(&stats.files, 1);
+                Stats::add(&stats.bytes, self.buf.len() as u64);
+                (self.visit)(SourceFile {
+                    path,
+                    text: &self.buf,
+                    scope: &scope,
+                    configs,
+                });
+            }
+            Ok(ReadOutcome::Binary) => Stats::add(&stats.binary, 1),
+            Ok(ReadOutcome::TooLarge(size)) => {
+                tracing::debug!(size, "skipped: over the size limit");
+                Stats::add(&stats.too_large, 1);
+            }
+            Err(err) => {
+                report(Problem {
+                    message: format!("{}: {err}", path.display()),
+                    error: true,
+                });
+            }
+        }
+        if self.buf.capacity() > KEEP_BUFFER {
+            self.buf = Vec::new();
+        }
+    }
 }
 
 /// Reports a walk error: a symbolic link loop is skipped with a warning; anything else
