@@ -8,6 +8,7 @@
 //! a few chunks ahead of the one writing them in order ([`write_pretty_spliced`], through
 //! [`render_in_order`]).
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -21,6 +22,10 @@ use crate::render::render_in_order;
 /// serialises `[SPLICE]` there. No text of a report can be it (it holds NUL characters,
 /// which JSON escapes, and the search is for the escaped string with its quotes).
 pub const SPLICE: &str = "\0jwtlens: the elements go here\0";
+
+/// Stand in a head pattern for the strings [`Elements::push_filled`] fills in, in order.
+/// Like [`SPLICE`], no text of a report can be one.
+pub const SLOTS: [&str; 2] = ["\0jwtlens: slot 1\0", "\0jwtlens: slot 2\0"];
 
 /// Writes `value` pretty-printed (two-space indent), then a line feed.
 pub fn write_pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
@@ -58,10 +63,7 @@ pub fn write_pretty_spliced<T: Sync>(
     let depth = indent / 2;
     let render_chunk = |chunk: &[T]| -> io::Result<Vec<u8>> {
         let mut buf = Vec::new();
-        let mut elements = Elements {
-            buf: &mut buf,
-            depth,
-        };
+        let mut elements = Elements::new(&mut buf, depth);
         for item in chunk {
             render(item, &mut elements)?;
         }
@@ -90,6 +92,24 @@ pub fn write_pretty_spliced<T: Sync>(
 pub struct Elements<'a> {
     buf: &'a mut Vec<u8>,
     depth: usize,
+    /// The heads [`Elements::push_filled`] rendered, by key.
+    heads: HashMap<HeadKey, Head>,
+}
+
+/// Names a head pattern: the rule code and the level of the findings it heads.
+pub type HeadKey = (&'static str, &'static str);
+
+/// A head rendered once, cut where its [`SLOTS`] strings were: one more piece than slots.
+struct Head(Vec<Vec<u8>>);
+
+impl<'a> Elements<'a> {
+    fn new(buf: &'a mut Vec<u8>, depth: usize) -> Elements<'a> {
+        Elements {
+            buf,
+            depth,
+            heads: HashMap::new(),
+        }
+    }
 }
 
 impl Elements<'_> {
@@ -105,7 +125,7 @@ impl Elements<'_> {
 
 /// The members of an object rendered once, to end several elements with: what a token's
 /// findings share (its range, provider and fingerprint) is serialised once per token, not
-/// once per finding. Made by [`Elements::members`], used by [`Elements::push_with`].
+/// once per finding. Made by [`Elements::members`], used by [`Elements::push_filled`].
 pub struct Members(Vec<u8>);
 
 impl Elements<'_> {
@@ -129,10 +149,41 @@ impl Elements<'_> {
         Ok(Members(buf))
     }
 
-    /// Appends one element: the object `head`, with `members` after its own: the same
-    /// bytes as pushing one object that has both.
-    pub fn push_with(&mut self, head: &impl Serialize, members: &Members) -> io::Result<()> {
-        self.push(head)?;
+    /// Appends one element: the object that `pattern()` makes, with its first
+    /// `texts.len()` [`SLOTS`] strings replaced by `texts` and `members` after its own.
+    /// The same bytes as pushing that object whole, but the pattern is made and rendered
+    /// only the first time its `key` is seen (one key, one pattern), and copied after
+    /// that: findings have few heads but for their path and message, and serialising
+    /// every one, keys escaped byte by byte, was a good part of the rendering.
+    pub fn push_filled<P: Serialize>(
+        &mut self,
+        key: HeadKey,
+        pattern: impl FnOnce() -> P,
+        texts: &[&str],
+        members: &Members,
+    ) -> io::Result<()> {
+        let head = match self.heads.entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(render_head(self.depth, &pattern(), texts.len())?),
+        };
+        let Head(pieces) = head;
+        if pieces.len() != texts.len() + 1 {
+            return Err(io::Error::other(
+                "a head filled with the wrong number of texts",
+            ));
+        }
+        for (piece, text) in pieces.iter().zip(texts) {
+            self.buf.extend_from_slice(piece);
+            let mut serializer =
+                serde_json::Serializer::with_formatter(&mut *self.buf, SafePretty::at(0));
+            text.serialize(&mut serializer).map_err(io::Error::from)?;
+        }
+        self.buf.extend_from_slice(&pieces[texts.len()]);
+        self.append_members(members)
+    }
+
+    /// Puts `members` at the end of the object just pushed.
+    fn append_members(&mut self, members: &Members) -> io::Result<()> {
         if members.0.is_empty() {
             return Ok(());
         }
@@ -156,6 +207,31 @@ impl Elements<'_> {
     fn close_len(&self) -> usize {
         1 + 2 * self.depth + 1
     }
+}
+
+/// `pattern` as pushed at `depth`, cut at its `slots` [`SLOTS`] strings (and no more).
+fn render_head(depth: usize, pattern: &impl Serialize, slots: usize) -> io::Result<Head> {
+    let mut rendered = Vec::new();
+    Elements::new(&mut rendered, depth).push(pattern)?;
+    let mut pieces = Vec::with_capacity(slots + 1);
+    let mut rest = &rendered[..];
+    for slot in SLOTS
+        .get(..slots)
+        .ok_or_else(|| io::Error::other("too many slots"))?
+    {
+        let marker = serde_json::to_vec(slot)?;
+        let at = memchr::memmem::find(rest, &marker)
+            .ok_or_else(|| io::Error::other("a head pattern lacks a slot"))?;
+        pieces.push(rest[..at].to_vec());
+        rest = &rest[at + marker.len()..];
+    }
+    for slot in &SLOTS[slots..] {
+        if memchr::memmem::find(rest, &serde_json::to_vec(slot)?).is_some() {
+            return Err(io::Error::other("a head pattern has a slot with no text"));
+        }
+    }
+    pieces.push(rest.to_vec());
+    Ok(Head(pieces))
 }
 
 /// A line feed and `depth` levels of two-space indent.
@@ -347,54 +423,66 @@ mod tests {
     }
 
     #[test]
-    fn shared_members_give_the_bytes_of_whole_objects() {
-        let unsafe_text = "x\u{9b}\u{202e}\u{7f}é";
+    fn filled_heads_and_shared_members_give_the_bytes_of_whole_objects() {
+        let unsafe_text = "x\u{9b}\u{202e}\u{7f}é\"\\";
+        // (key, pattern, texts, the head they make): none, one and two slots.
         let heads = [
-            json!({}),
-            json!({"code": "JWT001", "message": unsafe_text}),
-            json!({"nested": {"list": [1, [], {}]}, "empty": {}}),
+            (("A", "error"), json!({}), vec![], json!({})),
+            (
+                ("B", "error"),
+                json!({"code": "JWT001", "message": SLOTS[0]}),
+                vec![unsafe_text],
+                json!({"code": "JWT001", "message": unsafe_text}),
+            ),
+            (
+                ("B", "warning"),
+                json!({"path": SLOTS[0], "nested": {"list": [1, [], {}]}, "m": SLOTS[1], "e": {}}),
+                vec!["src/é.ts", ""],
+                json!({"path": "src/é.ts", "nested": {"list": [1, [], {}]}, "m": "", "e": {}}),
+            ),
         ];
         let tails = [
             json!({}),
             json!({"range": {"start": {"byte": 1}, "end": {"byte": 2}}, "fixture": null}),
             json!({"fingerprint": unsafe_text, "deep": [[[[{"a": []}]]]]}),
         ];
-        // Deeper than the indent written in one piece, as well as at the top.
+        // Deeper than the indent written in one piece, as well as at the top; every head
+        // pushed twice per tail, from one cache of heads.
         for depth in [0, 1, 40] {
-            for head in &heads {
-                for tail in &tails {
+            let (mut expected, mut filled) = (Vec::new(), Vec::new());
+            let mut elements = Elements::new(&mut filled, depth);
+            for tail in &tails {
+                let members = elements.members(tail).unwrap();
+                for (key, pattern, texts, head) in &heads {
                     let mut whole = head.clone();
-                    for (key, value) in tail.as_object().unwrap() {
-                        whole[key] = value.clone();
+                    for (name, value) in tail.as_object().unwrap() {
+                        whole[name] = value.clone();
                     }
-                    let (mut expected, mut shared) = (Vec::new(), Vec::new());
-                    Elements {
-                        buf: &mut expected,
-                        depth,
+                    for _ in 0..2 {
+                        Elements::new(&mut expected, depth).push(&whole).unwrap();
+                        elements
+                            .push_filled(*key, || pattern, texts, &members)
+                            .unwrap();
                     }
-                    .push(&whole)
-                    .unwrap();
-                    let mut elements = Elements {
-                        buf: &mut shared,
-                        depth,
-                    };
-                    let members = elements.members(tail).unwrap();
-                    elements.push_with(head, &members).unwrap();
-                    elements.push_with(head, &members).unwrap();
-                    let twice = [expected.clone(), expected].concat();
-                    assert_eq!(
-                        String::from_utf8(shared).unwrap(),
-                        String::from_utf8(twice).unwrap(),
-                        "{head} + {tail} at depth {depth}"
-                    );
                 }
             }
+            assert_eq!(
+                String::from_utf8(filled).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "depth {depth}"
+            );
         }
-        let elements = Elements {
-            buf: &mut Vec::new(),
-            depth: 1,
-        };
+        let mut buf = Vec::new();
+        let mut elements = Elements::new(&mut buf, 1);
         assert!(elements.members(&[1, 2]).is_err());
+        let members = elements.members(&json!({})).unwrap();
+        let pattern = || json!({"message": SLOTS[0]});
+        assert!(elements
+            .push_filled(("C", "error"), pattern, &[], &members)
+            .is_err());
+        assert!(elements
+            .push_filled(("D", "error"), pattern, &["a", "b"], &members)
+            .is_err());
     }
 
     #[test]

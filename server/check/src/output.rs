@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use crate::history::{GitSummary, Provenance};
-use crate::json::{write_pretty_spliced, Elements, SPLICE};
+use crate::json::{write_pretty_spliced, Elements, SLOTS, SPLICE};
 use crate::render::render_in_order;
 use crate::report::{count_levels, FileReport, Position, ProviderName, TokenRecord};
 use crate::Summary;
@@ -301,14 +301,16 @@ fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<(
             provenance: token.provenance.as_deref().map(ProvenanceFields),
         })?;
         for finding in &token.findings {
-            let finding = JsonFinding {
-                path: &file.path,
-                code: finding.rule.code,
-                name: finding.rule.name,
-                severity: finding.level.as_str(),
-                message: &finding.message,
+            let (rule, severity) = (finding.rule, finding.level.as_str());
+            let head = || JsonFinding {
+                path: SLOTS[0],
+                code: rule.code,
+                name: rule.name,
+                severity,
+                message: SLOTS[1],
             };
-            elements.push_with(&finding, &about_token)?;
+            let texts = [file.path.as_str(), &finding.message];
+            elements.push_filled((rule.code, severity), head, &texts, &about_token)?;
         }
     }
     Ok(())
@@ -316,12 +318,12 @@ fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<(
 
 /// A finding's own members; [`JsonTokenMembers`] follow.
 #[derive(Serialize)]
-struct JsonFinding<'a> {
-    path: &'a str,
+struct JsonFinding {
+    path: &'static str,
     code: &'static str,
     name: &'static str,
     severity: &'static str,
-    message: &'a str,
+    message: &'static str,
 }
 
 /// The members that every finding of a token has alike, after [`JsonFinding`]'s.

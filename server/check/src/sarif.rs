@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::json::{write_pretty_spliced, Elements, SPLICE};
+use crate::json::{write_pretty_spliced, Elements, SLOTS, SPLICE};
 use crate::output::ProvenanceFields;
 use crate::report::FileReport;
 use crate::Summary;
@@ -171,19 +171,14 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
             properties: properties.as_ref(),
         })?;
         for finding in &token.findings {
-            let rule_index = RULES
-                .iter()
-                .position(|rule| rule.code == finding.rule.code)
-                .unwrap_or(0);
-            let result = SarifResult {
-                rule_id: finding.rule.code,
-                rule_index,
-                level: level(finding.level),
-                message: Message {
-                    text: &finding.message,
-                },
+            let (code, level) = (finding.rule.code, level(finding.level));
+            let result = || SarifResult {
+                rule_id: code,
+                rule_index: RULES.iter().position(|rule| rule.code == code).unwrap_or(0),
+                level,
+                message: Message { text: SLOTS[0] },
             };
-            elements.push_with(&result, &about_token)?;
+            elements.push_filled((code, level), result, &[&finding.message], &about_token)?;
         }
     }
     Ok(())
@@ -192,11 +187,11 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
 /// A result's own members; [`SarifTokenMembers`] follow.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
+struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
     level: &'static str,
-    message: Message<'a>,
+    message: Message<'static>,
 }
 
 /// The members that every result about one token has alike, after [`SarifResult`]'s.
