@@ -23,9 +23,31 @@ use crate::render::render_in_order;
 /// which JSON escapes, and the search is for the escaped string with its quotes).
 pub const SPLICE: &str = "\0jwtlens: the elements go here\0";
 
-/// Stand in a head pattern for the strings [`Elements::push_filled`] fills in, in order.
-/// Like [`SPLICE`], no text of a report can be one.
-pub const SLOTS: [&str; 2] = ["\0jwtlens: slot 1\0", "\0jwtlens: slot 2\0"];
+/// Stand in a pattern for the values [`Elements::push_filled`] and
+/// [`Elements::members_filled`] fill in, in order. Like [`SPLICE`], no text of a report
+/// can be one.
+pub const SLOTS: [&str; 12] = [
+    "\0jwtlens: slot 1\0",
+    "\0jwtlens: slot 2\0",
+    "\0jwtlens: slot 3\0",
+    "\0jwtlens: slot 4\0",
+    "\0jwtlens: slot 5\0",
+    "\0jwtlens: slot 6\0",
+    "\0jwtlens: slot 7\0",
+    "\0jwtlens: slot 8\0",
+    "\0jwtlens: slot 9\0",
+    "\0jwtlens: slot 10\0",
+    "\0jwtlens: slot 11\0",
+    "\0jwtlens: slot 12\0",
+];
+
+/// What fills a slot: a string (its slot's string in the pattern) or a number (a slot
+/// string where the value's type has the number).
+#[derive(Debug, Clone, Copy)]
+pub enum Fill<'a> {
+    Text(&'a str),
+    Number(usize),
+}
 
 /// Writes `value` pretty-printed (two-space indent), then a line feed.
 pub fn write_pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
@@ -96,10 +118,11 @@ pub struct Elements<'a> {
     heads: HashMap<HeadKey, Head>,
 }
 
-/// Names a head pattern: the rule code and the level of the findings it heads.
+/// Names a pattern: for a finding's head, the rule code and the level.
 pub type HeadKey = (&'static str, &'static str);
 
-/// A head rendered once, cut where its [`SLOTS`] strings were: one more piece than slots.
+/// A pattern rendered once, cut where its [`SLOTS`] strings were: one more piece than
+/// slots.
 struct Head(Vec<Vec<u8>>);
 
 impl<'a> Elements<'a> {
@@ -132,25 +155,33 @@ impl Elements<'_> {
     /// Renders `object`, which serialises as a JSON object, as members of this sequence's
     /// elements.
     pub fn members(&self, object: &impl Serialize) -> io::Result<Members> {
-        let mut buf = Vec::new();
-        let mut serializer =
-            serde_json::Serializer::with_formatter(&mut buf, SafePretty::at(self.depth));
-        object.serialize(&mut serializer).map_err(io::Error::from)?;
-        // `{`, each member on its own line, then the closing line: keep the members.
-        let close = self.close_len();
-        if buf == b"{}" {
-            buf.clear();
-        } else if buf.first() == Some(&b'{') && buf.len() > close + 1 {
-            buf.truncate(buf.len() - close);
-            buf.remove(0);
-        } else {
-            return Err(io::Error::other("shared members must be an object"));
-        }
-        Ok(Members(buf))
+        members_at(self.depth, object)
+    }
+
+    /// [`Elements::members`] for the object that `pattern()` makes, with its first
+    /// `fills.len()` [`SLOTS`] strings replaced by `fills`, rendered as
+    /// [`Elements::push_filled`] renders heads.
+    pub fn members_filled<P: Serialize>(
+        &mut self,
+        key: HeadKey,
+        pattern: impl FnOnce() -> P,
+        fills: &[Fill<'_>],
+    ) -> io::Result<Members> {
+        let depth = self.depth;
+        let pattern = match self.heads.entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let Members(rendered) = members_at(depth, &pattern())?;
+                entry.insert(cut(&rendered, fills.len())?)
+            }
+        };
+        let mut members = Vec::new();
+        fill(&mut members, pattern, fills)?;
+        Ok(Members(members))
     }
 
     /// Appends one element: the object that `pattern()` makes, with its first
-    /// `texts.len()` [`SLOTS`] strings replaced by `texts` and `members` after its own.
+    /// `fills.len()` [`SLOTS`] strings replaced by `fills` and `members` after its own.
     /// The same bytes as pushing that object whole, but the pattern is made and rendered
     /// only the first time its `key` is seen (one key, one pattern), and copied after
     /// that: findings have few heads but for their path and message, and serialising
@@ -159,26 +190,19 @@ impl Elements<'_> {
         &mut self,
         key: HeadKey,
         pattern: impl FnOnce() -> P,
-        texts: &[&str],
+        fills: &[Fill<'_>],
         members: &Members,
     ) -> io::Result<()> {
+        let depth = self.depth;
         let head = match self.heads.entry(key) {
             Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => entry.insert(render_head(self.depth, &pattern(), texts.len())?),
+            Entry::Vacant(entry) => {
+                let mut rendered = Vec::new();
+                Elements::new(&mut rendered, depth).push(&pattern())?;
+                entry.insert(cut(&rendered, fills.len())?)
+            }
         };
-        let Head(pieces) = head;
-        if pieces.len() != texts.len() + 1 {
-            return Err(io::Error::other(
-                "a head filled with the wrong number of texts",
-            ));
-        }
-        for (piece, text) in pieces.iter().zip(texts) {
-            self.buf.extend_from_slice(piece);
-            let mut serializer =
-                serde_json::Serializer::with_formatter(&mut *self.buf, SafePretty::at(0));
-            text.serialize(&mut serializer).map_err(io::Error::from)?;
-        }
-        self.buf.extend_from_slice(&pieces[texts.len()]);
+        fill(self.buf, head, fills)?;
         self.append_members(members)
     }
 
@@ -190,7 +214,7 @@ impl Elements<'_> {
         if self.buf.ends_with(b"{}") {
             self.buf.pop();
         } else if self.buf.ends_with(b"}") {
-            self.buf.truncate(self.buf.len() - self.close_len());
+            self.buf.truncate(self.buf.len() - close_len(self.depth));
             self.buf.push(b',');
         } else {
             return Err(io::Error::other(
@@ -202,36 +226,74 @@ impl Elements<'_> {
         self.buf.push(b'}');
         Ok(())
     }
-
-    /// Bytes of the line that closes an element's object: line feed, indent, `}`.
-    fn close_len(&self) -> usize {
-        1 + 2 * self.depth + 1
-    }
 }
 
-/// `pattern` as pushed at `depth`, cut at its `slots` [`SLOTS`] strings (and no more).
-fn render_head(depth: usize, pattern: &impl Serialize, slots: usize) -> io::Result<Head> {
-    let mut rendered = Vec::new();
-    Elements::new(&mut rendered, depth).push(pattern)?;
+/// [`Elements::members`] for a sequence at `depth`.
+fn members_at(depth: usize, object: &impl Serialize) -> io::Result<Members> {
+    let mut buf = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buf, SafePretty::at(depth));
+    object.serialize(&mut serializer).map_err(io::Error::from)?;
+    // `{`, each member on its own line, then the closing line: keep the members.
+    let close = close_len(depth);
+    if buf == b"{}" {
+        buf.clear();
+    } else if buf.first() == Some(&b'{') && buf.len() > close + 1 {
+        buf.truncate(buf.len() - close);
+        buf.remove(0);
+    } else {
+        return Err(io::Error::other("shared members must be an object"));
+    }
+    Ok(Members(buf))
+}
+
+/// Bytes of the line that closes an element's object at `depth`: line feed, indent, `}`.
+fn close_len(depth: usize) -> usize {
+    1 + 2 * depth + 1
+}
+
+/// A rendered pattern cut at its `slots` [`SLOTS`] strings (and no more).
+fn cut(rendered: &[u8], slots: usize) -> io::Result<Head> {
     let mut pieces = Vec::with_capacity(slots + 1);
-    let mut rest = &rendered[..];
+    let mut rest = rendered;
     for slot in SLOTS
         .get(..slots)
         .ok_or_else(|| io::Error::other("too many slots"))?
     {
         let marker = serde_json::to_vec(slot)?;
         let at = memchr::memmem::find(rest, &marker)
-            .ok_or_else(|| io::Error::other("a head pattern lacks a slot"))?;
+            .ok_or_else(|| io::Error::other("a pattern lacks a slot"))?;
         pieces.push(rest[..at].to_vec());
         rest = &rest[at + marker.len()..];
     }
     for slot in &SLOTS[slots..] {
         if memchr::memmem::find(rest, &serde_json::to_vec(slot)?).is_some() {
-            return Err(io::Error::other("a head pattern has a slot with no text"));
+            return Err(io::Error::other(
+                "a pattern has a slot with nothing to fill it",
+            ));
         }
     }
     pieces.push(rest.to_vec());
     Ok(Head(pieces))
+}
+
+/// Writes `head`'s pieces with `fills` between them, each as serde_json writes it.
+fn fill(out: &mut Vec<u8>, Head(pieces): &Head, fills: &[Fill<'_>]) -> io::Result<()> {
+    if pieces.len() != fills.len() + 1 {
+        return Err(io::Error::other(
+            "a pattern filled with the wrong number of values",
+        ));
+    }
+    for (piece, value) in pieces.iter().zip(fills) {
+        out.extend_from_slice(piece);
+        let mut serializer = serde_json::Serializer::with_formatter(&mut *out, SafePretty::at(0));
+        match value {
+            Fill::Text(text) => text.serialize(&mut serializer),
+            Fill::Number(number) => number.serialize(&mut serializer),
+        }
+        .map_err(io::Error::from)?;
+    }
+    out.extend_from_slice(&pieces[fills.len()]);
+    Ok(())
 }
 
 /// A line feed and `depth` levels of two-space indent.
@@ -423,46 +485,59 @@ mod tests {
     }
 
     #[test]
-    fn filled_heads_and_shared_members_give_the_bytes_of_whole_objects() {
+    fn filled_patterns_give_the_bytes_of_whole_objects() {
         let unsafe_text = "x\u{9b}\u{202e}\u{7f}é\"\\";
-        // (key, pattern, texts, the head they make): none, one and two slots.
+        // (key, pattern, fills, the object they make): none, one and two slots.
         let heads = [
             (("A", "error"), json!({}), vec![], json!({})),
             (
                 ("B", "error"),
                 json!({"code": "JWT001", "message": SLOTS[0]}),
-                vec![unsafe_text],
+                vec![Fill::Text(unsafe_text)],
                 json!({"code": "JWT001", "message": unsafe_text}),
             ),
             (
                 ("B", "warning"),
                 json!({"path": SLOTS[0], "nested": {"list": [1, [], {}]}, "m": SLOTS[1], "e": {}}),
-                vec!["src/é.ts", ""],
+                vec![Fill::Text("src/é.ts"), Fill::Text("")],
                 json!({"path": "src/é.ts", "nested": {"list": [1, [], {}]}, "m": "", "e": {}}),
             ),
         ];
+        // Shared members, whole or filled in: strings and numbers, nested deeper.
         let tails = [
-            json!({}),
-            json!({"range": {"start": {"byte": 1}, "end": {"byte": 2}}, "fixture": null}),
-            json!({"fingerprint": unsafe_text, "deep": [[[[{"a": []}]]]]}),
+            (json!({}), vec![], json!({})),
+            (
+                json!({"range": {"start": {"byte": SLOTS[0]}, "end": {"byte": SLOTS[1]}}, "f": null}),
+                vec![Fill::Number(0), Fill::Number(usize::MAX)],
+                json!({"range": {"start": {"byte": 0}, "end": {"byte": usize::MAX}}, "f": null}),
+            ),
+            (
+                json!({"fingerprint": SLOTS[0], "deep": [[[[{"a": [], "n": SLOTS[1]}]]]]}),
+                vec![Fill::Text(unsafe_text), Fill::Number(42)],
+                json!({"fingerprint": unsafe_text, "deep": [[[[{"a": [], "n": 42}]]]]}),
+            ),
         ];
         // Deeper than the indent written in one piece, as well as at the top; every head
-        // pushed twice per tail, from one cache of heads.
+        // pushed twice per tail, and every tail made twice, from one cache of patterns.
         for depth in [0, 1, 40] {
             let (mut expected, mut filled) = (Vec::new(), Vec::new());
             let mut elements = Elements::new(&mut filled, depth);
-            for tail in &tails {
-                let members = elements.members(tail).unwrap();
-                for (key, pattern, texts, head) in &heads {
-                    let mut whole = head.clone();
-                    for (name, value) in tail.as_object().unwrap() {
-                        whole[name] = value.clone();
-                    }
-                    for _ in 0..2 {
-                        Elements::new(&mut expected, depth).push(&whole).unwrap();
-                        elements
-                            .push_filled(*key, || pattern, texts, &members)
-                            .unwrap();
+            for (i, (pattern, fills, tail)) in tails.iter().enumerate() {
+                let key = (["T0", "T1", "T2"][i], "members");
+                for _ in 0..2 {
+                    let members = elements.members_filled(key, || pattern, fills).unwrap();
+                    assert_eq!(members.0, elements.members(tail).unwrap().0);
+                    for (key, pattern, fills, head) in &heads {
+                        let mut whole = head.clone();
+                        for (name, value) in tail.as_object().unwrap() {
+                            whole[name] = value.clone();
+                        }
+                        for _ in 0..2 {
+                            Elements::new(&mut expected, depth).push(&whole).unwrap();
+                            elements
+                                .push_filled(*key, || pattern, fills, &members)
+                                .unwrap();
+                        }
                     }
                 }
             }
@@ -477,12 +552,20 @@ mod tests {
         assert!(elements.members(&[1, 2]).is_err());
         let members = elements.members(&json!({})).unwrap();
         let pattern = || json!({"message": SLOTS[0]});
+        let (a, b) = (Fill::Text("a"), Fill::Number(2));
         assert!(elements
-            .push_filled(("C", "error"), pattern, &[], &members)
+            .push_filled(("C", "x"), pattern, &[], &members)
             .is_err());
         assert!(elements
-            .push_filled(("D", "error"), pattern, &["a", "b"], &members)
+            .push_filled(("D", "x"), pattern, &[a, b], &members)
             .is_err());
+        assert!(elements
+            .push_filled(("E", "x"), pattern, &[a], &members)
+            .is_ok());
+        assert!(elements
+            .push_filled(("E", "x"), pattern, &[a, b], &members)
+            .is_err());
+        assert!(elements.members_filled(("F", "x"), pattern, &[]).is_err());
     }
 
     #[test]

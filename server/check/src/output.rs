@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use crate::history::{GitSummary, Provenance};
-use crate::json::{write_pretty_spliced, Elements, SLOTS, SPLICE};
+use crate::json::{write_pretty_spliced, Elements, Fill, SLOTS, SPLICE};
 use crate::render::render_in_order;
 use crate::report::{count_levels, FileReport, Position, ProviderName, TokenRecord};
 use crate::Summary;
@@ -309,7 +309,7 @@ fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<(
                 severity,
                 message: SLOTS[1],
             };
-            let texts = [file.path.as_str(), &finding.message];
+            let texts = [Fill::Text(&file.path), Fill::Text(&finding.message)];
             elements.push_filled((rule.code, severity), head, &texts, &about_token)?;
         }
     }

@@ -2,6 +2,7 @@
 //! finding with a region (1-based lines, columns in Unicode code points, which the run
 //! declares) and the token's fingerprint, never the token.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -9,7 +10,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::json::{write_pretty_spliced, Elements, SLOTS, SPLICE};
+use crate::history::Provenance;
+use crate::json::{write_pretty_spliced, Elements, Fill, SLOTS, SPLICE};
 use crate::output::ProvenanceFields;
 use crate::report::FileReport;
 use crate::Summary;
@@ -143,33 +145,58 @@ struct Invocation {
 fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> io::Result<()> {
     let artifact = artifact_location(&file.absolute, root);
     for token in &file.tokens {
-        let properties =
-            (token.provider.is_some() || token.fixture.is_some() || token.provenance.is_some())
-                .then(|| Properties {
-                    provider: token.provider.as_ref().map(|p| p.name.as_str()),
-                    fixture: token.fixture.as_deref(),
-                    provenance: token.provenance.as_deref().map(ProvenanceFields),
-                });
-        let about_token = elements.members(&SarifTokenMembers {
-            locations: [Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: &artifact,
-                    region: Region {
-                        start_line: token.start.line,
-                        start_column: token.start.column,
-                        end_line: token.end.line,
-                        end_column: token.end.column,
-                        byte_offset: token.start.byte,
-                        byte_length: token.end.byte - token.start.byte,
-                    },
+        let region = Region {
+            start_line: token.start.line,
+            start_column: token.start.column,
+            end_line: token.end.line,
+            end_column: token.end.column,
+            byte_offset: token.start.byte,
+            byte_length: token.end.byte - token.start.byte,
+        };
+        let provider = token.provider.as_ref().map(|p| p.name.as_str());
+        let fixture = token.fixture.as_deref();
+        let about_token = match token.provenance.as_deref() {
+            // A history finding's commit fields vary from token to token: rendered whole.
+            Some(provenance) => elements.members(&SarifTokenMembers::new(
+                ArtifactLocation {
+                    uri: Cow::Borrowed(&artifact.uri),
+                    uri_base_id: artifact.uri_base_id,
                 },
-            }],
-            partial_fingerprints: PartialFingerprints {
-                token: &token.fingerprint,
-                commit: token.provenance.as_ref().map(|p| p.commit.as_str()),
-            },
-            properties: properties.as_ref(),
-        })?;
+                region,
+                &token.fingerprint,
+                Some(provenance),
+                provider,
+                fixture,
+            ))?,
+            // Every other token's members are one of a few patterns, filled in.
+            None => {
+                let mut fills = vec![Fill::Text(&artifact.uri)];
+                fills.extend(region.numbers().map(Fill::Number));
+                fills.push(Fill::Text(&token.fingerprint));
+                fills.extend(provider.map(Fill::Text));
+                fills.extend(fixture.map(Fill::Text));
+                let pattern = || {
+                    let mut slots = SLOTS.iter().copied();
+                    let mut slot = || slots.next().unwrap_or_default();
+                    let uri = slot();
+                    SarifTokenMembers::new(
+                        ArtifactLocation {
+                            uri: Cow::Borrowed(uri),
+                            uri_base_id: artifact.uri_base_id,
+                        },
+                        Region::from_numbers(&mut slot),
+                        slot(),
+                        None,
+                        provider.map(|_| slot()),
+                        fixture.map(|_| slot()),
+                    )
+                };
+                let shape = usize::from(artifact.uri_base_id.is_some())
+                    | usize::from(provider.is_some()) << 1
+                    | usize::from(fixture.is_some()) << 2;
+                elements.members_filled(("SARIF token", TOKEN_SHAPES[shape]), pattern, &fills)?
+            }
+        };
         for finding in &token.findings {
             let (code, level) = (finding.rule.code, level(finding.level));
             let result = || SarifResult {
@@ -178,11 +205,25 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
                 level,
                 message: Message { text: SLOTS[0] },
             };
-            elements.push_filled((code, level), result, &[&finding.message], &about_token)?;
+            let message = [Fill::Text(&finding.message)];
+            elements.push_filled((code, level), result, &message, &about_token)?;
         }
     }
     Ok(())
 }
+
+/// The patterns of a token's members, by which optional parts it has: a base for its
+/// URI (1), a provider (2), a fixture context (4).
+const TOKEN_SHAPES: [&str; 8] = [
+    "absolute",
+    "relative",
+    "absolute, provider",
+    "relative, provider",
+    "absolute, fixture",
+    "relative, fixture",
+    "absolute, provider, fixture",
+    "relative, provider, fixture",
+];
 
 /// A result's own members; [`SarifTokenMembers`] follow.
 #[derive(Serialize)]
@@ -195,13 +236,45 @@ struct SarifResult {
 }
 
 /// The members that every result about one token has alike, after [`SarifResult`]'s.
+/// `N` is a number's type: strings stand for the numbers in a pattern.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifTokenMembers<'a> {
-    locations: [Location<'a>; 1],
+struct SarifTokenMembers<'a, N> {
+    locations: [Location<'a, N>; 1],
     partial_fingerprints: PartialFingerprints<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<&'a Properties<'a>>,
+    properties: Option<Properties<'a>>,
+}
+
+impl<'a, N> SarifTokenMembers<'a, N> {
+    fn new(
+        artifact_location: ArtifactLocation<'a>,
+        region: Region<N>,
+        fingerprint: &'a str,
+        provenance: Option<&'a Provenance>,
+        provider: Option<&'a str>,
+        fixture: Option<&'a str>,
+    ) -> Self {
+        SarifTokenMembers {
+            locations: [Location {
+                physical_location: PhysicalLocation {
+                    artifact_location,
+                    region,
+                },
+            }],
+            partial_fingerprints: PartialFingerprints {
+                token: fingerprint,
+                commit: provenance.map(|p| p.commit.as_str()),
+            },
+            properties: (provider.is_some() || fixture.is_some() || provenance.is_some()).then(
+                || Properties {
+                    provider,
+                    fixture,
+                    provenance: provenance.map(ProvenanceFields),
+                },
+            ),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -211,26 +284,53 @@ struct Message<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: PhysicalLocation<'a>,
+struct Location<'a, N> {
+    physical_location: PhysicalLocation<'a, N>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: &'a ArtifactLocation,
-    region: Region,
+struct PhysicalLocation<'a, N> {
+    artifact_location: ArtifactLocation<'a>,
+    region: Region<N>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: usize,
-    start_column: usize,
-    end_line: usize,
-    end_column: usize,
-    byte_offset: usize,
-    byte_length: usize,
+struct Region<N> {
+    start_line: N,
+    start_column: N,
+    end_line: N,
+    end_column: N,
+    byte_offset: N,
+    byte_length: N,
+}
+
+impl<N> Region<N> {
+    /// A region of the numbers `next` gives, in output order.
+    fn from_numbers(mut next: impl FnMut() -> N) -> Self {
+        Region {
+            start_line: next(),
+            start_column: next(),
+            end_line: next(),
+            end_column: next(),
+            byte_offset: next(),
+            byte_length: next(),
+        }
+    }
+
+    /// The numbers in output order.
+    fn numbers(self) -> impl Iterator<Item = N> {
+        [
+            self.start_line,
+            self.start_column,
+            self.end_line,
+            self.end_column,
+            self.byte_offset,
+            self.byte_length,
+        ]
+        .into_iter()
+    }
 }
 
 #[derive(Serialize)]
@@ -256,8 +356,8 @@ struct Properties<'a> {
 /// Where a result is: a URI relative to `%SRCROOT%`, or an absolute file URI.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation {
-    uri: String,
+struct ArtifactLocation<'a> {
+    uri: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uri_base_id: Option<&'static str>,
 }
@@ -305,16 +405,18 @@ fn level(level: Level) -> &'static str {
 }
 
 /// A URI relative to `%SRCROOT%` for files under the root, else an absolute file URI.
-fn artifact_location(absolute: &Path, root: &Path) -> ArtifactLocation {
+fn artifact_location(absolute: &Path, root: &Path) -> ArtifactLocation<'static> {
     match absolute.strip_prefix(root) {
         Ok(relative) => ArtifactLocation {
-            uri: relative_uri(relative),
+            uri: Cow::Owned(relative_uri(relative)),
             uri_base_id: Some(SRCROOT),
         },
         Err(_) => ArtifactLocation {
-            uri: Url::from_file_path(absolute)
-                .map(|url| url.to_string())
-                .unwrap_or_else(|()| relative_uri(absolute)),
+            uri: Cow::Owned(
+                Url::from_file_path(absolute)
+                    .map(|url| url.to_string())
+                    .unwrap_or_else(|()| relative_uri(absolute)),
+            ),
             uri_base_id: None,
         },
     }
