@@ -289,17 +289,56 @@ struct JsonReport<'a> {
 /// The findings of one file, pushed into the report's `findings`.
 fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<()> {
     for token in &file.tokens {
-        let about_token = elements.members(&JsonTokenMembers {
-            range: JsonRange {
-                start: token.start,
-                end: token.end,
-            },
-            provider: token.provider.as_ref(),
-            fixture: token.fixture.as_deref(),
-            fingerprint: &token.fingerprint,
-            token: token.text.as_deref(),
-            provenance: token.provenance.as_deref().map(ProvenanceFields),
-        })?;
+        let range = JsonRange {
+            start: token.start,
+            end: token.end,
+        };
+        let (provider, fixture, text) = (
+            token.provider.as_ref(),
+            token.fixture.as_deref(),
+            token.text.as_deref(),
+        );
+        let about_token = match token.provenance.as_deref() {
+            // A history finding's commit fields vary from token to token: rendered whole.
+            Some(provenance) => elements.members(&JsonTokenMembers {
+                range,
+                provider,
+                fixture,
+                fingerprint: &token.fingerprint,
+                token: text,
+                provenance: Some(ProvenanceFields(provenance)),
+            })?,
+            // Every other token's members are one of eight patterns (whether it has a
+            // provider, a fixture context, its text shown), filled in.
+            None => {
+                let mut fills: Vec<Fill<'_>> = range.numbers().map(Fill::Number).collect();
+                if let Some(provider) = provider {
+                    fills.extend([Fill::Text(&provider.id), Fill::Text(&provider.name)]);
+                }
+                fills.extend(fixture.map(Fill::Text));
+                fills.push(Fill::Text(&token.fingerprint));
+                fills.extend(text.map(Fill::Text));
+                let pattern = || {
+                    let mut slots = SLOTS.iter().copied();
+                    let mut slot = || slots.next().unwrap_or_default();
+                    JsonTokenMembers {
+                        range: JsonRange::from_numbers(&mut slot),
+                        provider: provider.map(|_| ProviderName {
+                            id: slot(),
+                            name: slot(),
+                        }),
+                        fixture: fixture.map(|_| slot()),
+                        fingerprint: slot(),
+                        token: text.map(|_| slot()),
+                        provenance: None,
+                    }
+                };
+                let shape = u32::from(provider.is_some())
+                    | u32::from(fixture.is_some()) << 1
+                    | u32::from(text.is_some()) << 2;
+                elements.members_filled(("JSON token", shape), pattern, &fills)?
+            }
+        };
         for finding in &token.findings {
             let (rule, severity) = (finding.rule, finding.level.as_str());
             let head = || JsonFinding {
@@ -310,7 +349,8 @@ fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<(
                 message: SLOTS[1],
             };
             let texts = [Fill::Text(&file.path), Fill::Text(&finding.message)];
-            elements.push_filled((rule.code, severity), head, &texts, &about_token)?;
+            let key = (rule.code, finding.level as u32);
+            elements.push_filled(key, head, &texts, &about_token)?;
         }
     }
     Ok(())
@@ -326,11 +366,13 @@ struct JsonFinding {
     message: &'static str,
 }
 
-/// The members that every finding of a token has alike, after [`JsonFinding`]'s.
+/// The members that every finding of a token has alike, after [`JsonFinding`]'s. `N`
+/// and `P` are a number's and the provider's types: strings stand for the numbers and
+/// the provider's strings in a pattern.
 #[derive(Serialize)]
-struct JsonTokenMembers<'a> {
-    range: JsonRange,
-    provider: Option<&'a ProviderName>,
+struct JsonTokenMembers<'a, N, P> {
+    range: JsonRange<N>,
+    provider: Option<P>,
     fixture: Option<&'a str>,
     fingerprint: &'a str,
     /// Only with `--show-tokens`.
@@ -360,9 +402,38 @@ impl Serialize for GitFields<'_> {
 }
 
 #[derive(Serialize)]
-struct JsonRange {
-    start: Position,
-    end: Position,
+struct JsonRange<N> {
+    start: Position<N>,
+    end: Position<N>,
+}
+
+impl<N> JsonRange<N> {
+    /// A range of the numbers `next` gives, in output order.
+    fn from_numbers(mut next: impl FnMut() -> N) -> Self {
+        let mut position = || Position {
+            byte: next(),
+            line: next(),
+            column: next(),
+        };
+        JsonRange {
+            start: position(),
+            end: position(),
+        }
+    }
+
+    /// The numbers in output order.
+    fn numbers(self) -> impl Iterator<Item = N> {
+        let JsonRange { start, end } = self;
+        [
+            start.byte,
+            start.line,
+            start.column,
+            end.byte,
+            end.line,
+            end.column,
+        ]
+        .into_iter()
+    }
 }
 
 #[derive(Serialize)]

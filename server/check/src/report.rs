@@ -32,12 +32,13 @@ pub struct RecordOptions {
 }
 
 /// A 1-based line and column (in characters: Unicode code points), and the byte offset
-/// they stand for. Serialised as the JSON format shows it.
+/// they stand for. Serialised as the JSON format shows it (`N` is other than `usize` only
+/// in the JSON format's patterns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Position {
-    pub byte: usize,
-    pub line: usize,
-    pub column: usize,
+pub struct Position<N = usize> {
+    pub byte: N,
+    pub line: N,
+    pub column: N,
 }
 
 /// The findings of one file.
@@ -68,12 +69,13 @@ pub struct TokenRecord {
     pub provenance: Option<Box<super::history::Provenance>>,
 }
 
-/// Serialised as the JSON format shows it.
+/// Serialised as the JSON format shows it (`S` is other than `String` only in the JSON
+/// format's patterns).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ProviderName {
-    pub id: String,
+pub struct ProviderName<S = String> {
+    pub id: S,
     /// The display name, with the variant when known: `Clerk (session token v2)`.
-    pub name: String,
+    pub name: S,
 }
 
 #[derive(Debug, Clone)]

@@ -168,7 +168,8 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
                 provider,
                 fixture,
             ))?,
-            // Every other token's members are one of a few patterns, filled in.
+            // Every other token's members are one of eight patterns (whether the URI has a
+            // base, a provider, a fixture context), filled in.
             None => {
                 let mut fills = vec![Fill::Text(&artifact.uri)];
                 fills.extend(region.numbers().map(Fill::Number));
@@ -191,39 +192,27 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
                         fixture.map(|_| slot()),
                     )
                 };
-                let shape = usize::from(artifact.uri_base_id.is_some())
-                    | usize::from(provider.is_some()) << 1
-                    | usize::from(fixture.is_some()) << 2;
-                elements.members_filled(("SARIF token", TOKEN_SHAPES[shape]), pattern, &fills)?
+                let shape = u32::from(artifact.uri_base_id.is_some())
+                    | u32::from(provider.is_some()) << 1
+                    | u32::from(fixture.is_some()) << 2;
+                elements.members_filled(("SARIF token", shape), pattern, &fills)?
             }
         };
         for finding in &token.findings {
-            let (code, level) = (finding.rule.code, level(finding.level));
+            let code = finding.rule.code;
             let result = || SarifResult {
                 rule_id: code,
                 rule_index: RULES.iter().position(|rule| rule.code == code).unwrap_or(0),
-                level,
+                level: level(finding.level),
                 message: Message { text: SLOTS[0] },
             };
             let message = [Fill::Text(&finding.message)];
-            elements.push_filled((code, level), result, &message, &about_token)?;
+            let key = (code, finding.level as u32);
+            elements.push_filled(key, result, &message, &about_token)?;
         }
     }
     Ok(())
 }
-
-/// The patterns of a token's members, by which optional parts it has: a base for its
-/// URI (1), a provider (2), a fixture context (4).
-const TOKEN_SHAPES: [&str; 8] = [
-    "absolute",
-    "relative",
-    "absolute, provider",
-    "relative, provider",
-    "absolute, fixture",
-    "relative, fixture",
-    "absolute, provider, fixture",
-    "relative, provider, fixture",
-];
 
 /// A result's own members; [`SarifTokenMembers`] follow.
 #[derive(Serialize)]
