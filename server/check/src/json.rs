@@ -114,24 +114,24 @@ pub fn write_pretty_spliced<T: Sync>(
 pub struct Elements<'a> {
     buf: &'a mut Vec<u8>,
     depth: usize,
-    /// The heads [`Elements::push_filled`] rendered, by key.
-    heads: HashMap<HeadKey, Head>,
+    /// The patterns [`Elements::push_filled`] and [`Elements::members_filled`] rendered.
+    patterns: HashMap<PatternKey, Rendered>,
 }
 
 /// Names a pattern: for a finding's head, its rule code and level; for a token's members,
 /// the format and which optional members the token has.
-pub type HeadKey = (&'static str, u32);
+pub type PatternKey = (&'static str, u32);
 
-/// A pattern rendered once, cut where its [`SLOTS`] strings were: one more piece than
-/// slots.
-struct Head(Vec<Vec<u8>>);
+/// A pattern rendered once and cut where its [`SLOTS`] strings were: one more piece
+/// than slots.
+struct Rendered(Vec<Vec<u8>>);
 
 impl<'a> Elements<'a> {
     fn new(buf: &'a mut Vec<u8>, depth: usize) -> Elements<'a> {
         Elements {
             buf,
             depth,
-            heads: HashMap::new(),
+            patterns: HashMap::new(),
         }
     }
 }
@@ -161,23 +161,23 @@ impl Elements<'_> {
 
     /// [`Elements::members`] for the object that `pattern()` makes, with its first
     /// `fills.len()` [`SLOTS`] strings replaced by `fills`, rendered as
-    /// [`Elements::push_filled`] renders heads.
+    /// [`Elements::push_filled`] renders a finding's head.
     pub fn members_filled<P: Serialize>(
         &mut self,
-        key: HeadKey,
+        key: PatternKey,
         pattern: impl FnOnce() -> P,
         fills: &[Fill<'_>],
     ) -> io::Result<Members> {
         let depth = self.depth;
-        let pattern = match self.heads.entry(key) {
+        let rendered = match self.patterns.entry(key) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
-                let Members(rendered) = members_at(depth, &pattern())?;
-                entry.insert(cut(&rendered, fills.len())?)
+                let Members(members) = members_at(depth, &pattern())?;
+                entry.insert(cut(&members, fills.len())?)
             }
         };
         let mut members = Vec::new();
-        fill(&mut members, pattern, fills)?;
+        fill(&mut members, rendered, fills)?;
         Ok(Members(members))
     }
 
@@ -189,21 +189,21 @@ impl Elements<'_> {
     /// every one, keys escaped byte by byte, was a good part of the rendering.
     pub fn push_filled<P: Serialize>(
         &mut self,
-        key: HeadKey,
+        key: PatternKey,
         pattern: impl FnOnce() -> P,
         fills: &[Fill<'_>],
         members: &Members,
     ) -> io::Result<()> {
         let depth = self.depth;
-        let head = match self.heads.entry(key) {
+        let rendered = match self.patterns.entry(key) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
-                let mut rendered = Vec::new();
-                Elements::new(&mut rendered, depth).push(&pattern())?;
-                entry.insert(cut(&rendered, fills.len())?)
+                let mut head = Vec::new();
+                Elements::new(&mut head, depth).push(&pattern())?;
+                entry.insert(cut(&head, fills.len())?)
             }
         };
-        fill(self.buf, head, fills)?;
+        fill(self.buf, rendered, fills)?;
         self.append_members(members)
     }
 
@@ -252,8 +252,8 @@ fn close_len(depth: usize) -> usize {
     1 + 2 * depth + 1
 }
 
-/// A rendered pattern cut at its `slots` [`SLOTS`] strings (and no more).
-fn cut(rendered: &[u8], slots: usize) -> io::Result<Head> {
+/// A pattern's text cut at its `slots` [`SLOTS`] strings (and no more).
+fn cut(rendered: &[u8], slots: usize) -> io::Result<Rendered> {
     let mut pieces = Vec::with_capacity(slots + 1);
     let mut rest = rendered;
     for slot in SLOTS
@@ -274,11 +274,12 @@ fn cut(rendered: &[u8], slots: usize) -> io::Result<Head> {
         }
     }
     pieces.push(rest.to_vec());
-    Ok(Head(pieces))
+    Ok(Rendered(pieces))
 }
 
-/// Writes `head`'s pieces with `fills` between them, each as serde_json writes it.
-fn fill(out: &mut Vec<u8>, Head(pieces): &Head, fills: &[Fill<'_>]) -> io::Result<()> {
+/// Writes a rendered pattern's pieces with `fills` between them, each as serde_json
+/// writes it.
+fn fill(out: &mut Vec<u8>, Rendered(pieces): &Rendered, fills: &[Fill<'_>]) -> io::Result<()> {
     if pieces.len() != fills.len() + 1 {
         return Err(io::Error::other(
             "a pattern filled with the wrong number of values",
