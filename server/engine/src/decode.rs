@@ -214,12 +214,14 @@ impl Headers {
     }
 }
 
+/// Objects of up to this many members are searched member by member rather than hashed
+/// (serde_json's map hashes with SipHash): a token's header and claims have a handful.
+pub(crate) const LINEAR_SCAN: usize = 16;
+
 /// The member `name` of a header or claims set. The rules ask for a dozen names per
-/// token, and finding one among a handful of keys costs less than hashing it (serde_json's
-/// map hashes with SipHash); a JSON object's keys are unique there, so both find the same.
+/// token; a JSON object's keys are unique there, so scanning and hashing find the same.
 fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    const SCANNED: usize = 16;
-    if object.len() > SCANNED {
+    if object.len() > LINEAR_SCAN {
         return object.get(name);
     }
     object

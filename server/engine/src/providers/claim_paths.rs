@@ -20,6 +20,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use crate::decode::LINEAR_SCAN;
+
 /// Something a claim path reached.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Found<'a> {
@@ -129,9 +131,6 @@ pub fn push_unique(out: &mut Vec<String>, s: Cow<'_, str>) {
         out.push(s.into_owned());
     }
 }
-
-/// Objects up to this many keys are searched key by key rather than hashed.
-const LINEAR_SCAN: usize = 16;
 
 /// Splits `path` at the key it names in `object`: the whole path if that is a key, else
 /// the shortest prefix ending before a `.` that is one.
