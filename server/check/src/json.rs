@@ -41,6 +41,14 @@ pub const SLOTS: [&str; 12] = [
     "\0jwtlens: slot 12\0",
 ];
 
+/// The [`SLOTS`] strings one after the other, for making a pattern field by field in
+/// output order.
+pub fn slots() -> impl FnMut() -> &'static str {
+    let mut slots = SLOTS.iter().copied();
+    // Past the last slot: a pattern that cannot be cut, which `cut` reports.
+    move || slots.next().unwrap_or_default()
+}
+
 /// What fills a slot: a string (its slot's string in the pattern) or a number (a slot
 /// string where the value's type has the number).
 #[derive(Debug, Clone, Copy)]

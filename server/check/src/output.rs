@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use crate::history::{GitSummary, Provenance};
-use crate::json::{write_pretty_spliced, Elements, Fill, SLOTS, SPLICE};
+use crate::json::{slots, write_pretty_spliced, Elements, Fill, SLOTS, SPLICE};
 use crate::render::render_in_order;
 use crate::report::{count_levels, FileReport, Position, ProviderName, TokenRecord};
 use crate::Summary;
@@ -319,8 +319,7 @@ fn push_findings(file: &FileReport, elements: &mut Elements<'_>) -> io::Result<(
                 fills.push(Fill::Text(&token.fingerprint));
                 fills.extend(text.map(Fill::Text));
                 let pattern = || {
-                    let mut slots = SLOTS.iter().copied();
-                    let mut slot = || slots.next().unwrap_or_default();
+                    let mut slot = slots();
                     JsonTokenMembers {
                         range: JsonRange::from_numbers(&mut slot),
                         provider: provider.map(|_| ProviderName {

@@ -304,6 +304,14 @@ pub fn count_levels<'a>(files: impl IntoIterator<Item = &'a FileReport>) -> BTre
         Level::Warning,
         Level::Error,
     ];
+    // Each level at its discriminant, or the build fails.
+    const _: () = {
+        let mut i = 0;
+        while i < LEVELS.len() {
+            assert!(LEVELS[i] as usize == i);
+            i += 1;
+        }
+    };
     let mut counts = [0; LEVELS.len()];
     for file in files {
         for token in &file.tokens {

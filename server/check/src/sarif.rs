@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use url::Url;
 
 use crate::history::Provenance;
-use crate::json::{write_pretty_spliced, Elements, Fill, SLOTS, SPLICE};
+use crate::json::{slots, write_pretty_spliced, Elements, Fill, SLOTS, SPLICE};
 use crate::output::ProvenanceFields;
 use crate::report::FileReport;
 use crate::Summary;
@@ -177,8 +177,7 @@ fn push_results(file: &FileReport, root: &Path, elements: &mut Elements<'_>) -> 
                 fills.extend(provider.map(Fill::Text));
                 fills.extend(fixture.map(Fill::Text));
                 let pattern = || {
-                    let mut slots = SLOTS.iter().copied();
-                    let mut slot = || slots.next().unwrap_or_default();
+                    let mut slot = slots();
                     let uri = slot();
                     SarifTokenMembers::new(
                         ArtifactLocation {
