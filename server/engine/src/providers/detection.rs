@@ -9,6 +9,7 @@ use jwtlens_settings::provider_profile::Condition;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use super::anchor::anchor;
 use super::claim_paths;
 use super::claim_readers::mark;
 use super::profiles::CompiledProfile;
@@ -189,11 +190,6 @@ impl CompiledProfile {
             public_idp: profile.public_idp,
         }
     }
-}
-
-/// `pattern` anchored to the whole value.
-pub(super) fn anchor(pattern: &str) -> String {
-    format!("^(?:{pattern})$")
 }
 
 /// Whether a profile's patterns are parsed when it is loaded.

@@ -2,9 +2,9 @@
 //!
 //! Each provider is a [`ProviderProfile`] (`jwtlens-settings`, where a workspace's own
 //! come from): issuer patterns, claim paths, variants, notes. The built-in ones live in
-//! `providers.toml` next to this file. [`ProviderRegistry`] compiles them once (every
-//! regex, and one [`RegexSet`] over all issuers) and turns a token's header and claims
-//! into [`TokenFacts`]:
+//! `providers.toml` next to this file. [`ProviderRegistry`] compiles them once (each
+//! regex when first needed; the built-in issuer patterns at build time, see [`issuers`])
+//! and turns a token's header and claims into [`TokenFacts`]:
 //!
 //! * [`profiles`]: the built-in file, inheritance from a base profile, and each profile
 //!   checked and compiled ([`profiles::CompiledProfile`]);
@@ -16,9 +16,11 @@
 //!   (tenants, roles, permissions, memberships, Clerk's compressed permissions), through
 //!   the path syntax of [`claim_paths`].
 
+mod anchor;
 mod claim_paths;
 mod claim_readers;
 mod detection;
+mod issuers;
 mod profiles;
 
 #[cfg(test)]
@@ -27,11 +29,11 @@ mod builtin_tests;
 use std::sync::OnceLock;
 
 use jwtlens_settings::provider_profile::ProviderProfile;
-use regex::RegexSet;
 use serde_json::{Map, Value};
 
 use crate::facts::TokenFacts;
-use detection::{anchor, one_line, Detection, Syntax};
+use detection::{Detection, Syntax};
+use issuers::Issuers;
 use profiles::{inherit, CompiledProfile, ProfileFile};
 
 /// Registered claims (RFC 7519 §4.1), never reported as custom claims.
@@ -43,10 +45,8 @@ pub struct ProviderRegistry {
     /// Custom profiles first, then the built-ins they do not replace.
     profiles: Vec<CompiledProfile>,
     fallback: CompiledProfile,
-    /// Every issuer pattern of `profiles`, in profile order.
-    issuers: RegexSet,
-    /// For each pattern in `issuers`, the index of its profile in `profiles`.
-    issuer_owner: Vec<usize>,
+    /// Every issuer pattern of `profiles`, each knowing its profile's index.
+    issuers: Issuers,
 }
 
 impl ProviderRegistry {
@@ -96,30 +96,38 @@ impl ProviderRegistry {
             compiled.compile_now()?;
             profiles.push(compiled);
         }
+        // For each built-in issuer pattern, in file order, the index of its profile if a
+        // custom profile did not replace it.
+        let mut builtin_owner = Vec::new();
         for profile in &file.provider {
-            if !custom.iter().any(|c| c.id == profile.id) {
+            let owner = if custom.iter().any(|c| c.id == profile.id) {
+                None
+            } else {
                 profiles.push(CompiledProfile::new(
                     inherit(profile.clone(), &file.fallback),
                     Syntax::Trusted,
                 )?);
-            }
+                Some(profiles.len() - 1)
+            };
+            builtin_owner.extend(std::iter::repeat_n(owner, profile.issuer.len()));
         }
 
-        let mut patterns = Vec::new();
-        let mut issuer_owner = Vec::new();
-        for (index, compiled) in profiles.iter().enumerate() {
-            for pattern in &compiled.profile.issuer {
-                patterns.push(anchor(pattern));
-                issuer_owner.push(index);
-            }
-        }
-        let issuers =
-            RegexSet::new(&patterns).map_err(|e| format!("issuer patterns: {}", one_line(&e)))?;
+        let custom_issuers: Vec<(&str, usize)> = profiles[..custom.len()]
+            .iter()
+            .enumerate()
+            .flat_map(|(index, compiled)| {
+                compiled
+                    .profile
+                    .issuer
+                    .iter()
+                    .map(move |p| (p.as_str(), index))
+            })
+            .collect();
+        let issuers = Issuers::new(&custom_issuers, builtin_owner)?;
         Ok(Self {
             profiles,
             fallback: CompiledProfile::new(file.fallback, Syntax::Trusted)?,
             issuers,
-            issuer_owner,
         })
     }
 
@@ -149,10 +157,8 @@ impl ProviderRegistry {
         token: Token<'a>,
     ) -> Option<(&'r CompiledProfile, Detection<'r, 'a>)> {
         if let Some(iss) = token.claims.get("iss").and_then(Value::as_str) {
-            // Set matches come out in pattern order, and patterns are in profile order.
-            if let Some(pattern) = self.issuers.matches(iss).into_iter().next() {
-                let compiled = &self.profiles[self.issuer_owner[pattern]];
-                return Some((compiled, Detection::Issuer(iss)));
+            if let Some(owner) = self.issuers.owner(iss) {
+                return Some((&self.profiles[owner], Detection::Issuer(iss)));
             }
         }
         self.profiles.iter().find_map(|compiled| {
@@ -376,6 +382,15 @@ pub(crate) mod tests {
             okta_hosted.provider, None,
             "the replaced issuer list is gone"
         );
+        // The built-ins after the replaced one are still recognised as themselves.
+        for (iss, id) in [
+            ("https://sso.acme.com/realms/acme", "keycloak"),
+            ("https://accounts.google.com", "google"),
+            ("https://acme.us.auth0.com/", "auth0"),
+        ] {
+            let facts = registry.facts(&header, &object(json!({ "iss": iss })));
+            assert_eq!(facts.provider.map(|p| p.id).as_deref(), Some(id), "{iss}");
+        }
     }
 
     #[test]

@@ -78,8 +78,8 @@ impl CompiledProfile {
                 profile.id
             ));
         }
-        // Issuers are matched through the registry's `RegexSet`; each is checked alone
-        // here only so that an error can name the bad pattern.
+        // A workspace's issuers are matched through the registry's `RegexSet`; each is
+        // checked alone here only so that an error can name the bad pattern.
         if syntax == Syntax::Check {
             for pattern in &profile.issuer {
                 compile(pattern, syntax)
