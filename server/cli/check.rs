@@ -199,15 +199,9 @@ pub fn run(args: &CheckArgs) -> Exit {
             threads: args.threads,
             no_ignore: args.no_ignore,
         };
-        let scanned = std::thread::scope(|scope| {
-            let progress_thread = scope.spawn(|| progress.run(&stats));
-            let scanned = match &args.history {
-                Some(revisions) => history::history(&cwd, revisions, &scan),
-                None => history::staged(&cwd, &args.paths, &scan),
-            };
-            progress.finish();
-            progress_thread.thread().unpark();
-            scanned
+        let scanned = progress.show_during(&stats, || match &args.history {
+            Some(revisions) => history::history(&cwd, revisions, &scan),
+            None => history::staged(&cwd, &args.paths, &scan),
         });
         match scanned {
             Ok((files, summary)) => {
@@ -253,8 +247,7 @@ pub fn run(args: &CheckArgs) -> Exit {
             threads: args.threads,
         };
         let found = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            let progress_thread = scope.spawn(|| progress.run(&stats));
+        progress.show_during(&stats, || {
             walk::walk(&roots, &walk_options, &configs, &stats, &report, || {
                 |file: walk::SourceFile| {
                     // No `eyJ`, no token; no `{{`, no Clerk template: skip the engine
@@ -292,8 +285,6 @@ pub fn run(args: &CheckArgs) -> Exit {
                     }
                 }
             });
-            progress.finish();
-            progress_thread.thread().unpark();
         });
         let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
         // A file named twice (`check . src/a.ts`) is reported once, under its shortest

@@ -30,10 +30,12 @@ pub fn render_in_order<T: Sync>(
     };
     let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
     let threads = match threads {
+        // One chunk needs no threads, nor asking how many there could be.
+        _ if chunks.len() < 2 => 1,
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    if chunks.len() < 2 || threads < 2 {
+    if threads < 2 {
         for chunk in chunks {
             write(render_chunk(chunk)?)?;
         }

@@ -389,15 +389,17 @@ pub fn walk<F, V>(
     // Symbolic links keep going through the walker, which decides whether to follow them.
     let plain_file = |root: &PathBuf| std::fs::symlink_metadata(root).is_ok_and(|m| m.is_file());
     if !roots.is_empty() && roots.iter().all(plain_file) {
-        let threads = match options.threads {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        };
         let read_all = |paths: &[PathBuf]| {
             let mut reader = reader(make_visitor());
             for path in paths.iter().take_while(|_| !stats.is_cancelled()) {
                 reader.file(path);
             }
+        };
+        // One file needs no threads, nor asking how many there could be.
+        let threads = match options.threads {
+            _ if roots.len() == 1 => 1,
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
         };
         let per_thread = roots.len().div_ceil(threads);
         if per_thread == roots.len() {
