@@ -254,6 +254,42 @@ fn ignore_files_hidden_files_and_explicit_paths() {
     }
 }
 
+/// JSON and SARIF reports run to tens of megabytes: they ask for a 1 MB pipe, the most an
+/// unprivileged process may (fewer switches to the reader); human output leaves the pipe
+/// as it is.
+#[cfg(target_os = "linux")]
+#[test]
+fn json_and_sarif_widen_the_pipe_they_write_to() {
+    use std::os::fd::AsRawFd;
+
+    let tree = Tree::new();
+    tree.write("src/app.ts", format!("a = \"{}\"\n", warning_token()));
+    let pipe_size = |format: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jwtlens"))
+            .args(["check", "--format", format])
+            .current_dir(tree.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the jwtlens binary starts");
+        let stdout = child.stdout.take().unwrap();
+        // A report of one token fits the pipe: no need to read it first.
+        child.wait().unwrap();
+        // SAFETY: F_GETPIPE_SZ on the read end this test holds; no memory is passed.
+        unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_GETPIPE_SZ) }
+    };
+    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let default = pipe_size("human");
+    let widened = if max >= 1 << 20 { 1 << 20 } else { default };
+    assert!(default < 1 << 20, "a new pipe is {default} bytes");
+    assert_eq!(pipe_size("json"), widened);
+    assert_eq!(pipe_size("sarif"), widened);
+}
+
 #[test]
 fn json_has_one_object_per_finding_with_positions_and_fingerprints() {
     let tree = Tree::new();
