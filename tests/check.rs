@@ -583,6 +583,20 @@ fn stdin_takes_its_context_from_the_filename() {
     inside.assert_no_token(&[warning.trim_start_matches("t: ").trim()]);
 }
 
+/// A file `clerk_templates` names is a Clerk JWT template even without a `{{` shortcode
+/// (one of static claims): the scan's quick look for `eyJ` and `{{` does not skip it.
+#[test]
+fn a_named_clerk_template_without_shortcodes_is_checked() {
+    let tree = Tree::new();
+    tree.write(".jwtlens.toml", "clerk_templates = [\"clerk/*.json\"]\n");
+    let template = r#"{"name": "convex", "lifetime": 10, "claims": {"aud": "convex"}}"#;
+    tree.write("clerk/convex.json", template);
+    tree.write("other/convex.json", template);
+    let run = tree.check(&["--format", "json"]);
+    assert_eq!(codes_at(&run, "clerk/convex.json"), ["JWT117"], "{run:?}");
+    assert_eq!(codes_at(&run, "other/convex.json"), Vec::<String>::new());
+}
+
 #[test]
 fn config_is_found_by_walking_up_from_each_path() {
     let tree = Tree::new();

@@ -250,11 +250,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         progress.show_during(&stats, || {
             walk::walk(&roots, &walk_options, &configs, &stats, &report, || {
                 |file: walk::SourceFile| {
-                    // No `eyJ`, no token; no `{{`, no Clerk template: skip the engine
-                    // (and its path globs).
-                    if memchr::memmem::find(file.text, b"eyJ").is_none()
-                        && memchr::memmem::find(file.text, b"{{").is_none()
-                    {
+                    if !file.may_have_findings() {
                         return;
                     }
                     let relative = file.relative();

@@ -323,6 +323,17 @@ impl SourceFile<'_> {
     pub fn relative(&self) -> Cow<'_, Path> {
         self.configs.relative(self.scope, self.path)
     }
+
+    /// Whether the engine could find anything here: tokens start with `eyJ`, and Clerk JWT
+    /// templates hold `{{` shortcodes or are named in `clerk_templates`. Any other file
+    /// skips the engine (and its path globs).
+    pub fn may_have_findings(&self) -> bool {
+        let config = self.config();
+        memchr::memmem::find(self.text, b"eyJ").is_some()
+            || memchr::memmem::find(self.text, b"{{").is_some()
+            || (!config.settings.clerk_templates.is_empty()
+                && config.is_clerk_template_path(&self.relative()))
+    }
 }
 
 /// What reading a file found.
