@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { cursorOnToken, editorLine, env, expectAll, hoverToken, launchBrowser, problems, runCommand, TIMEOUT, waitFor } from "./workbench.mjs";
+import { cursorOnToken, editorLine, env, expectAll, hoverToken, launchBrowser, problems, quickFix, runCommand, TIMEOUT, waitFor } from "./workbench.mjs";
 
 const CS_URL = env("CS_URL");
 const WS = env("WS");
@@ -253,10 +253,8 @@ try {
   });
 
   await check(page, "the Quick Fix menu's \"Mint expired variant\" adds an expired copy of the line (a code action through the extension's command)", async () => {
-    await cursorOnToken(page, TOKEN_LINE);
-    await page.keyboard.press("Control+.");
     const action = page.locator(".action-widget .monaco-list-row", { hasText: "Mint expired variant" }).first();
-    await action.waitFor({ timeout: TIMEOUT });
+    await quickFix(page, TOKEN_LINE, action);
     const menu = (await page.locator(".action-widget").innerText()).replace(/\s+/g, " ");
     expectAll(menu, ["Mint replacement test token (expires in", "Mint variant with wrong audience"], "the Quick Fix menu");
     // Playwright's click waits for the list row to be "stable", which it never is here.
@@ -382,10 +380,8 @@ try {
 
   await check(page, "issue 18: the Quick Fix menu offers Ignore on this line, Decode and the .jwtlens.toml fix; Ignore inserts the comment", async () => {
     // Not the session token: minting made it a test-key fixture without findings.
-    await cursorOnToken(page, "const clerkLegacySession =");
-    await page.keyboard.press("Control+.");
     const ignore = page.locator(".action-widget .monaco-list-row", { hasText: /Ignore JWT\d{3}/ }).first();
-    await ignore.waitFor({ timeout: TIMEOUT });
+    await quickFix(page, "const clerkLegacySession =", ignore);
     const menu = (await page.locator(".action-widget").innerText()).replace(/\s+/g, " ");
     expectAll(menu, ["Decode token", "for the workspace in .jwtlens.toml", "Mint replacement test token"], "the Quick Fix menu");
     await page.screenshot({ path: join(OUT_DIR, "quick-fixes.png") });

@@ -146,6 +146,22 @@ export async function cursorOnToken(page, marker) {
 }
 
 /**
+ * Opens the Quick Fix menu (Ctrl+.) on the token of the line with `marker` until `row`
+ * shows in it. Each try starts afresh: right after an edit or a save, VS Code can show
+ * "No code actions available" for a request made while the document changed, and it
+ * does not ask again.
+ * @param {Page} page @param {string} marker @param {Locator} row
+ */
+export function quickFix(page, marker, row) {
+  return waitFor(`the Quick Fix menu on the line with ${marker}`, async () => {
+    await cursorOnToken(page, marker);
+    await page.keyboard.press("Control+.");
+    await row.waitFor({ state: "visible", timeout: 5_000 });
+    return true;
+  });
+}
+
+/**
  * Hovers the token on the line with `marker` until `hover` shows; its text, spaces collapsed.
  * @param {Page} page @param {string} marker @param {Locator} hover
  */
