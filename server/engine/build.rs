@@ -9,7 +9,7 @@
 //!   says where each starts. Compiling them into a `RegexSet` was about 40 % of the
 //!   instructions of `jwtlens check` on one small file; the registry reads each DFA in
 //!   place, the first time a token's `iss` reaches it.
-//! * `issuers.json`: the patterns the DFA was built from, in order, for the unit test
+//! * `issuers.json`: the patterns the DFAs were built from, in order, for the unit test
 //!   that checks them against the registry's own list.
 
 use std::path::Path;
