@@ -451,3 +451,22 @@ fn decode_prints_terminal_escapes_in_claims_escaped() {
     let decoded: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(decoded["payload"]["sub"], sub, "the data is intact");
 }
+
+#[test]
+fn a_log_filter_that_does_not_parse_is_named_and_the_command_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_jwtlens"))
+        .args(["check", "."])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env("JWTLENS_LOG", "jwtlens=loud")
+        .output()
+        .expect("jwtlens runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("JWTLENS_LOG is not a log filter (error parsing level filter")
+            && stderr.contains("logging at `info`"),
+        "{stderr}"
+    );
+}

@@ -36,23 +36,37 @@ fn main() -> ExitCode {
 /// matching pulls in `regex-automata`'s full-DFA builder, and with it every regex in the
 /// binary (the provider patterns included) builds dense DFAs at start-up.
 fn log_to_stderr() {
+    let (filter, refused) = log_filter();
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
                 .with_ansi(std::io::stderr().is_terminal()),
         )
-        .with(log_filter())
+        .with(filter)
         .init();
+    // Said once the subscriber is up, so that a mistyped variable does not go unnoticed
+    // behind the default.
+    if let Some((name, why)) = refused {
+        tracing::warn!("{name} is not a log filter ({why}); logging at `info`");
+    }
 }
 
-fn log_filter() -> Targets {
-    ["JWTLENS_LOG", "RUST_LOG"]
-        .into_iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .filter(|directives| !directives.trim().is_empty())
-        .find_map(|directives| directives.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
-        // tower-lsp traces whole messages (diagnostics, URIs) it declines to send.
-        .with_target("tower_lsp", LevelFilter::DEBUG)
+/// The filter from the first of `JWTLENS_LOG` and `RUST_LOG` that is set, and the variable
+/// that was set but could not be read as directives, with the parser's reason.
+fn log_filter() -> (Targets, Option<(&'static str, String)>) {
+    let set = ["JWTLENS_LOG", "RUST_LOG"].into_iter().find_map(|name| {
+        let directives = std::env::var(name).ok()?;
+        (!directives.trim().is_empty()).then_some((name, directives))
+    });
+    let info = || Targets::new().with_default(LevelFilter::INFO);
+    let (filter, refused) = match set {
+        None => (info(), None),
+        Some((name, directives)) => match directives.parse::<Targets>() {
+            Ok(filter) => (filter, None),
+            Err(err) => (info(), Some((name, err.to_string()))),
+        },
+    };
+    // tower-lsp traces whole messages (diagnostics, URIs) it declines to send.
+    (filter.with_target("tower_lsp", LevelFilter::DEBUG), refused)
 }
