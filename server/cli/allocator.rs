@@ -1,4 +1,5 @@
-//! The global allocator: the system's, until `jwtlens check` switches new allocations to
+//! The global allocator: the system's, until a `jwtlens check` that may reach many tokens
+//! (`CheckArgs::may_reach_many_tokens`: a folder, the history) switches new allocations to
 //! mimalloc.
 //!
 //! `check` makes a few small allocations per token on every thread (claims, messages,

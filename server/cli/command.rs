@@ -159,7 +159,9 @@ impl Cli {
                 config,
             }) => decode::decode(&token, json, config.as_deref()),
             Some(Command::Check(args)) => {
-                crate::allocator::use_mimalloc();
+                if args.may_reach_many_tokens() {
+                    crate::allocator::use_mimalloc();
+                }
                 check::run(&args)
             }
             Some(Command::Explain(args)) => explain::explain(&args),
