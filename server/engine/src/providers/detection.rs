@@ -10,6 +10,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::anchor::anchor;
+use super::builtin_dfas::{CONDITIONS, CONDITION_PATTERNS};
 use super::claim_paths;
 use super::claim_readers::mark;
 use super::profiles::CompiledProfile;
@@ -31,34 +32,51 @@ pub(super) struct Matcher {
     absent: Vec<String>,
 }
 
-/// A pattern anchored to the whole value, checked when its profile is loaded and compiled
-/// the first time a token needs it. Compiling every pattern of every built-in profile
-/// (each a small DFA) was most of the CPU time of `jwtlens check` on one small file,
-/// where a token reaches one or two profiles. Clones of a registry share the compiled
-/// regex. Custom profiles are compiled when loaded ([`Pattern::compiled`]), so that a
-/// pattern over the regex crate's size limit is a configuration error, as before.
+/// A pattern anchored to the whole value. A built-in one is the DFA the build script
+/// compiled from it ([`CONDITIONS`]). Another is checked when its profile is loaded and
+/// compiled the first time a token needs it: compiling every pattern of every profile was
+/// most of the CPU time of `jwtlens check` on one small file, where a token reaches one
+/// or two profiles. Clones of a registry share the compiled regex. Custom profiles are
+/// compiled when loaded ([`Pattern::compile_now`]), so that a pattern over the regex
+/// crate's size limit is a configuration error, as before.
 #[derive(Debug, Clone)]
-pub(super) struct Pattern {
-    compiled: Arc<(String, OnceLock<Result<Regex, String>>)>,
+pub(super) enum Pattern {
+    /// The index of a built-in pattern in [`CONDITION_PATTERNS`] and [`CONDITIONS`].
+    Builtin(usize),
+    /// The anchored pattern and its regex, once compiled.
+    Compiled(Arc<(String, OnceLock<Result<Regex, String>>)>),
 }
 
 impl Pattern {
-    /// The regex, compiled on first use; the error names the pattern.
-    pub fn compiled(&self) -> Result<&Regex, String> {
-        let (anchored, regex) = &*self.compiled;
-        regex
-            .get_or_init(|| {
-                Regex::new(anchored).map_err(|e| format!("`{anchored}`: {}", one_line(&e)))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+    /// Compiles the pattern (reads a built-in one's DFA) if that was not done yet; the
+    /// error names the pattern.
+    pub fn compile_now(&self) -> Result<(), String> {
+        match self {
+            Pattern::Builtin(index) => CONDITIONS.dfa(*index).map(|_| ()),
+            Pattern::Compiled(compiled) => compiled_regex(compiled).map(|_| ()),
+        }
     }
 
     /// Whether the whole of `value` matches (a built-in pattern always compiles: a unit
     /// test compiles them all).
     fn is_match(&self, value: &str) -> bool {
-        self.compiled().is_ok_and(|regex| regex.is_match(value))
+        match self {
+            Pattern::Builtin(index) => CONDITIONS.is_match(*index, value),
+            Pattern::Compiled(compiled) => {
+                compiled_regex(compiled).is_ok_and(|regex| regex.is_match(value))
+            }
+        }
     }
+}
+
+/// The regex of a [`Pattern::Compiled`], compiled on first use.
+fn compiled_regex(
+    (anchored, regex): &(String, OnceLock<Result<Regex, String>>),
+) -> Result<&Regex, String> {
+    regex
+        .get_or_init(|| Regex::new(anchored).map_err(|e| format!("`{anchored}`: {}", one_line(&e))))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 impl Matcher {
@@ -207,14 +225,15 @@ pub(super) enum Syntax {
 /// `Regex::new` gives.
 pub(super) fn compile(pattern: &str, syntax: Syntax) -> Result<Pattern, String> {
     let anchored = anchor(pattern);
+    if let Ok(index) = CONDITION_PATTERNS.binary_search(&anchored.as_str()) {
+        return Ok(Pattern::Builtin(index));
+    }
     if syntax == Syntax::Check {
         regex_syntax::Parser::new()
             .parse(&anchored)
             .map_err(|e| one_line(&e))?;
     }
-    Ok(Pattern {
-        compiled: Arc::new((anchored, OnceLock::new())),
-    })
+    Ok(Pattern::Compiled(Arc::new((anchored, OnceLock::new()))))
 }
 
 /// The last line of a regex error: the multi-line form draws a caret under the pattern,

@@ -6,56 +6,11 @@
 //! one small file. A workspace's own profiles are compiled into a `RegexSet` when the
 //! configuration is loaded, as before, and tried first.
 
-use std::sync::{LazyLock, OnceLock};
-
 use regex::RegexSet;
-use regex_automata::dfa::dense::DFA;
-use regex_automata::dfa::Automaton;
-use regex_automata::{Anchored, Input};
 
 use super::anchor::anchor;
+use super::builtin_dfas::ISSUERS;
 use super::detection::one_line;
-
-/// The serialised DFAs, one after the other.
-static BUILTIN_DFAS: &Aligned<[u8]> = &Aligned {
-    _align: [],
-    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/issuers.dfa")),
-};
-
-/// Where each DFA of [`BUILTIN_DFAS`] starts (each a multiple of 8), and where the last
-/// ends.
-const BUILTIN_OFFSETS: &[usize] = include!(concat!(env!("OUT_DIR"), "/issuer_offsets.rs"));
-
-/// A built-in pattern's DFA, read in place from [`BUILTIN_DFAS`].
-type BuiltinDfa = DFA<&'static [u32]>;
-
-/// Bytes aligned for [`DFA::from_bytes`], which reads `u32`s in place.
-#[repr(C, align(8))]
-struct Aligned<B: ?Sized> {
-    _align: [u64; 0],
-    bytes: B,
-}
-
-/// The DFA of the built-in pattern `index`, read the first time a token reaches it:
-/// reading checks the whole transition table, and reading all of them was 12 % of the
-/// instructions of `jwtlens check` on one small file.
-fn builtin_dfa(index: usize) -> Result<&'static BuiltinDfa, String> {
-    static READ: LazyLock<Vec<OnceLock<Result<BuiltinDfa, String>>>> = LazyLock::new(|| {
-        BUILTIN_OFFSETS[1..]
-            .iter()
-            .map(|_| OnceLock::new())
-            .collect()
-    });
-    READ[index]
-        .get_or_init(|| {
-            let bytes = &BUILTIN_DFAS.bytes[BUILTIN_OFFSETS[index]..BUILTIN_OFFSETS[index + 1]];
-            DFA::from_bytes(bytes)
-                .map(|(dfa, _)| dfa)
-                .map_err(|e| format!("built-in issuer pattern {}: {e}", index + 1))
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-}
 
 /// The issuer patterns of a registry's profiles.
 #[derive(Debug, Clone)]
@@ -74,10 +29,10 @@ impl Issuers {
         custom: &[(&str, usize)],
         builtin_owner: Vec<Option<usize>>,
     ) -> Result<Self, String> {
-        if builtin_owner.len() + 1 != BUILTIN_OFFSETS.len() {
+        if builtin_owner.len() != ISSUERS.len() {
             return Err(format!(
                 "built-in issuer patterns: {} compiled, {} in providers.toml",
-                BUILTIN_OFFSETS.len() - 1,
+                ISSUERS.len(),
                 builtin_owner.len()
             ));
         }
@@ -103,18 +58,10 @@ impl Issuers {
                 return Some(owner[pattern]);
             }
         }
-        let input = Input::new(iss).anchored(Anchored::Yes);
         self.builtin_owner
             .iter()
             .enumerate()
-            .find_map(|(index, owner)| {
-                let owner = (*owner)?;
-                // A unit test reads every built-in DFA; a DFA gives up only on Unicode
-                // word boundaries, which no built-in pattern has (the build would fail).
-                let dfa = builtin_dfa(index).ok()?;
-                dfa.try_search_fwd(&input).ok()??;
-                Some(owner)
-            })
+            .find_map(|(index, owner)| (*owner).filter(|_| ISSUERS.is_match(index, iss)))
     }
 }
 
@@ -140,7 +87,7 @@ mod tests {
         let built_from: Vec<String> = serde_json::from_str(BUILT_FROM).unwrap();
         assert_eq!(built_from, builtin_patterns());
         for index in 0..built_from.len() {
-            builtin_dfa(index).unwrap();
+            ISSUERS.dfa(index).unwrap();
         }
         assert!(Issuers::new(&[], vec![None; built_from.len() + 1]).is_err());
     }

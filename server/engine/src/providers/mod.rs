@@ -17,6 +17,7 @@
 //!   the path syntax of [`claim_paths`].
 
 mod anchor;
+mod builtin_dfas;
 mod claim_paths;
 mod claim_readers;
 mod detection;

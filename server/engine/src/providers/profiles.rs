@@ -5,7 +5,7 @@
 use jwtlens_settings::provider_profile::{ClaimFormat, Note, ProviderProfile};
 use serde::Deserialize;
 
-use super::detection::{compile, Matcher, Syntax};
+use super::detection::{compile, Matcher, Pattern, Syntax};
 
 /// The built-in profiles, `providers.toml` (a `[fallback]` table and `[[provider]]`
 /// entries) as the build script wrote it in JSON.
@@ -143,26 +143,33 @@ impl CompiledProfile {
     /// Compiles every pattern now rather than when a token first needs it; the error
     /// names the profile and the pattern.
     pub fn compile_now(&self) -> Result<(), String> {
-        let conditions = self
-            .detect
-            .iter()
-            .chain(&self.variants)
-            .chain(&self.deprecated)
-            .chain(self.notes.iter().flatten());
-        for pattern in conditions.flat_map(Matcher::patterns) {
+        for pattern in self.patterns() {
             pattern
-                .compiled()
+                .compile_now()
                 .map_err(|e| format!("provider `{}`: {e}", self.profile.id))?;
         }
         Ok(())
+    }
+
+    /// Every pattern of every condition of the profile.
+    fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        self.detect
+            .iter()
+            .chain(&self.variants)
+            .chain(&self.deprecated)
+            .chain(self.notes.iter().flatten())
+            .flat_map(Matcher::patterns)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use serde_json::json;
 
     use super::*;
+    use crate::providers::builtin_dfas::CONDITION_PATTERNS;
     use crate::providers::tests::{custom, provider, read};
     use crate::providers::ProviderRegistry;
 
@@ -182,17 +189,28 @@ mod tests {
         // Checks every pattern and compiles the issuers; the other patterns compile when
         // a token first needs them, so compile each of them here.
         let registry = ProviderRegistry::with_custom(&[]).expect("providers.toml compiles");
-        for profile in &file.provider {
+        let profiles = file
+            .provider
+            .iter()
+            .map(|profile| inherit(profile.clone(), &file.fallback))
+            .chain([file.fallback.clone()]);
+        // Each condition pattern is one of the DFAs the build script compiled, and each
+        // of those is used.
+        let mut dfas_used = BTreeSet::new();
+        for profile in profiles {
             let compiled =
-                CompiledProfile::new(inherit(profile.clone(), &file.fallback), Syntax::Check)
-                    .expect("a built-in profile checks");
+                CompiledProfile::new(profile, Syntax::Check).expect("a built-in profile checks");
             compiled
                 .compile_now()
                 .expect("every built-in pattern compiles");
+            for pattern in compiled.patterns() {
+                match pattern {
+                    Pattern::Builtin(index) => dfas_used.insert(*index),
+                    Pattern::Compiled(compiled) => panic!("`{}` has no DFA", compiled.0),
+                };
+            }
         }
-        CompiledProfile::new(file.fallback.clone(), Syntax::Check)
-            .and_then(|fallback| fallback.compile_now())
-            .expect("the fallback's patterns compile");
+        assert_eq!(dfas_used.len(), CONDITION_PATTERNS.len());
         let ids: Vec<&str> = registry.profiles().map(|p| p.id.as_str()).collect();
         assert_eq!(
             ids,
