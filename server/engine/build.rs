@@ -4,19 +4,18 @@
 //!   `jwtlens check` on one small file, and serde_json reads the same profiles (through
 //!   the same `Deserialize` types) in a fraction of that. A unit test checks that both
 //!   readings give the same profiles.
-//! * `issuers.dfa`: each built-in issuer pattern, anchored, compiled into a dense DFA and
-//!   serialised for the target's byte order, one after the other; `issuer_offsets.rs`
-//!   says where each starts. Compiling them into a `RegexSet` was about 40 % of the
-//!   instructions of `jwtlens check` on one small file; the registry reads each DFA in
-//!   place, the first time a token's `iss` reaches it.
-//! * `issuers.json`: the patterns the DFAs were built from, in order, for the unit test
-//!   that checks them against the registry's own list.
-//! * `patterns.dfa` and `pattern_offsets.rs`: the same for every `match` and `header`
-//!   pattern of a condition, anchored, each once, in sorted order; `patterns.rs` lists
-//!   them in that order, for the registry to find a profile's pattern by binary search.
-//!   Compiling one pattern with a Unicode class (`.`, `[^/]`, `(?i)`) at run time zeroed
-//!   a 320 KB cache of the regex compiler: 16 % of the page faults and 8 % of the
-//!   instructions of `jwtlens check` on one small file.
+//! * Two tables of built-in patterns, each anchored and compiled into a dense DFA:
+//!   `issuers` (every issuer pattern, in file order: the order in which the registry
+//!   tries them) and `conditions` (every `match` and `header` pattern of a condition, each
+//!   once, sorted, for the registry to find a profile's pattern by binary search). For a
+//!   table `T`: `T.dfa` holds its DFAs serialised for the target's byte order, one after
+//!   the other; `T_offsets.rs` says where each starts; `T.rs` lists the patterns in that
+//!   order. The registry reads each DFA in place, the first time a value reaches it.
+//!   - Compiling the issuer patterns into a `RegexSet` was about 40 % of the instructions
+//!     of `jwtlens check` on one small file.
+//!   - Compiling one condition pattern with a Unicode class (`.`, `[^/]`, `(?i)`) at run
+//!     time zeroed a 320 KB cache of the regex compiler: 16 % of the page faults and 8 %
+//!     of the instructions of `jwtlens check` on one small file.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -26,7 +25,7 @@ use regex_automata::dfa::{dense, StartKind};
 #[path = "src/providers/anchor.rs"]
 mod anchor;
 
-/// Where each DFA starts in `issuers.dfa`: a dense DFA is read in place as `u32`s.
+/// Where each DFA of a table starts: a dense DFA is read in place as `u32`s.
 const DFA_ALIGN: usize = 8;
 
 fn main() {
@@ -44,25 +43,21 @@ fn main() {
     let json = serde_json::to_string(&value).expect("TOML values are JSON values");
     write("providers.json", json.as_bytes());
 
-    let issuers = builtin_issuers(&value);
-    write(
-        "issuers.json",
-        serde_json::to_string(&issuers)
-            .expect("strings are JSON")
-            .as_bytes(),
-    );
-    // One DFA per pattern: the registry wants the first pattern that matches, and one
-    // DFA over all of them was 574 KB, all checked when read.
-    let (bytes, offsets) = dfas(&issuers);
-    write("issuers.dfa", &bytes);
-    write("issuer_offsets.rs", format!("&{offsets:?}").as_bytes());
-
-    let patterns: Vec<String> = condition_patterns(&value).into_iter().collect();
-    let (bytes, offsets) = dfas(&patterns);
-    write("patterns.dfa", &bytes);
-    write("pattern_offsets.rs", format!("&{offsets:?}").as_bytes());
-    // `{:?}` of a `str` is a Rust string literal.
-    write("patterns.rs", format!("&{patterns:?}").as_bytes());
+    let write_table = |table: &str, patterns: &[String]| {
+        let (bytes, offsets) = dfas(patterns);
+        write(&format!("{table}.dfa"), &bytes);
+        write(
+            &format!("{table}_offsets.rs"),
+            format!("&{offsets:?}").as_bytes(),
+        );
+        // `{:?}` of a `str` is a Rust string literal.
+        write(&format!("{table}.rs"), format!("&{patterns:?}").as_bytes());
+    };
+    // One DFA per pattern: the registry wants the first issuer pattern that matches, and
+    // one DFA over all of them was 574 KB, all checked when read.
+    write_table("issuers", &builtin_issuers(&value));
+    let conditions: Vec<String> = condition_patterns(&value).into_iter().collect();
+    write_table("conditions", &conditions);
 }
 
 /// Each pattern compiled into an anchored, minimised dense DFA, serialised for the

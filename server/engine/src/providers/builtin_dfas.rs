@@ -40,7 +40,7 @@ pub(super) static ISSUERS: BuiltinDfas = BuiltinDfas {
         _align: [],
         bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/issuers.dfa")),
     },
-    offsets: include!(concat!(env!("OUT_DIR"), "/issuer_offsets.rs")),
+    offsets: include!(concat!(env!("OUT_DIR"), "/issuers_offsets.rs")),
     read: OnceLock::new(),
 };
 
@@ -50,14 +50,18 @@ pub(super) static CONDITIONS: BuiltinDfas = BuiltinDfas {
     what: "condition pattern",
     bytes: &Aligned {
         _align: [],
-        bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/patterns.dfa")),
+        bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/conditions.dfa")),
     },
-    offsets: include!(concat!(env!("OUT_DIR"), "/pattern_offsets.rs")),
+    offsets: include!(concat!(env!("OUT_DIR"), "/conditions_offsets.rs")),
     read: OnceLock::new(),
 };
 
+/// The anchored issuer patterns [`ISSUERS`] was built from, in order.
+#[cfg(test)]
+pub(super) const ISSUER_PATTERNS: &[&str] = include!(concat!(env!("OUT_DIR"), "/issuers.rs"));
+
 /// The anchored condition patterns [`CONDITIONS`] was built from, sorted.
-pub(super) const CONDITION_PATTERNS: &[&str] = include!(concat!(env!("OUT_DIR"), "/patterns.rs"));
+pub(super) const CONDITION_PATTERNS: &[&str] = include!(concat!(env!("OUT_DIR"), "/conditions.rs"));
 
 impl BuiltinDfas {
     /// How many patterns there are.
