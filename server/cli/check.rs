@@ -150,8 +150,8 @@ impl CheckArgs {
     /// on a 20,000-token tree): a walk of a folder (the default), more than a few named
     /// files, the history or the index. Standard input and a few named files, a
     /// pre-commit hook's usual call, stay on the system allocator, which starts with
-    /// fewer pages to touch: one 1.3 KB file took 461 page faults instead of 547, and
-    /// 4.5 ms instead of 5.0 (docs/performance.md).
+    /// fewer pages to touch: one 1.3 KB file took 399 page faults instead of 479, and
+    /// 4.15 ms instead of 4.51 (docs/performance.md).
     pub fn may_reach_many_tokens(&self) -> bool {
         self.history.is_some()
             || self.staged

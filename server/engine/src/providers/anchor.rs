@@ -1,5 +1,5 @@
 //! How a profile's pattern is anchored, shared with the build script, which compiles the
-//! built-in issuer patterns the same way the registry compiles the others.
+//! built-in patterns the same way the registry compiles the others.
 
 /// `pattern` anchored to the whole value.
 pub fn anchor(pattern: &str) -> String {

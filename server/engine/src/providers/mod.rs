@@ -3,7 +3,7 @@
 //! Each provider is a [`ProviderProfile`] (`jwtlens-settings`, where a workspace's own
 //! come from): issuer patterns, claim paths, variants, notes. The built-in ones live in
 //! `providers.toml` next to this file. [`ProviderRegistry`] compiles them once (each
-//! regex when first needed; the built-in issuer patterns at build time, see [`issuers`])
+//! regex when first needed; the built-in patterns at build time, see [`builtin_dfas`])
 //! and turns a token's header and claims into [`TokenFacts`]:
 //!
 //! * [`profiles`]: the built-in file, inheritance from a base profile, and each profile
