@@ -33,28 +33,27 @@ pub(super) struct BuiltinDfas {
     read: OnceLock<Box<[Read]>>,
 }
 
+/// The table the build script wrote as `$table.dfa` and `$table_offsets.rs`.
+macro_rules! builtin_dfas {
+    ($table:literal, $what:literal) => {
+        BuiltinDfas {
+            what: $what,
+            bytes: &Aligned {
+                _align: [],
+                bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/", $table, ".dfa")),
+            },
+            offsets: include!(concat!(env!("OUT_DIR"), "/", $table, "_offsets.rs")),
+            read: OnceLock::new(),
+        }
+    };
+}
+
 /// The issuer patterns, in `providers.toml` order.
-pub(super) static ISSUERS: BuiltinDfas = BuiltinDfas {
-    what: "issuer pattern",
-    bytes: &Aligned {
-        _align: [],
-        bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/issuers.dfa")),
-    },
-    offsets: include!(concat!(env!("OUT_DIR"), "/issuers_offsets.rs")),
-    read: OnceLock::new(),
-};
+pub(super) static ISSUERS: BuiltinDfas = builtin_dfas!("issuers", "issuer pattern");
 
 /// The `match` and `header` patterns of every condition, anchored, in the order of
 /// [`CONDITION_PATTERNS`].
-pub(super) static CONDITIONS: BuiltinDfas = BuiltinDfas {
-    what: "condition pattern",
-    bytes: &Aligned {
-        _align: [],
-        bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/conditions.dfa")),
-    },
-    offsets: include!(concat!(env!("OUT_DIR"), "/conditions_offsets.rs")),
-    read: OnceLock::new(),
-};
+pub(super) static CONDITIONS: BuiltinDfas = builtin_dfas!("conditions", "condition pattern");
 
 /// The anchored issuer patterns [`ISSUERS`] was built from, in order.
 #[cfg(test)]
